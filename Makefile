@@ -1,0 +1,57 @@
+# Meethuis — every target a user needs. `make help` lists them.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+ORG ?= data/sample/molensloot.yml
+OUT ?= reports
+JOBS ?= 2
+
+.PHONY: help setup report reports validate test test-fast test-notebooks book test-book bench sample clean
+
+help: ## list every target with a one-line explanation
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed ## create .venv and install pinned requirements + meethuis (fast when done before)
+
+report: setup ## the main job: the rendered report for gemeente Molensloot (ORG=..., OUT=...)
+	$(VENV)/bin/meethuis report --config $(ORG) --out $(OUT)/$$(basename $(ORG) .yml)
+
+reports: setup ## reports for every sample organisation, in parallel (JOBS=2)
+	$(VENV)/bin/meethuis report --all data/sample --out $(OUT) --jobs $(JOBS)
+
+validate: setup ## validate every sample organisation and print its data-quality summary
+	for cfg in data/sample/*.yml; do $(VENV)/bin/meethuis validate --config $$cfg || exit $$?; done
+
+test: setup ## the full test suite (unit tests, notebooks with nbval, end-to-end)
+	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax notebooks
+
+test-fast: setup ## unit tests only, skipping the slow end-to-end tests
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests
+
+book: setup ## build the handbook into _build/html (offline, warnings are errors)
+	$(VENV)/bin/jupyter-book build . -W --keep-going
+
+test-book: book ## accessibility (axe-core) and link checks on the built handbook
+	bash bench/../tests/book/check_book.sh
+
+bench: setup ## print the speed figures of weighting, driver analysis and the report
+	$(PY) bench/bench_weights.py
+	$(PY) bench/bench_drivers.py
+	$(PY) bench/bench_report.py
+
+sample: setup ## regenerate data/sample byte-identically from the seeded generator
+	$(VENV)/bin/meethuis sample --out data/sample
+
+clean: ## remove build output (keeps .venv)
+	rm -rf _build reports .pytest_cache
