@@ -73,6 +73,52 @@ def _register_optional() -> None:
         _REGISTRARS.append(module.register)
 
 
+def cli_reference_markdown(lang: str = "nl") -> str:
+    """The CLI reference page (Markdown) for the handbook, generated from ``build_parser()``.
+
+    Parameters
+    ----------
+    lang:
+        ``"nl"`` or ``"en"`` for the headings and column names (help texts come from the parser).
+
+    Returns
+    -------
+    str
+        One section per sub-command with its usage line and a table of its arguments.
+    """
+    if not _REGISTRARS:
+        _register_optional()
+    nl = lang == "nl"
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help for choice in sub._choices_actions}
+    lines = [
+        "# " + ("Referentie van de opdrachtregel (`meethuis`)" if nl else "Command-line reference (`meethuis`)"),
+        "",
+        ("Deze pagina is gegenereerd uit de code (`meethuis.cli.build_parser()`), dus altijd gelijk aan de "
+         "geïnstalleerde versie. Elke opdracht toont hulp met `meethuis <opdracht> --help`."
+         if nl else
+         "Generated from the code (`meethuis.cli.build_parser()`), so it always matches the installed "
+         "version. Every command shows help with `meethuis <command> --help`."),
+        "",
+    ]
+    head = "| argument | standaard | uitleg |" if nl else "| argument | default | meaning |"
+    for name, p in sub.choices.items():
+        lines += [f"## `meethuis {name}`", "", (helps.get(name) or "").strip(), "", "```text",
+                  p.format_usage().strip(), "```", "", head, "|---|---|---|"]
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            flag = ", ".join(action.option_strings) or action.dest
+            if action.choices and not isinstance(action, argparse._SubParsersAction):
+                flag += " {" + ",".join(str(c) for c in action.choices) + "}"
+            default = "" if action.default in (None, argparse.SUPPRESS) else f"`{action.default}`"
+            text = (action.help or "").replace("|", "\\|")
+            lines.append(f"| `{flag}` | {default} | {text} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     if not _REGISTRARS:
