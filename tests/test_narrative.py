@@ -1,0 +1,99 @@
+"""Narrative texts: hand-worked expected strings for Dutch and English number formatting and sentences."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meethuis import narrative as nv
+from meethuis.errors import ConfigError
+
+
+@pytest.mark.parametrize(
+    "value, decimals, lang, expected",
+    [
+        (7.4, 1, "nl", "7,4"),
+        (7.45, 2, "nl", "7,45"),
+        (1234.5, 1, "nl", "1.234,5"),
+        (1234.5, 1, "en", "1,234.5"),
+        (5000, 0, "nl", "5.000"),
+        (-0.04, 1, "nl", "0,0"),  # rounds to zero: no minus sign
+        (-1.25, 1, "nl", "-1,2"),  # Python rounds half to even on the binary value 1.25
+        (float("nan"), 1, "nl", nv.MISSING),
+        (None, 1, "en", nv.MISSING),
+    ],
+)
+def test_format_number(value, decimals, lang, expected):
+    assert nv.format_number(value, decimals, lang) == expected
+
+
+def test_percent_ci_and_nps():
+    assert nv.format_percent(0.734, 0, "nl") == "73%"
+    assert nv.format_percent(0.7345, 1, "nl") == "73,5%"
+    assert nv.format_percent(0.7345, 1, "en") == "73.5%"
+    assert nv.format_ci(7.31, 7.52, "mean", "nl") == "95%-BI 7,3\u20137,5"
+    assert nv.format_ci(0.61, 0.70, "share", "en") == "95% CI 61%\u201370%"
+    assert nv.format_value(12.4, "nps", "nl") == "+12"
+    assert nv.format_value(-3.0, "nps", "nl") == "-3"
+    assert nv.format_value(0.2, "nps", "nl") == "0"
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), st.integers(0, 3))
+def test_nl_and_en_are_the_same_number(x, decimals):
+    """Swapping the separators of the Dutch text gives the English text, which parses back to round(x)."""
+    nl, en = nv.format_number(x, decimals, "nl"), nv.format_number(x, decimals, "en")
+    swapped = nl.replace(".", "\0").replace(",", ".").replace("\0", ",")
+    assert swapped == en
+    assert math.isclose(float(en.replace(",", "")), round(x, decimals), abs_tol=10 ** -decimals)
+
+
+def test_kpi_sentence_example_from_the_issue():
+    s = nv.kpi_sentence("de tevredenheid", 7.4, 7.3, 7.5, "mean", "nl", target=7.0)
+    assert s == "De tevredenheid is 7,4 (95%-BI 7,3\u20137,5), boven het doel van 7,0 (doel gehaald)."
+    e = nv.kpi_sentence("satisfaction", 7.4, 7.3, 7.5, "mean", "en", target=7.0)
+    assert e == "Satisfaction is 7.4 (95% CI 7.3\u20137.5), above the goal of 7.0 (goal met)."
+
+
+def test_goal_clause_uses_the_interval():
+    # estimate meets the goal but the interval straddles it: "net boven ... binnen de foutmarge"
+    assert nv.goal_clause(7.1, 6.9, 7.3, 7.0, ">=", "mean", "nl") == (
+        "net boven het doel van 7,0, maar binnen de foutmarge (doel gehaald)")
+    assert nv.goal_clause(6.9, 6.7, 7.1, 7.0, ">=", "mean", "nl") == (
+        "net onder het doel van 7,0, maar binnen de foutmarge (doel niet gehaald)")
+    assert nv.goal_clause(0.62, 0.58, 0.66, 0.70, ">=", "share", "nl") == (
+        "onder het doel van 70% (doel niet gehaald)")
+    # a maximum: lower is better
+    assert nv.goal_clause(3.0, 2.5, 3.5, 5.0, "<=", "mean", "en") == "below the maximum of 5.0 (goal met)"
+    with pytest.raises(ConfigError):
+        nv.goal_clause(1, 0, 2, 1, "=>")
+
+
+def test_suppressed_kpi_sentence():
+    assert nv.kpi_sentence("de tevredenheid", 7.4, n=8, min_cell=10) == (
+        "De tevredenheid wordt niet getoond: minder dan 10 respondenten.")
+    assert "not shown" in nv.kpi_sentence("trust", float("nan"), lang="en")
+
+
+def test_change_clause():
+    assert nv.change_clause(7.1, 7.4, 0.1, 0.5) == "gestegen van 7,1 naar 7,4 (+0,3)"
+    assert nv.change_clause(0.70, 0.65, -0.09, 0.01, "share", "nl") == (
+        "gedaald van 70% naar 65% (-5 procentpunt), niet significant")
+    assert nv.change_clause(7.4, 7.1, lang="en") == "fallen from 7.4 to 7.1 (-0.3)"
+
+
+def test_period_and_dates():
+    assert nv.parse_period("") is None
+    assert nv.parse_period("2026q3") == (2026, 3)
+    assert nv.period_text("2026Q3", "nl") == "3e kwartaal 2026"
+    assert nv.period_text("2026Q3", "en") == "Q3 2026"
+    assert nv.period_text("", "nl") == "alle perioden"
+    with pytest.raises(ConfigError, match="2026-3"):
+        nv.parse_period("2026-3")
+    assert nv.format_date(dt.date(2026, 11, 23), "nl") == "23 november 2026"
+    assert nv.join_list(["a", "b", "c"], "nl") == "a, b en c"
+    assert nv.join_list(["a", "b"], "en") == "a and b"
+    with pytest.raises(ConfigError, match="language"):
+        nv.text("contents", "de")
