@@ -1,0 +1,401 @@
+"""Trends: a KPI per quarter with its confidence band, and whether it changed significantly.
+
+Every KPI is written as a weighted mean of a per-respondent score (the answer itself for ``_mean``,
+a 0/1 indicator for a share, +100/0/-100 for NPS), so one estimator and one test serve all of them.
+Changes are tested with a two-sample z-test that uses the Kish effective sample size of each quarter:
+
+* means and NPS (Welch type): ``z = (m2 - m1) / sqrt(s1**2 / n_eff1 + s2**2 / n_eff2)``, with ``s**2``
+  the weighted variance scaled by ``n_eff / (n_eff - 1)`` (the ordinary sample variance when unweighted);
+* shares: the pooled two-proportion test ``z = (p2 - p1) / sqrt(p (1 - p) (1/n_eff1 + 1/n_eff2))`` with
+  ``p = (n_eff1 p1 + n_eff2 p2) / (n_eff1 + n_eff2)``.
+
+Unweighted, these equal statsmodels' ``CompareMeans.ztest_ind(usevar="unequal")`` and
+``proportions_ztest`` (see ``tests/test_trends.py``). Quarters with fewer than ``min_cell`` respondents
+are suppressed, and so is every change that involves them.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .codebook import Codebook, load_codebook
+from .errors import ConfigError, DataError
+
+KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8)$|^(?P<nps>nps)$")
+Z95 = stats.norm.ppf(0.975)
+
+_WORDS = {
+    "up": {"nl": "significant gestegen", "en": "significantly increased"},
+    "down": {"nl": "significant gedaald", "en": "significantly decreased"},
+    "none": {"nl": "geen significante verandering", "en": "no significant change"},
+}
+_COMPARISON = {
+    "vorig_kwartaal": {"nl": "t.o.v. vorig kwartaal", "en": "vs. previous quarter"},
+    "vorig_jaar": {"nl": "t.o.v. hetzelfde kwartaal vorig jaar", "en": "vs. same quarter last year"},
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A weighted estimate of a KPI with its standard error and (effective) sample size."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    n: int
+    n_eff: float
+    kind: str  # "mean", "share" or "nps"
+
+
+def parse_kpi(kpi: str, codebook: Codebook | None = None) -> tuple[str, str]:
+    """Split a KPI name such as ``tevredenheid_mean`` into ``(item, statistic)``.
+
+    Raises
+    ------
+    ConfigError
+        When the name is not ``<item>_mean|top2|voldoende|share8`` or ``nps``, or the item is unknown.
+    """
+    m = KPI_RE.match(str(kpi))
+    if not m:
+        raise ConfigError(f"unknown KPI '{kpi}'", key="kpi",
+                          hint="use <item>_mean, <item>_top2, tevredenheid_voldoende, tevredenheid_share8 or nps")
+    item, stat = ("aanbeveling", "nps") if m.group("nps") else (m.group("item"), m.group("stat"))
+    cb = codebook or load_codebook()
+    if item not in cb.items:
+        raise ConfigError(f"KPI '{kpi}' refers to unknown item '{item}'", key="kpi",
+                          hint=f"known items: {', '.join(cb.items)}")
+    return item, stat
+
+
+def kpi_kind(kpi: str) -> str:
+    """``mean``, ``share`` or ``nps``: how the KPI is estimated, tested and written."""
+    stat = parse_kpi(kpi)[1]
+    return "mean" if stat == "mean" else "nps" if stat == "nps" else "share"
+
+
+def kpi_scores(responses: pd.DataFrame, kpi: str, codebook: Codebook | None = None) -> pd.Series:
+    """Per-respondent score whose (weighted) mean is the KPI; NaN where the item is not answered.
+
+    Parameters
+    ----------
+    responses:
+        Survey responses with the item column.
+    kpi:
+        E.g. ``tevredenheid_mean``, ``menselijkheid_top2``, ``tevredenheid_voldoende``, ``nps``.
+
+    Returns
+    -------
+    pd.Series
+        The answer (mean), 0/1 (share) or -100/0/+100 (NPS).
+
+    Raises
+    ------
+    DataError
+        When the item is not a column of ``responses``.
+    """
+    cb = codebook or load_codebook()
+    item, stat = parse_kpi(kpi, cb)
+    if item not in responses.columns:
+        raise DataError(f"KPI '{kpi}' needs column '{item}', which the survey does not have", column=item,
+                        hint="map the item under data.columns in the organisation config")
+    y = pd.to_numeric(responses[item], errors="coerce").astype(float)
+    if stat == "mean":
+        return y
+    if stat == "nps":
+        return pd.Series(np.where(y >= 9, 100.0, np.where(y <= 6, -100.0, 0.0)), index=y.index).where(y.notna())
+    threshold = {"top2": cb.items[item].scale.top2_threshold(), "voldoende": 6, "share8": 8}[stat]
+    return (y >= threshold).astype(float).where(y.notna())
+
+
+def weighted_estimate(scores: pd.Series | np.ndarray, weights: pd.Series | np.ndarray | None = None,
+                      kind: str = "mean", level: float = 0.95) -> Estimate:
+    """Weighted mean of ``scores`` with a standard error based on the Kish effective sample size.
+
+    Parameters
+    ----------
+    scores:
+        Per-respondent scores (NaN = not answered, dropped together with its weight).
+    weights:
+        Survey weights (``None`` = all 1).
+    kind:
+        ``mean``/``nps``: SE ``s / sqrt(n_eff)`` and a normal interval; ``share``: SE ``sqrt(p(1-p)/n_eff)``
+        and a Wilson interval with ``n_eff``.
+
+    Returns
+    -------
+    Estimate
+    """
+    y = np.asarray(scores, dtype=float)
+    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != y.shape:
+        raise DataError(f"{len(w)} weights for {len(y)} respondents", hint="pass one weight per survey row")
+    keep = ~np.isnan(y) & ~np.isnan(w) & (w > 0)
+    y, w = y[keep], w[keep]
+    n = int(y.size)
+    if n == 0:
+        return Estimate(math.nan, math.nan, math.nan, math.nan, 0, 0.0, kind)
+    n_eff = float(w.sum() ** 2 / (w ** 2).sum())
+    m = float(np.average(y, weights=w))
+    z = stats.norm.ppf(0.5 + level / 2)
+    if kind == "share":
+        se = math.sqrt(m * (1 - m) / n_eff)
+        denom = 1 + z * z / n_eff
+        centre = (m + z * z / (2 * n_eff)) / denom
+        half = z * math.sqrt(m * (1 - m) / n_eff + z * z / (4 * n_eff ** 2)) / denom
+        return Estimate(m, se, centre - half, centre + half, n, n_eff, kind)
+    var = float(np.average((y - m) ** 2, weights=w)) * n_eff / (n_eff - 1) if n_eff > 1 else math.nan
+    se = math.sqrt(var / n_eff)
+    return Estimate(m, se, m - z * se, m + z * se, n, n_eff, kind)
+
+
+def two_sample_test(first: Estimate, second: Estimate) -> tuple[float, float, float]:
+    """Difference ``second - first``, its z statistic and two-sided p-value (see module docstring).
+
+    Returns
+    -------
+    tuple
+        ``(difference, z, p)``; NaN when either estimate is missing.
+    """
+    diff = second.estimate - first.estimate
+    if first.kind == "share":
+        n1, n2 = first.n_eff, second.n_eff
+        pooled = (n1 * first.estimate + n2 * second.estimate) / (n1 + n2)
+        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2)) if n1 > 0 and n2 > 0 else math.nan
+    else:
+        se = math.sqrt(first.se ** 2 + second.se ** 2)
+    if not np.isfinite(diff) or not np.isfinite(se):
+        return diff, math.nan, math.nan
+    if se == 0:
+        return diff, (0.0 if diff == 0 else math.copysign(math.inf, diff)), (1.0 if diff == 0 else 0.0)
+    z = diff / se
+    return diff, z, float(2 * stats.norm.sf(abs(z)))
+
+
+def _quarter(period: str) -> pd.Period:
+    try:
+        return pd.Period(str(period).strip().upper(), freq="Q")
+    except (ValueError, TypeError):
+        raise DataError(f"cannot read quarter '{period}'", column="periode",
+                        hint="periods are quarters written as 2026Q3") from None
+
+
+def trend_table(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = None, min_cell: int = 10,
+                codebook: Codebook | None = None, level: float = 0.95) -> pd.DataFrame:
+    """The KPI per quarter with its confidence interval; quarters below ``min_cell`` are suppressed.
+
+    Parameters
+    ----------
+    responses:
+        Survey responses with ``periode`` (``"2026Q3"``) and the KPI's item.
+    kpi:
+        KPI name, e.g. ``tevredenheid_mean``.
+    weights:
+        Survey weights aligned with ``responses`` (``None`` = unweighted).
+    min_cell:
+        Minimum number of respondents for a published point.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``periode, kpi, kind, estimate, se, ci_low, ci_high, n, n_eff, suppressed`` sorted by quarter;
+        suppressed rows keep ``n`` = NaN as well, so nothing below ``min_cell`` leaks.
+
+    Raises
+    ------
+    DataError
+        When ``periode`` is missing or not a quarter.
+    """
+    if "periode" not in responses.columns:
+        raise DataError("the survey has no 'periode' column, so no trend can be drawn", column="periode",
+                        hint="set data.period in the organisation config")
+    cb = codebook or load_codebook()
+    kind = "mean" if parse_kpi(kpi, cb)[1] == "mean" else "nps" if kpi == "nps" else "share"
+    scores = kpi_scores(responses, kpi, cb)
+    w = pd.Series(1.0, index=responses.index) if weights is None else pd.Series(np.asarray(weights, float),
+                                                                               index=responses.index)
+    periods = responses["periode"].astype("string")
+    rows = []
+    for period in sorted(periods.dropna().unique(), key=_quarter):
+        mask = (periods == period).fillna(False).to_numpy()
+        est = weighted_estimate(scores[mask], w[mask], kind, level)
+        suppressed = est.n < min_cell
+        row = {"periode": str(_quarter(period)), "kpi": kpi, "kind": kind, "estimate": est.estimate, "se": est.se,
+               "ci_low": est.ci_low, "ci_high": est.ci_high, "n": est.n, "n_eff": est.n_eff, "suppressed": suppressed}
+        if suppressed:
+            row.update({k: math.nan for k in ("estimate", "se", "ci_low", "ci_high", "n", "n_eff")})
+        rows.append(row)
+    cols = ["periode", "kpi", "kind", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "suppressed"]
+    table = pd.DataFrame(rows, columns=cols)
+    table["n"] = table["n"].astype("Int64")
+    return table
+
+
+def _estimate_of(row: pd.Series) -> Estimate:
+    return Estimate(row["estimate"], row["se"], row["ci_low"], row["ci_high"],
+                    0 if pd.isna(row["n"]) else int(row["n"]), row["n_eff"], row["kind"])
+
+
+def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl") -> pd.DataFrame:
+    """Changes against the previous quarter and the same quarter a year earlier, tested and in words.
+
+    Parameters
+    ----------
+    trend:
+        Output of :func:`trend_table`.
+    alpha:
+        Significance level of the two-sided test.
+    lang:
+        ``nl`` or ``en`` for the ``conclusion`` column.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``periode, compared_with, comparison, before, after, difference, z, p, significant, direction,
+        conclusion``. Comparisons that involve a suppressed or absent quarter are left out.
+    """
+    if lang not in ("nl", "en"):
+        raise ConfigError(f"unknown language '{lang}'", key="lang", hint="use nl or en")
+    published = {p: r for p, r in zip(trend["periode"], trend.to_dict("records")) if not r["suppressed"]}
+    rows = []
+    for period, row in published.items():
+        q = _quarter(period)
+        for comparison, lag in (("vorig_kwartaal", 1), ("vorig_jaar", 4)):
+            earlier = str(q - lag)
+            if earlier not in published:
+                continue
+            before, after = _estimate_of(pd.Series(published[earlier])), _estimate_of(pd.Series(row))
+            diff, z, p = two_sample_test(before, after)
+            significant = bool(p < alpha) if np.isfinite(p) else False
+            direction = ("up" if diff > 0 else "down") if significant else "none"
+            rows.append({"periode": period, "compared_with": earlier, "comparison": comparison,
+                         "before": before.estimate, "after": after.estimate, "difference": diff, "z": z, "p": p,
+                         "significant": significant, "direction": direction,
+                         "conclusion": f"{_WORDS[direction][lang]} {_COMPARISON[comparison][lang]}"})
+    cols = ["periode", "compared_with", "comparison", "before", "after", "difference", "z", "p", "significant",
+            "direction", "conclusion"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def change_word(direction: str, lang: str = "nl") -> str:
+    """``significant gestegen`` / ``significant gedaald`` / ``geen significante verandering`` (or English)."""
+    return _WORDS[direction][lang]
+
+
+def _fmt(value: float, kind: str, lang: str) -> str:
+    from .narrative import format_value
+
+    return format_value(value, kind, lang)
+
+
+def describe_trend(trend: pd.DataFrame, changes: pd.DataFrame, label: str, lang: str = "nl",
+                   goal: float | None = None) -> str:
+    """A short paragraph on the latest published quarter and its changes, built from the numbers.
+
+    Parameters
+    ----------
+    trend, changes:
+        Outputs of :func:`trend_table` and :func:`trend_changes`.
+    label:
+        What the KPI is called in running text (e.g. ``"de tevredenheid"``).
+    goal:
+        Optional target to mention.
+
+    Returns
+    -------
+    str
+    """
+    shown = trend[~trend["suppressed"]]
+    if shown.empty:
+        return ("Er zijn geen kwartalen met genoeg respondenten om een trend te tonen." if lang == "nl"
+                else "No quarter has enough respondents to show a trend.")
+    last = shown.iloc[-1]
+    kind = last["kind"]
+    from .narrative import period_text
+
+    subject = label[:1].upper() + label[1:]
+    if lang == "nl":
+        text = f"{subject} was in het {period_text(last['periode'], lang)} {_fmt(last['estimate'], kind, lang)}."
+    else:
+        text = f"{subject} was {_fmt(last['estimate'], kind, lang)} in {period_text(last['periode'], lang)}."
+    for _, ch in changes[changes["periode"] == last["periode"]].iterrows():
+        was = _fmt(ch["before"], kind, lang)
+        text += (f" Dat is {ch['conclusion']} ({was} in {period_text(ch['compared_with'], lang)})." if lang == "nl"
+                 else f" That is {ch['conclusion']} ({was} in {period_text(ch['compared_with'], lang)}).")
+    if goal is not None:
+        text += (f" Het doel is {_fmt(goal, kind, lang)}." if lang == "nl" else f" The goal is {_fmt(goal, kind, lang)}.")
+    hidden = int(trend["suppressed"].sum())
+    if hidden and lang == "nl":
+        text += (f" {hidden} kwartaal met te weinig respondenten wordt niet getoond." if hidden == 1
+                 else f" {hidden} kwartalen met te weinig respondenten worden niet getoond.")
+    elif hidden:
+        text += f" {hidden} quarter(s) with too few respondents are not shown."
+    return text
+
+
+def plot_trend(trend: pd.DataFrame, label: str, goal: float | None = None, lang: str = "nl",
+               changes: pd.DataFrame | None = None):
+    """Line of the KPI per quarter with its 95% band and the goal as a dashed line.
+
+    Suppressed quarters are gaps (no point). Significant changes against the previous quarter are
+    marked with a triangle. Returns the figure (with alt text).
+    """
+    from .plots import PALETTE, new_figure
+
+    kind = trend["kind"].iloc[0] if len(trend) else "mean"
+    scale = 100.0 if kind == "share" else 1.0
+    shown = trend[~trend["suppressed"]]
+    unit = " (%)" if kind == "share" else ""
+    if shown.empty:
+        alt = (f"Geen trend van {label}: te weinig respondenten per kwartaal." if lang == "nl"
+               else f"No trend of {label}: too few respondents per quarter.")
+    else:
+        first, last = shown.iloc[0], shown.iloc[-1]
+        alt = (f"Lijn van {label} per kwartaal, van {_fmt(first['estimate'], kind, lang)} in {first['periode']} "
+               f"tot {_fmt(last['estimate'], kind, lang)} in {last['periode']}, met 95%-betrouwbaarheidsband"
+               if lang == "nl" else
+               f"Line of {label} per quarter, from {_fmt(first['estimate'], kind, lang)} in {first['periode']} "
+               f"to {_fmt(last['estimate'], kind, lang)} in {last['periode']}, with 95% confidence band")
+        if goal is not None:
+            alt += (f" en het doel {_fmt(goal, kind, lang)} als stippellijn." if lang == "nl"
+                    else f" and the goal {_fmt(goal, kind, lang)} as a dashed line.")
+        else:
+            alt += "."
+    title = (f"{label[:1].upper() + label[1:]} per kwartaal" if lang == "nl"
+             else f"{label[:1].upper() + label[1:]} per quarter")
+    fig, ax = new_figure(title, "Kwartaal" if lang == "nl" else "Quarter", (label + unit), alt)
+    x = np.arange(len(trend))
+    est = trend["estimate"].to_numpy(float) * scale
+    ax.fill_between(x, trend["ci_low"].to_numpy(float) * scale, trend["ci_high"].to_numpy(float) * scale,
+                    color=PALETTE["hemelsblauw"], alpha=0.35, linewidth=0,
+                    label="95%-betrouwbaarheidsinterval" if lang == "nl" else "95% confidence interval")
+    ax.plot(x, est, marker="o", color=PALETTE["blauw"], label=label)
+    if goal is not None:
+        ax.axhline(goal * scale, color=PALETTE["vermiljoen"], linestyle="--",
+                   label=("doel" if lang == "nl" else "goal"))
+    if changes is not None and len(changes):
+        sig = changes[(changes["comparison"] == "vorig_kwartaal") & changes["significant"]]
+        pos = {p: i for i, p in enumerate(trend["periode"])}
+        for _, ch in sig.iterrows():
+            i = pos[ch["periode"]]
+            ax.plot(i, est[i], marker="^" if ch["direction"] == "up" else "v", markersize=11, linestyle="none",
+                    color=PALETTE["oranje"])
+    ax.set_xticks(x, list(trend["periode"]))
+    ax.legend(loc="best", frameon=False)
+    return fig
+
+
+def latest_quarters(trend: pd.DataFrame, n: int = 8) -> pd.DataFrame:
+    """The last ``n`` quarters of a trend table (for a compact figure)."""
+    return trend.iloc[-n:].reset_index(drop=True)
+
+
+__all__: Sequence[str] = ("Estimate", "parse_kpi", "kpi_kind", "kpi_scores", "weighted_estimate", "two_sample_test",
+                          "trend_table", "trend_changes", "change_word", "describe_trend", "plot_trend")
+

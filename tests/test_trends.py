@@ -1,0 +1,141 @@
+"""Trends: estimates and tests checked against statsmodels and hand-worked numbers."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
+from meethuis import trends
+from meethuis.errors import ConfigError, DataError
+from meethuis.plots import alt_text
+
+
+def _frame(groups: dict[str, list[float]], item: str = "tevredenheid") -> pd.DataFrame:
+    rows = [(p, v) for p, vals in groups.items() for v in vals]
+    return pd.DataFrame(rows, columns=["periode", item])
+
+
+def test_weighted_estimate_hand_worked():
+    # y = 1, 2, 3 with weights 1, 1, 2: mean 9/4; n_eff = 4^2/6; var0 = 2.75/4, var = var0 * n_eff/(n_eff-1) = 1.1
+    est = trends.weighted_estimate(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0]))
+    assert est.estimate == pytest.approx(2.25)
+    assert est.n_eff == pytest.approx(16 / 6)
+    assert est.se == pytest.approx(math.sqrt(1.1 / (16 / 6)))
+    assert est.n == 3
+
+
+def test_unweighted_mean_se_is_classic():
+    rng = np.random.default_rng(1)
+    y = rng.normal(7, 1.3, 50)
+    est = trends.weighted_estimate(y)
+    assert est.se == pytest.approx(y.std(ddof=1) / math.sqrt(50))
+    assert est.ci_low == pytest.approx(y.mean() - 1.959963984540054 * y.std(ddof=1) / math.sqrt(50))
+
+
+def test_share_interval_is_wilson_like_statsmodels():
+    y = np.array([1.0] * 37 + [0.0] * 13)
+    est = trends.weighted_estimate(y, kind="share")
+    lo, hi = proportion_confint(37, 50, method="wilson")
+    assert (est.ci_low, est.ci_high) == pytest.approx((lo, hi))
+
+
+def test_welch_z_equals_statsmodels_unweighted():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(7.0, 1.0, 40), rng.normal(7.5, 1.6, 60)
+    _, z, p = trends.two_sample_test(trends.weighted_estimate(a), trends.weighted_estimate(b))
+    z_ref, p_ref = CompareMeans(DescrStatsW(b), DescrStatsW(a)).ztest_ind(usevar="unequal")
+    assert z == pytest.approx(z_ref)
+    assert p == pytest.approx(p_ref)
+
+
+def test_two_proportion_z_equals_statsmodels():
+    a = np.array([1.0] * 30 + [0.0] * 20)
+    b = np.array([1.0] * 52 + [0.0] * 18)
+    ea, eb = trends.weighted_estimate(a, kind="share"), trends.weighted_estimate(b, kind="share")
+    diff, z, p = trends.two_sample_test(ea, eb)
+    z_ref, p_ref = proportions_ztest([52, 30], [70, 50])
+    assert diff == pytest.approx(52 / 70 - 30 / 50)
+    assert z == pytest.approx(z_ref)
+    assert p == pytest.approx(p_ref)
+
+
+def test_weighted_test_uses_effective_n_closed_form():
+    # Two quarters, share; weights (1, 3) repeated: n_eff = n * (mean w)^2 / mean(w^2) = n * 4/5.
+    w = np.tile([1.0, 3.0], 25)
+    ya = np.tile([1.0, 0.0], 25)  # weighted share = 1/4
+    yb = np.tile([0.0, 1.0], 25)  # weighted share = 3/4
+    ea, eb = trends.weighted_estimate(ya, w, "share"), trends.weighted_estimate(yb, w, "share")
+    assert ea.n_eff == pytest.approx(40.0)
+    pooled = 0.5
+    z_ref = 0.5 / math.sqrt(pooled * (1 - pooled) * (2 / 40))
+    assert trends.two_sample_test(ea, eb)[1] == pytest.approx(z_ref)
+
+
+def test_kpi_scores_nps_and_shares():
+    df = pd.DataFrame({"aanbeveling": [10, 9, 8, 7, 6, 0, np.nan], "tevredenheid": [10, 8, 7, 6, 5, 1, np.nan]})
+    nps = trends.kpi_scores(df, "nps")
+    assert list(nps[:6]) == [100, 100, 0, 0, -100, -100] and np.isnan(nps.iloc[6])
+    assert trends.weighted_estimate(nps, kind="nps").estimate == pytest.approx(0.0)
+    assert list(trends.kpi_scores(df, "tevredenheid_voldoende")[:6]) == [1, 1, 1, 1, 0, 0]
+    assert list(trends.kpi_scores(df, "tevredenheid_share8")[:6]) == [1, 1, 0, 0, 0, 0]
+    m = pd.DataFrame({"menselijkheid": [5, 4, 3, 1]})
+    assert list(trends.kpi_scores(m, "menselijkheid_top2")) == [1, 1, 0, 0]
+
+
+def test_trend_table_suppresses_small_quarters_and_their_changes():
+    df = _frame({"2025Q1": [7, 8] * 10, "2025Q2": [7] * 5, "2025Q3": [8, 9] * 10, "2026Q1": [9] * 30})
+    table = trends.trend_table(df, "tevredenheid_mean", min_cell=10)
+    assert list(table["periode"]) == ["2025Q1", "2025Q2", "2025Q3", "2026Q1"]
+    small = table.set_index("periode").loc["2025Q2"]
+    assert bool(small["suppressed"]) and pd.isna(small["estimate"]) and pd.isna(small["n"])
+    changes = trends.trend_changes(table)
+    pairs = set(zip(changes["periode"], changes["compared_with"]))
+    assert ("2025Q3", "2025Q2") not in pairs  # involves a suppressed quarter
+    assert ("2026Q1", "2025Q1") in pairs  # same quarter a year earlier
+    assert ("2026Q1", "2025Q4") not in pairs  # 2025Q4 absent
+
+
+def test_trend_changes_words_and_known_rise():
+    rng = np.random.default_rng(3)
+    df = _frame({"2025Q3": list(rng.normal(6.8, 1.2, 200)), "2025Q4": list(rng.normal(7.5, 1.2, 200)),
+                 "2026Q1": list(rng.normal(7.5, 1.2, 200))})
+    table = trends.trend_table(df, "tevredenheid_mean")
+    changes = trends.trend_changes(table).set_index("periode")
+    assert changes.loc["2025Q4", "direction"] == "up"
+    assert changes.loc["2025Q4", "conclusion"].startswith("significant gestegen")
+    assert changes.loc["2026Q1", "conclusion"].startswith("geen significante verandering")
+    en = trends.trend_changes(table, lang="en").set_index("periode")
+    assert en.loc["2025Q4", "conclusion"] == "significantly increased vs. previous quarter"
+    assert trends.change_word("down") == "significant gedaald"
+
+
+def test_weights_enter_the_trend():
+    df = _frame({"2026Q1": [6, 8] * 10})
+    w = pd.Series(np.tile([1.0, 3.0], 10))
+    table = trends.trend_table(df, "tevredenheid_mean", weights=w)
+    assert table["estimate"].iloc[0] == pytest.approx(7.5)
+    assert table["n_eff"].iloc[0] == pytest.approx(16.0)
+
+
+def test_bad_input_errors():
+    with pytest.raises(DataError, match="periode"):
+        trends.trend_table(pd.DataFrame({"tevredenheid": [7]}), "tevredenheid_mean")
+    with pytest.raises(ConfigError, match="unknown KPI"):
+        trends.trend_table(_frame({"2026Q1": [7]}), "tevredenheid_median")
+    with pytest.raises(DataError, match="quarter"):
+        trends.trend_table(_frame({"juli": [7] * 12}), "tevredenheid_mean")
+
+
+def test_plot_and_text():
+    df = _frame({"2025Q4": [6, 7] * 10, "2026Q1": [8, 9] * 10})
+    table = trends.trend_table(df, "tevredenheid_mean")
+    changes = trends.trend_changes(table)
+    fig = trends.plot_trend(table, "tevredenheid", goal=7.5, changes=changes)
+    assert "7,5" in alt_text(fig) and "2026Q1" in alt_text(fig)
+    text = trends.describe_trend(table, changes, "de tevredenheid", goal=7.5)
+    assert "8,5" in text and "significant gestegen" in text
+    assert "8.5" in trends.describe_trend(table, changes, "satisfaction", lang="en")
