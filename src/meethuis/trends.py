@@ -1,11 +1,12 @@
 """Trends: a KPI per quarter with its confidence band, and whether it changed significantly.
 
-Every KPI is written as a weighted mean of a per-respondent score (the answer itself for ``_mean``,
-a 0/1 indicator for a share, +100/0/-100 for NPS), so one estimator and one test serve all of them.
+The per-quarter estimates and intervals come from :func:`meethuis.kpi.kpi_table` (so they match the
+KPI chapter, and pass through :func:`meethuis.disclosure.protect_table`).
 Changes are tested with a two-sample z-test that uses the Kish effective sample size of each quarter:
 
-* means and NPS (Welch type): ``z = (m2 - m1) / sqrt(s1**2 / n_eff1 + s2**2 / n_eff2)``, with ``s**2``
-  the weighted variance scaled by ``n_eff / (n_eff - 1)`` (the ordinary sample variance when unweighted);
+* means and NPS (Welch type): ``z = (m2 - m1) / sqrt(se1**2 + se2**2)`` with ``se = s / sqrt(n_eff)`` from
+  ``kpi.mean_ci`` (``s**2`` the weighted variance times ``n_eff / (n_eff - 1)``, the ordinary sample
+  variance when unweighted) or the multinomial NPS standard error of ``kpi.nps_ci``;
 * shares: the pooled two-proportion test ``z = (p2 - p1) / sqrt(p (1 - p) (1/n_eff1 + 1/n_eff2))`` with
   ``p = (n_eff1 p1 + n_eff2 p2) / (n_eff1 + n_eff2)``.
 
@@ -26,6 +27,7 @@ from scipy import stats
 
 from .codebook import Codebook, load_codebook
 from .errors import ConfigError, DataError
+from .kpi import Estimate, kpi_table, mean_ci, proportion_ci
 
 KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8)$|^(?P<nps>nps)$")
 Z95 = stats.norm.ppf(0.975)
@@ -39,19 +41,6 @@ _COMPARISON = {
     "vorig_kwartaal": {"nl": "t.o.v. vorig kwartaal", "en": "vs. previous quarter"},
     "vorig_jaar": {"nl": "t.o.v. hetzelfde kwartaal vorig jaar", "en": "vs. same quarter last year"},
 }
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A weighted estimate of a KPI with its standard error and (effective) sample size."""
-
-    estimate: float
-    se: float
-    ci_low: float
-    ci_high: float
-    n: int
-    n_eff: float
-    kind: str  # "mean", "share" or "nps"
 
 
 def parse_kpi(kpi: str, codebook: Codebook | None = None) -> tuple[str, str]:
@@ -116,46 +105,16 @@ def kpi_scores(responses: pd.DataFrame, kpi: str, codebook: Codebook | None = No
 
 def weighted_estimate(scores: pd.Series | np.ndarray, weights: pd.Series | np.ndarray | None = None,
                       kind: str = "mean", level: float = 0.95) -> Estimate:
-    """Weighted mean of ``scores`` with a standard error based on the Kish effective sample size.
+    """Weighted KPI estimate of per-respondent ``scores`` via :mod:`meethuis.kpi` (effective-n based).
 
-    Parameters
-    ----------
-    scores:
-        Per-respondent scores (NaN = not answered, dropped together with its weight).
-    weights:
-        Survey weights (``None`` = all 1).
-    kind:
-        ``mean``/``nps``: SE ``s / sqrt(n_eff)`` and a normal interval; ``share``: SE ``sqrt(p(1-p)/n_eff)``
-        and a Wilson interval with ``n_eff``.
-
-    Returns
-    -------
-    Estimate
+    ``mean``/``nps`` scores go through ``kpi.mean_ci``, 0/1 ``share`` scores through ``kpi.proportion_ci``
+    (Wilson interval on ``n_eff``). NPS scores are -100/0/+100, so their mean is the NPS.
     """
     y = np.asarray(scores, dtype=float)
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
-    if w.shape != y.shape:
-        raise DataError(f"{len(w)} weights for {len(y)} respondents", hint="pass one weight per survey row")
-    keep = ~np.isnan(y) & ~np.isnan(w) & (w > 0)
-    y, w = y[keep], w[keep]
-    n = int(y.size)
-    if n == 0:
-        return Estimate(math.nan, math.nan, math.nan, math.nan, 0, 0.0, kind)
-    n_eff = float(w.sum() ** 2 / (w ** 2).sum())
-    m = float(np.average(y, weights=w))
-    z = stats.norm.ppf(0.5 + level / 2)
-    if kind == "share":
-        se = math.sqrt(m * (1 - m) / n_eff)
-        denom = 1 + z * z / n_eff
-        centre = (m + z * z / (2 * n_eff)) / denom
-        half = z * math.sqrt(m * (1 - m) / n_eff + z * z / (4 * n_eff ** 2)) / denom
-        return Estimate(m, se, centre - half, centre + half, n, n_eff, kind)
-    var = float(np.average((y - m) ** 2, weights=w)) * n_eff / (n_eff - 1) if n_eff > 1 else math.nan
-    se = math.sqrt(var / n_eff)
-    return Estimate(m, se, m - z * se, m + z * se, n, n_eff, kind)
+    return proportion_ci(y, weights, level) if kind == "share" else mean_ci(y, weights, level)
 
 
-def two_sample_test(first: Estimate, second: Estimate) -> tuple[float, float, float]:
+def two_sample_test(first: Estimate, second: Estimate, kind: str = "mean") -> tuple[float, float, float]:
     """Difference ``second - first``, its z statistic and two-sided p-value (see module docstring).
 
     Returns
@@ -164,7 +123,7 @@ def two_sample_test(first: Estimate, second: Estimate) -> tuple[float, float, fl
         ``(difference, z, p)``; NaN when either estimate is missing.
     """
     diff = second.estimate - first.estimate
-    if first.kind == "share":
+    if kind == "share":
         n1, n2 = first.n_eff, second.n_eff
         pooled = (n1 * first.estimate + n2 * second.estimate) / (n1 + n2)
         se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2)) if n1 > 0 and n2 > 0 else math.nan
@@ -216,30 +175,28 @@ def trend_table(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
         raise DataError("the survey has no 'periode' column, so no trend can be drawn", column="periode",
                         hint="set data.period in the organisation config")
     cb = codebook or load_codebook()
-    kind = "mean" if parse_kpi(kpi, cb)[1] == "mean" else "nps" if kpi == "nps" else "share"
-    scores = kpi_scores(responses, kpi, cb)
-    w = pd.Series(1.0, index=responses.index) if weights is None else pd.Series(np.asarray(weights, float),
-                                                                               index=responses.index)
+    item, stat = parse_kpi(kpi, cb)
+    kind = "mean" if stat == "mean" else "nps" if stat == "nps" else "share"
+    if item not in responses.columns:
+        raise DataError(f"KPI '{kpi}' needs column '{item}', which the survey does not have", column=item,
+                        hint="map the item under data.columns in the organisation config")
     periods = responses["periode"].astype("string")
-    rows = []
-    for period in sorted(periods.dropna().unique(), key=_quarter):
-        mask = (periods == period).fillna(False).to_numpy()
-        est = weighted_estimate(scores[mask], w[mask], kind, level)
-        suppressed = est.n < min_cell
-        row = {"periode": str(_quarter(period)), "kpi": kpi, "kind": kind, "estimate": est.estimate, "se": est.se,
-               "ci_low": est.ci_low, "ci_high": est.ci_high, "n": est.n, "n_eff": est.n_eff, "suppressed": suppressed}
-        if suppressed:
-            row.update({k: math.nan for k in ("estimate", "se", "ci_low", "ci_high", "n", "n_eff")})
-        rows.append(row)
-    cols = ["periode", "kpi", "kind", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "suppressed"]
-    table = pd.DataFrame(rows, columns=cols)
-    table["n"] = table["n"].astype("Int64")
-    return table
+    order = {p: str(_quarter(p)) for p in periods.dropna().unique()}
+    frame = pd.DataFrame({"periode": periods.map(order), item: responses[item]}, index=responses.index)
+    table = kpi_table(frame, items=[item], by="periode", weights=weights, min_cell=min_cell, level=level,
+                      codebook=cb, statistics=[stat])
+    table["kind"] = kind
+    table["sort"] = table["periode"].map(lambda p: _quarter(p))
+    table = table.sort_values("sort").reset_index(drop=True)
+    cols = ["periode", "kpi", "kind", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "suppressed", "reason"]
+    out = table[cols].copy()
+    out.attrs = dict(table.attrs)
+    return out
 
 
 def _estimate_of(row: pd.Series) -> Estimate:
-    return Estimate(row["estimate"], row["se"], row["ci_low"], row["ci_high"],
-                    0 if pd.isna(row["n"]) else int(row["n"]), row["n_eff"], row["kind"])
+    return Estimate(row["estimate"], row["ci_low"], row["ci_high"], row["se"],
+                    0 if pd.isna(row["n"]) else int(row["n"]), row["n_eff"])
 
 
 def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl") -> pd.DataFrame:
@@ -271,7 +228,7 @@ def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl") ->
             if earlier not in published:
                 continue
             before, after = _estimate_of(pd.Series(published[earlier])), _estimate_of(pd.Series(row))
-            diff, z, p = two_sample_test(before, after)
+            diff, z, p = two_sample_test(before, after, row["kind"])
             significant = bool(p < alpha) if np.isfinite(p) else False
             direction = ("up" if diff > 0 else "down") if significant else "none"
             rows.append({"periode": period, "compared_with": earlier, "comparison": comparison,
