@@ -58,11 +58,11 @@ def test_kpi_sentence_example_from_the_issue():
 
 
 def test_goal_clause_uses_the_interval():
-    # estimate meets the goal but the interval straddles it: "net boven ... binnen de foutmarge"
+    # the interval holds the target: undecided, whichever side the estimate is on (as kpi.compare_goals)
     assert nv.goal_clause(7.1, 6.9, 7.3, 7.0, ">=", "mean", "nl") == (
-        "net boven het doel van 7,0, maar binnen de foutmarge (doel gehaald)")
+        "rond het doel van 7,0 (het doel valt binnen de foutmarge: nog onbeslist)")
     assert nv.goal_clause(6.9, 6.7, 7.1, 7.0, ">=", "mean", "nl") == (
-        "net onder het doel van 7,0, maar binnen de foutmarge (doel niet gehaald)")
+        "rond het doel van 7,0 (het doel valt binnen de foutmarge: nog onbeslist)")
     assert nv.goal_clause(0.62, 0.58, 0.66, 0.70, ">=", "share", "nl") == (
         "onder het doel van 70% (doel niet gehaald)")
     # a maximum: lower is better
@@ -97,3 +97,26 @@ def test_period_and_dates():
     assert nv.join_list(["a", "b"], "en") == "a and b"
     with pytest.raises(ConfigError, match="language"):
         nv.text("contents", "de")
+
+
+def test_kpi_labels_and_goal_sentences():
+    import pandas as pd
+
+    from meethuis.codebook import load_codebook
+
+    cb = load_codebook()
+    assert nv.kpi_kind("tevredenheid_mean") == "mean"
+    assert nv.kpi_kind("menselijkheid_top2") == "share"
+    assert nv.kpi_kind("nps") == "nps"
+    assert nv.kpi_label("tevredenheid_mean", cb, "nl") == "het gemiddelde rapportcijfer"
+    assert nv.kpi_label("menselijkheid_top2", cb, "en") == "the share positive about perceived humanity (score 4 or 5)"
+    comparison = pd.DataFrame({"kpi": ["tevredenheid_mean", "menselijkheid_top2"], "op": [">=", ">="],
+                               "target": [7.0, 0.6], "estimate": [7.42, 0.55], "ci_low": [7.31, 0.51],
+                               "ci_high": [7.53, 0.59], "n": [812, 798]})
+    assert nv.goal_sentences(comparison, cb, "nl") == [
+        "Het gemiddelde rapportcijfer is 7,4 (95%-BI 7,3\u20137,5), boven het doel van 7,0 (doel gehaald).",
+        "Het aandeel positief over ervaren menselijkheid (score 4 of 5) is 55% (95%-BI 51%\u201359%), "
+        "onder het doel van 60% (doel niet gehaald).",
+    ]
+    with pytest.raises(ConfigError):
+        nv.kpi_kind("tevredenheid_median")

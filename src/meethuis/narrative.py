@@ -172,9 +172,9 @@ def goal_clause(estimate: float, ci_low: float | None, ci_high: float | None, ta
                 kind: str = "mean", lang: str = "nl") -> str:
     """How a result stands against its goal, taking the 95% interval into account.
 
-    ``>=``/``>`` goals: "boven het doel van 7,0" when the whole interval is above the target, "net boven
-    het doel van 7,0 (binnen de foutmarge)" when the estimate meets it but the interval includes it, and
-    the mirror images below. ``<=``/``<`` goals speak of a maximum.
+    ``>=``/``>`` goals: "boven het doel van 7,0 (doel gehaald)" when the whole interval is above the
+    target, "onder ..." when it is below, and "rond het doel ... nog onbeslist" when the interval holds
+    the target (as ``kpi.compare_goals`` status ``undecided``). ``<=``/``<`` goals speak of a maximum.
 
     Parameters
     ----------
@@ -208,14 +208,14 @@ def goal_clause(estimate: float, ci_low: float | None, ci_high: float | None, ta
             return f"precies op {noun} (doel {'gehaald' if met else 'niet gehaald'})"
         if certain:
             return f"{where} {noun} (doel {'gehaald' if met else 'niet gehaald'})"
-        return f"net {where} {noun}, maar binnen de foutmarge (doel {'gehaald' if met else 'niet gehaald'})"
+        return f"rond {noun} (het doel valt binnen de foutmarge: nog onbeslist)"
     where = "above" if above else "below"
     noun = f"the goal of {t}" if upward else f"the maximum of {t}"
     if estimate == target:
         return f"exactly at {noun} (goal {'met' if met else 'not met'})"
     if certain:
         return f"{where} {noun} (goal {'met' if met else 'not met'})"
-    return f"just {where} {noun}, within the margin of error (goal {'met' if met else 'not met'})"
+    return f"around {noun} (the goal lies within the margin of error: undecided)"
 
 
 def kpi_sentence(label: str, estimate: float | None, ci_low: float | None = None, ci_high: float | None = None,
@@ -284,3 +284,68 @@ def change_clause(before: float, after: float, ci_low: float | None = None, ci_h
 def ranked_list(labels: Sequence[str], lang: str = "nl") -> str:
     """A numbered Markdown list (1. ..., 2. ...) for top-N knobs and similar."""
     return "\n".join(f"{k}. {lab}" for k, lab in enumerate(labels, start=1))
+
+
+_KPI = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8)$|^(?P<nps>nps)$")
+
+
+def kpi_kind(kpi: str) -> str:
+    """How a KPI is written: ``mean`` (``<item>_mean``), ``nps`` or ``share`` (top2, voldoende, share8)."""
+    m = _KPI.match(kpi)
+    if not m:
+        raise ConfigError(f"unknown KPI '{kpi}'", key="goals",
+                          hint="use <item>_mean, <item>_top2, tevredenheid_voldoende, tevredenheid_share8 or nps")
+    if m.group("nps"):
+        return "nps"
+    return "mean" if m.group("stat") == "mean" else "share"
+
+
+def kpi_label(kpi: str, codebook, lang: str = "nl") -> str:
+    """A KPI in running text, lower case: "het gemiddelde rapportcijfer", "het aandeel positief over ..."."""
+    check_lang(lang)
+    m = _KPI.match(kpi)
+    if not m:
+        raise ConfigError(f"unknown KPI '{kpi}'", key="goals")
+    if m.group("nps"):
+        return "de NPS (aanbeveling)" if lang == "nl" else "the NPS (recommendation)"
+    item, stat = m.group("item"), m.group("stat")
+    label = codebook.label(item, lang) if item in codebook.items else item
+    low = label[:1].lower() + label[1:]
+    grade = item in codebook.items and codebook.items[item].scale.kind == "grade"
+    if lang == "nl":
+        if stat == "mean":
+            return "het gemiddelde rapportcijfer" if grade else f"de gemiddelde score voor {low} (1{DASH}5)"
+        if stat == "voldoende":
+            return "het aandeel dat een voldoende geeft (6 of hoger)"
+        if stat == "share8":
+            return "het aandeel dat een 8 of hoger geeft"
+        return f"het aandeel positief over {low} (score 4 of 5)"
+    if stat == "mean":
+        return "the average grade" if grade else f"the average score for {low} (1{DASH}5)"
+    if stat == "voldoende":
+        return "the share giving a pass mark (6 or higher)"
+    if stat == "share8":
+        return "the share giving 8 or higher"
+    return f"the share positive about {low} (score 4 or 5)"
+
+
+def goal_sentences(comparison, codebook, lang: str = "nl", min_cell: int = 10) -> list[str]:
+    """One sentence per goal from ``kpi.compare_goals`` output (overall rows), in goal order.
+
+    Parameters
+    ----------
+    comparison:
+        DataFrame with ``kpi, op, target, estimate, ci_low, ci_high, n``.
+    codebook:
+        For the item labels.
+
+    Returns
+    -------
+    list of str
+    """
+    out = []
+    for _, r in comparison.iterrows():
+        out.append(kpi_sentence(kpi_label(r["kpi"], codebook, lang), r["estimate"], r["ci_low"], r["ci_high"],
+                                kpi_kind(r["kpi"]), lang, target=r["target"], op=r["op"],
+                                n=None if _is_missing(r.get("n")) else int(r["n"]), min_cell=min_cell))
+    return out
