@@ -52,11 +52,10 @@ def _margin_codes(frame: pd.DataFrame, margins: Mapping[str, Mapping[Any, float]
                             row=row, column=var,
                             hint="survey_weights() handles missing values explicitly; for rake() drop or "
                                  "impute these rows first")
-        values = col.astype(str).to_numpy()
-        code = pd.Categorical(values, categories=cats).codes.astype(np.int64)
+        code = _codes_in_order(col, cats)
         if (code < 0).any():
             bad_rows = np.flatnonzero(code < 0)
-            unknown = sorted(set(values[bad_rows]))
+            unknown = sorted({str(v) for v in col.iloc[bad_rows[:1000]]})
             raise DataError(
                 f"respondent category {', '.join(repr(u) for u in unknown[:5])} of '{var}' is missing from the "
                 f"margins ({len(bad_rows)} row(s))", row=int(bad_rows[0]) + 1, column=var, key=key,
@@ -88,6 +87,18 @@ def _margin_codes(frame: pd.DataFrame, margins: Mapping[str, Mapping[Any, float]
                                 f"'{var}' to {t:g}", key=f"weighting.margins.{var}",
                                 hint="every margin must describe the same population; give shares or equal totals")
     return codes, shares, cats_all
+
+
+def _codes_in_order(col: pd.Series, cats: list[str]) -> np.ndarray:
+    """Position of each row's category (as text) in ``cats``; -1 when it is not there. Factorises first
+    so the text comparison runs on the few distinct values, not on every row."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    lookup = {c: k for k, c in enumerate(cats)}
+    mapping = np.array([lookup.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    return mapping[codes]  # code -1 (NA) picks the trailing -1
 
 
 def _check_base(base_weights: Any, n: int) -> np.ndarray:
