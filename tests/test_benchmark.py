@@ -1,0 +1,181 @@
+"""Benchmark: aggregates export/validation, rank intervals, funnel limits and direct standardisation."""
+from __future__ import annotations
+
+import json
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from meethuis import benchmark
+from meethuis.codebook import load_codebook
+from meethuis.errors import DataError
+from meethuis.plots import alt_text
+
+CORE = ["tevredenheid", "menselijkheid", "effectiviteit", "vertrouwen", "gemak"]
+
+
+def _config(org_id: str = "testgem", name: str = "Gemeente Test", min_cell: int = 1):
+    return SimpleNamespace(id=org_id, name=name, kind="gemeente", codebook=load_codebook(), min_cell=min_cell)
+
+
+def _responses(n: int = 200, shift: float = 0.0, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "respondent_id": [f"r{i}" for i in range(n)],
+        "periode": rng.choice(["2026Q2", "2026Q3"], n),
+        "kanaal": pd.Categorical(rng.choice(["telefoon", "balie", "website"], n, p=[0.5, 0.45, 0.05])),
+        "dienst": pd.Categorical(rng.choice(["paspoort", "parkeren"], n)),
+        "tevredenheid": np.clip(np.round(rng.normal(7 + shift, 1.3, n)), 1, 10),
+        "zaak_sleutel": [f"Z{i}" for i in range(n)],
+        "open_antwoord": ["Jan Jansen belde"] * n,
+    })
+    for item in CORE[1:]:
+        df[item] = rng.integers(1, 6, n).astype(float)
+    return df
+
+
+def test_export_is_protected_and_has_no_respondent_data():
+    df = _responses()
+    agg = benchmark.export_aggregates(df, _config(), min_cell=10)
+    text = json.dumps(agg)
+    assert "r1\"" not in text and "Z1" not in text and "Jansen" not in text
+    assert agg["codebook_version"] == load_codebook().version
+    assert agg["organisation"] == {"id": "testgem", "name": "Gemeente Test", "kind": "gemeente"}
+    rows = pd.DataFrame(agg["kpis"])
+    assert set(rows["level"]) == {"totaal", "kanaal", "dienst"}
+    published = rows[~rows["suppressed"]]
+    assert (published["n"] >= 10).all()
+    web = rows[(rows["level"] == "kanaal") & (rows["group"] == "website")]
+    if (df["kanaal"] == "website").sum() < 10:
+        assert web["suppressed"].all() and web["estimate"].isna().all() and web["n"].isna().all()
+    tot = rows[(rows["kpi"] == "tevredenheid_mean") & (rows["level"] == "totaal")].iloc[0]
+    assert tot["estimate"] == pytest.approx(df["tevredenheid"].mean())
+    assert tot["n"] == len(df)
+
+
+def test_write_and_load_roundtrip(tmp_path):
+    a = benchmark.export_aggregates(_responses(seed=1), _config("a", "A"), min_cell=10)
+    b = benchmark.export_aggregates(_responses(seed=2, shift=1), _config("b", "B"), min_cell=10)
+    benchmark.write_aggregates(a, tmp_path / "a" / "aggregates.json")
+    benchmark.write_aggregates(b, tmp_path / "b" / "aggregates.json")
+    table = benchmark.load_aggregates(tmp_path)
+    assert set(table["org_id"]) == {"a", "b"}
+    assert not list(tmp_path.rglob("*.tmp"))
+    row = table[(table["org_id"] == "a") & (table["kpi"] == "tevredenheid_mean") & (table["level"] == "totaal")]
+    assert row["estimate"].iloc[0] == pytest.approx(a["kpis"][0]["estimate"])
+
+
+def test_older_codebook_version_is_a_clear_error(tmp_path):
+    agg = benchmark.export_aggregates(_responses(), _config(), min_cell=10)
+    agg["codebook_version"] = "0.9"
+    path = benchmark.write_aggregates(agg, tmp_path / "oud.json")
+    with pytest.raises(DataError) as err:
+        benchmark.load_aggregates([path])
+    msg = str(err.value)
+    assert "oud.json" in msg and "0.9" in msg and load_codebook().version in msg and "codebook_version" in msg
+
+
+def test_bad_files_are_clear_errors(tmp_path):
+    agg = benchmark.export_aggregates(_responses(), _config(), min_cell=10)
+    bad = json.loads(json.dumps(agg))
+    bad["responses"] = [{"tevredenheid": 7}]
+    with pytest.raises(DataError, match="unexpected key 'responses'"):
+        benchmark.validate_aggregates(bad, "x.json")
+    leak = json.loads(json.dumps(agg))
+    leak["kpis"][0]["n"] = 3
+    with pytest.raises(DataError, match=r"kpis\[0\]\.n"):
+        benchmark.validate_aggregates(leak, "x.json")
+    (tmp_path / "kapot.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(DataError, match="kapot.json"):
+        benchmark.load_aggregates([tmp_path / "kapot.json"])
+    p1 = benchmark.write_aggregates(agg, tmp_path / "1.json")
+    p2 = benchmark.write_aggregates(agg, tmp_path / "2.json")
+    with pytest.raises(DataError, match="also comes from"):
+        benchmark.load_aggregates([p1, p2])
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    df["kpi"] = df.get("kpi", "tevredenheid_mean")
+    df["statistic"] = df["kpi"].map(lambda k: "nps" if k == "nps" else k.rsplit("_", 1)[1])
+    df["kind"] = df["statistic"].map(benchmark._kind)
+    df["suppressed"] = df.get("suppressed", False)
+    df["org_name"] = df["org_id"].str.upper()
+    return df
+
+
+def test_rank_probability_matches_closed_form():
+    # Two organisations: P(A ranks first) = Phi((mA - mB) / sqrt(seA^2 + seB^2)).
+    t = _table([{"org_id": "a", "level": "totaal", "group": None, "estimate": 7.2, "se": 0.10, "ci_low": 7.0,
+                 "ci_high": 7.4, "n": 100, "n_eff": 100.0},
+                {"org_id": "b", "level": "totaal", "group": None, "estimate": 7.0, "se": 0.15, "ci_low": 6.7,
+                 "ci_high": 7.3, "n": 100, "n_eff": 100.0}])
+    r = benchmark.rank_organisations(t, "tevredenheid_mean", n_sim=200_000, seed=7).set_index("org_id")
+    expected = stats.norm.cdf(0.2 / math.sqrt(0.01 + 0.0225))
+    assert r.loc["a", "p_best"] == pytest.approx(expected, abs=0.005)
+    assert (r.loc["a", "rank"], r.loc["a", "rank_low"], r.loc["a", "rank_high"]) == (1, 1, 2)
+    again = benchmark.rank_organisations(t, "tevredenheid_mean", n_sim=200_000, seed=7).set_index("org_id")
+    assert again.loc["a", "p_best"] == r.loc["a", "p_best"]  # seeded: identical
+
+
+def test_well_separated_ranks_are_certain():
+    t = _table([{"org_id": k, "level": "totaal", "group": None, "estimate": m, "se": 0.01, "ci_low": m - .02,
+                 "ci_high": m + .02, "n": 500, "n_eff": 500.0} for k, m in [("a", 6.0), ("b", 7.0), ("c", 8.0)]])
+    r = benchmark.rank_organisations(t, "tevredenheid_mean", n_sim=2000)
+    assert list(r["org_id"]) == ["c", "b", "a"]
+    assert list(r["rank_low"]) == [1, 2, 3] and list(r["rank_high"]) == [1, 2, 3]
+    text = benchmark.describe_ranking(r, "b", "tevredenheid")
+    assert "plaats 2 van 3" in text and "7,0" in text
+
+
+def test_funnel_limits_closed_form():
+    # Hand-worked: org a n_eff 100, se 0.15 (s = 1.5), estimate 6.9; org b n_eff 300, se 0.1 (s = sqrt(3)), 7.4
+    # target = (690 + 2220) / 400 = 7.275; sigma = sqrt((100*2.25 + 300*3) / 400) = 1.6771;
+    # a's 95% limits 7.275 -+ 1.96 * 0.16771 = 6.946..7.604 and 99.8% 6.757..7.793: 6.9 lies between.
+    t = _table([{"org_id": "a", "level": "totaal", "group": None, "estimate": 6.9, "se": 0.15, "ci_low": 0,
+                 "ci_high": 0, "n": 100, "n_eff": 100.0},
+                {"org_id": "b", "level": "totaal", "group": None, "estimate": 7.4, "se": 0.1, "ci_low": 0,
+                 "ci_high": 0, "n": 300, "n_eff": 300.0}])
+    f, target, sigma = benchmark.funnel_table(t, "tevredenheid_mean")
+    assert target == pytest.approx(7.275)
+    assert sigma == pytest.approx(math.sqrt((100 * 2.25 + 300 * 3.0) / 400))
+    a = f.set_index("org_id").loc["a"]
+    assert a["low95"] == pytest.approx(7.275 - 1.959964 * sigma / 10, abs=1e-6)
+    assert a["low998"] == pytest.approx(7.275 - 3.090232 * sigma / 10, abs=1e-6)
+    assert a["low95"] == pytest.approx(6.9463, abs=1e-4)
+    assert a["position"] == "onder_95"
+    assert f.set_index("org_id").loc["b", "position"] == "binnen"
+    share = benchmark.funnel_limits(0.8, math.nan, [100], "share")
+    assert share["high95"].iloc[0] == pytest.approx(0.8 + 1.959964 * 0.04, abs=1e-6)
+    fig = benchmark.plot_funnel(f, target, sigma, "tevredenheid", highlight="a")
+    assert "99,8%" in alt_text(fig)
+
+
+def test_case_mix_direct_standardisation_hand_worked():
+    # Org a: telefoon 6.0 (se .2), balie 8.0 (se .1); org b: telefoon 6.5 (se .3), balie 8.5 (se .2).
+    # Standard mix telefoon 0.25, balie 0.75 -> a: 0.25*6 + 0.75*8 = 7.5; b: 0.25*6.5 + 0.75*8.5 = 8.0.
+    rows = []
+    for org, tel, bal, crude in (("a", (6.0, .2), (8.0, .1), 6.5), ("b", (6.5, .3), (8.5, .2), 8.2)):
+        rows.append({"org_id": org, "level": "totaal", "group": None, "estimate": crude, "se": .1, "n": 100,
+                     "n_eff": 100.0, "ci_low": 0, "ci_high": 0})
+        for g, (m, se) in (("telefoon", tel), ("balie", bal)):
+            rows.append({"org_id": org, "level": "kanaal", "group": g, "estimate": m, "se": se, "n": 50,
+                         "n_eff": 50.0, "ci_low": 0, "ci_high": 0})
+    t = _table(rows)
+    adj = benchmark.case_mix_adjust(t, "tevredenheid_mean", "kanaal",
+                                    standard={"telefoon": 1, "balie": 3}).set_index("org_id")
+    assert adj.loc["a", "adjusted"] == pytest.approx(7.5)
+    assert adj.loc["b", "adjusted"] == pytest.approx(8.0)
+    assert adj.loc["a", "se"] == pytest.approx(math.sqrt(0.0625 * 0.04 + 0.5625 * 0.01))
+    assert adj.loc["a", "coverage"] == pytest.approx(1.0)
+    # default standard: pooled n per stratum (equal here) -> 0.5/0.5
+    pooled = benchmark.case_mix_adjust(t, "tevredenheid_mean").set_index("org_id")
+    assert pooled.loc["a", "adjusted"] == pytest.approx(7.0)
+    # a stratum the organisation does not publish lowers coverage and renormalises the mix
+    t2 = t[~((t["org_id"] == "b") & (t["group"] == "telefoon"))]
+    part = benchmark.case_mix_adjust(t2, "tevredenheid_mean", standard={"telefoon": 1, "balie": 3}).set_index("org_id")
+    assert part.loc["b", "adjusted"] == pytest.approx(8.5) and part.loc["b", "coverage"] == pytest.approx(0.75)
