@@ -1,0 +1,274 @@
+"""KPIs: closed forms, statsmodels references, R survey point estimates, bootstrap and coverage simulations."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import DescrStatsW
+
+from meethuis.config import Goal
+from meethuis.disclosure import TOTAL, assert_protected
+from meethuis.errors import AnalysisError, DataError
+from meethuis.kpi import (compare_goals, kpi_table, mean_ci, nps_ci, proportion_ci, status_label,
+                          wilson_interval)
+from meethuis.weights import rake
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+# ---- mean ------------------------------------------------------------------------------------------
+def test_mean_ci_hand_worked():
+    # 6..10: mean 8, s^2 = 10/4 = 2.5, se = sqrt(2.5/5) = sqrt(.5), t(.975, 4) = 2.7764451
+    e = mean_ci([6, 7, 8, 9, 10, np.nan])
+    assert e.estimate == 8 and e.n == 5 and e.n_eff == 5
+    assert e.se == pytest.approx(np.sqrt(0.5))
+    assert e.ci_low == pytest.approx(8 - 2.7764451052 * np.sqrt(0.5), abs=1e-8)
+    assert e.ci_high == pytest.approx(8 + 2.7764451052 * np.sqrt(0.5), abs=1e-8)
+
+
+def test_mean_ci_unweighted_matches_statsmodels():
+    x = np.random.default_rng(1).integers(1, 11, 87).astype(float)
+    e = mean_ci(x, level=0.9)
+    lo, hi = DescrStatsW(x).tconfint_mean(alpha=0.1)
+    assert (e.ci_low, e.ci_high) == pytest.approx((lo, hi), abs=1e-12)
+
+
+def test_weighted_mean_and_variance_match_statsmodels():
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 11, 120).astype(float)
+    w = rng.uniform(0.3, 3, 120)
+    d = DescrStatsW(x, weights=w, ddof=0)
+    e = mean_ci(x, w)
+    ne = w.sum() ** 2 / (w**2).sum()
+    assert e.estimate == pytest.approx(d.mean, rel=1e-12)
+    assert e.n_eff == pytest.approx(ne)
+    assert e.se == pytest.approx(np.sqrt(d.var * ne / (ne - 1) / ne), rel=1e-12)
+    t = stats.t.ppf(0.975, ne - 1)
+    assert e.ci_high - e.estimate == pytest.approx(t * e.se)
+
+
+def test_weighted_point_estimates_match_r_survey():
+    ref = json.loads((FIXTURES / "r_survey_reference.json").read_text())
+    d = pd.DataFrame(ref["data"])
+    w = rake(d, ref["margins"], base_weights=d["base"], tol=1e-13)
+    assert mean_ci(d["tevredenheid"], w).estimate == pytest.approx(ref["svymean_tevredenheid"], rel=1e-10)
+    ind = (d["tevredenheid"] >= 6).astype(float)
+    assert proportion_ci(ind, w).estimate == pytest.approx(ref["svymean_voldoende"], rel=1e-10)
+    # The Kish effective-n SE is an approximation of the linearised SE from R; same order of size.
+    assert mean_ci(d["tevredenheid"], w).se == pytest.approx(ref["svymean_tevredenheid_se"], rel=0.35)
+
+
+# ---- proportions -----------------------------------------------------------------------------------
+def test_wilson_matches_statsmodels_unweighted():
+    y = np.r_[np.ones(37), np.zeros(63)]
+    e = proportion_ci(y)
+    lo, hi = proportion_confint(37, 100, alpha=0.05, method="wilson")
+    assert e.estimate == 0.37 and (e.ci_low, e.ci_high) == pytest.approx((lo, hi), abs=1e-12)
+    assert wilson_interval(0.0, 20) == pytest.approx(proportion_confint(0, 20, method="wilson"), abs=1e-12)
+
+
+def test_wilson_weighted_uses_effective_n():
+    rng = np.random.default_rng(4)
+    y = (rng.uniform(size=200) < 0.3).astype(float)
+    w = rng.uniform(0.2, 4, 200)
+    e = proportion_ci(y, w)
+    ne = w.sum() ** 2 / (w**2).sum()
+    p = np.sum(w * y) / w.sum()
+    lo, hi = proportion_confint(p * ne, ne, alpha=0.05, method="wilson")
+    assert e.estimate == pytest.approx(p) and (e.ci_low, e.ci_high) == pytest.approx((lo, hi), abs=1e-12)
+
+
+# ---- NPS -------------------------------------------------------------------------------------------
+def test_nps_hand_worked():
+    # promoters 9-10: 5 of 10, detractors 0-6: 3 of 10 -> NPS 20; Var = (.5 + .3 - .2^2) / 10 = .076
+    x = [10, 10, 9, 8, 7, 0, 3, 6, 9, 10]
+    e = nps_ci(x)
+    assert e.estimate == pytest.approx(20)
+    assert e.se == pytest.approx(100 * np.sqrt(0.076))
+    assert e.ci_low == pytest.approx(20 - 1.959963985 * 100 * np.sqrt(0.076))
+
+
+def test_nps_se_agrees_with_bootstrap():
+    rng = np.random.default_rng(5)
+    x = rng.choice(np.arange(11), 400, p=np.r_[np.full(7, 0.04), [0.12, 0.2, 0.22, 0.18]])
+    e = nps_ci(x)
+    idx = rng.integers(0, x.size, (3000, x.size))
+    boot = 100 * ((x[idx] >= 9).mean(axis=1) - (x[idx] <= 6).mean(axis=1))
+    assert e.se == pytest.approx(boot.std(ddof=1), rel=0.06)
+    lo, hi = np.percentile(boot, [2.5, 97.5])
+    assert e.ci_low == pytest.approx(lo, abs=1.5) and e.ci_high == pytest.approx(hi, abs=1.5)
+
+
+# ---- coverage simulations (fixed seed) -------------------------------------------------------------
+GRADE_P = np.array([0.02, 0.02, 0.03, 0.05, 0.08, 0.15, 0.25, 0.22, 0.12, 0.06])
+
+
+def _coverage(make_sample, fn, truth, reps=1500):
+    hits = 0
+    for _ in range(reps):
+        x, w = make_sample()
+        e = fn(x, w)
+        hits += e.ci_low <= truth <= e.ci_high
+    return hits / reps
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_coverage_mean_proportion_nps(weighted):
+    rng = np.random.default_rng(11 + weighted)
+    n = 150
+
+    def weights():
+        return rng.lognormal(0, 0.6, n) if weighted else None
+
+    grades = np.arange(1, 11)
+    true_mean = float(grades @ GRADE_P)
+    cov = _coverage(lambda: (rng.choice(grades, n, p=GRADE_P).astype(float), weights()), mean_ci, true_mean)
+    assert 0.93 <= cov <= 0.97, cov
+    cov = _coverage(lambda: ((rng.uniform(size=n) < 0.3).astype(float), weights()), proportion_ci, 0.3)
+    assert 0.93 <= cov <= 0.97, cov
+    nps_p = np.r_[np.full(7, 0.05), [0.1, 0.15, 0.2, 0.2]]
+    true_nps = 100 * (0.4 - 0.35)
+    cov = _coverage(lambda: (rng.choice(np.arange(11), n, p=nps_p).astype(float), weights()), nps_ci, true_nps)
+    assert 0.93 <= cov <= 0.97, cov
+
+
+# ---- kpi_table -------------------------------------------------------------------------------------
+def survey(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "tevredenheid": rng.choice(np.arange(1, 11), n, p=GRADE_P).astype(float),
+        "menselijkheid": rng.integers(1, 6, n).astype(float),
+        "gemak": rng.integers(1, 6, n).astype(float),
+        "aanbeveling": rng.integers(0, 11, n).astype(float),
+        "kanaal": pd.Categorical(rng.choice(["telefoon", "balie", "website", "post"], n, p=[.4, .3, .28, .02])),
+        "leeftijdsgroep": pd.Categorical(rng.choice(["18-34", "35-49", "50-64", "65+"], n)),
+    })
+
+
+def test_kpi_table_names_and_values():
+    df = survey()
+    t = kpi_table(df, ["tevredenheid", "menselijkheid", "gemak", "aanbeveling"])
+    assert list(t["kpi"]) == ["tevredenheid_mean", "tevredenheid_voldoende", "tevredenheid_share8",
+                              "menselijkheid_mean", "menselijkheid_top2", "gemak_mean", "gemak_top2", "nps"]
+    row = t.set_index("kpi")
+    assert row.loc["tevredenheid_mean", "estimate"] == pytest.approx(df["tevredenheid"].mean())
+    assert row.loc["tevredenheid_voldoende", "estimate"] == pytest.approx((df["tevredenheid"] >= 6).mean())
+    assert row.loc["tevredenheid_share8", "estimate"] == pytest.approx((df["tevredenheid"] >= 8).mean())
+    assert row.loc["menselijkheid_top2", "estimate"] == pytest.approx((df["menselijkheid"] >= 4).mean())
+    a = df["aanbeveling"]
+    assert row.loc["nps", "estimate"] == pytest.approx(100 * ((a >= 9).mean() - (a <= 6).mean()))
+    assert set(t.columns) >= {"estimate", "ci_low", "ci_high", "n", "n_eff", "suppressed", "kpi", "item", "reason"}
+
+
+def test_breakdown_equals_subset_and_is_protected():
+    df = survey()
+    t = kpi_table(df, ["tevredenheid"], by="kanaal", total=True, statistics=["mean"])
+    tel = t[t["kanaal"] == "telefoon"].iloc[0]
+    assert tel["estimate"] == pytest.approx(df.loc[df["kanaal"] == "telefoon", "tevredenheid"].mean())
+    assert t[t["kanaal"] == TOTAL]["estimate"].iloc[0] == pytest.approx(df["tevredenheid"].mean())
+    post = t[t["kanaal"] == "post"].iloc[0]
+    assert post["suppressed"] and np.isnan(post["estimate"]) and np.isnan(post["n"])
+    # one lone small cell: the next-smallest is suppressed too, so the total cannot reveal post
+    sizes = df["kanaal"].value_counts().drop("post")
+    assert t.loc[t["kanaal"] == sizes.idxmin(), "reason"].iloc[0] == "secondary"
+    assert t["suppressed"].sum() == 2
+    assert_protected(t, 10)
+
+
+def test_two_way_table():
+    df = survey(800)
+    t = kpi_table(df, ["menselijkheid"], by=["kanaal", "leeftijdsgroep"], statistics=["top2"], total=True)
+    cell = t[(t["kanaal"] == "telefoon") & (t["leeftijdsgroep"] == "65+")].iloc[0]
+    sub = df[(df["kanaal"] == "telefoon") & (df["leeftijdsgroep"] == "65+")]
+    assert cell["estimate"] == pytest.approx((sub["menselijkheid"] >= 4).mean())
+    assert cell["n"] == len(sub)
+    margin = t[(t["kanaal"] == TOTAL) & (t["leeftijdsgroep"] == "65+")].iloc[0]
+    assert margin["estimate"] == pytest.approx((df.loc[df["leeftijdsgroep"] == "65+", "menselijkheid"] >= 4).mean())
+    assert_protected(t, 10)
+
+
+def test_weights_by_column_name_and_series():
+    df = survey()
+    w = pd.Series(np.random.default_rng(3).uniform(0.5, 2, len(df)), index=df.index)
+    df["gewicht"] = w
+    a = kpi_table(df, ["tevredenheid"], weights="gewicht", statistics=["mean"])
+    b = kpi_table(df, ["tevredenheid"], weights=w, statistics=["mean"])
+    assert a["estimate"].iloc[0] == pytest.approx(np.average(df["tevredenheid"], weights=w))
+    assert a["estimate"].iloc[0] == b["estimate"].iloc[0] and a["weighted"].all()
+
+
+# ---- bad input -------------------------------------------------------------------------------------
+def test_all_missing_item_gives_nan_with_reason():
+    df = survey(50)
+    df["menselijkheid"] = np.nan
+    t = kpi_table(df, ["menselijkheid"], min_cell=1)
+    assert t["estimate"].isna().all() and t["suppressed"].all()
+    assert all("no_data" in r for r in t["reason"])
+
+
+def test_n_below_two_gives_nan_ci():
+    e = mean_ci([7.0])
+    assert e.estimate == 7 and np.isnan(e.ci_low) and e.reason == "too_few"
+    df = survey(30).iloc[:1]
+    t = kpi_table(df, ["tevredenheid"], min_cell=1, statistics=["mean"])
+    assert np.isnan(t["ci_low"].iloc[0]) and t["reason"].iloc[0] == "too_few"
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan])
+def test_bad_weights_raise(bad):
+    df = survey(30)
+    w = np.ones(len(df))
+    w[4] = bad
+    with pytest.raises(DataError, match="positive and finite") as err:
+        kpi_table(df, ["tevredenheid"], weights=w)
+    assert err.value.row == 5
+
+
+def test_single_level_segment_is_flagged():
+    df = survey(60)
+    df["kanaal"] = pd.Categorical(["balie"] * len(df))
+    t = kpi_table(df, ["tevredenheid"], by="kanaal", statistics=["mean"])
+    assert t["reason"].iloc[0] == "single_level"
+    assert t["estimate"].iloc[0] == pytest.approx(df["tevredenheid"].mean())
+
+
+def test_unknown_columns_raise():
+    df = survey(30)
+    with pytest.raises(DataError, match="'opleiding'"):
+        kpi_table(df, ["tevredenheid"], by="opleiding")
+    with pytest.raises(DataError, match="'snelheid'"):
+        kpi_table(df, ["snelheid"])
+    with pytest.raises(AnalysisError, match="at most two"):
+        kpi_table(df, ["tevredenheid"], by=["kanaal", "leeftijdsgroep", "gemak"])
+    with pytest.raises(DataError, match="between 0 and 10"):
+        nps_ci([11, 3])
+
+
+# ---- goals -----------------------------------------------------------------------------------------
+def test_compare_goals_met_not_met_undecided():
+    kpis = pd.DataFrame({"kpi": ["tevredenheid_mean", "menselijkheid_top2", "nps", "gemak_mean"],
+                         "estimate": [7.8, 0.62, 10.0, np.nan], "ci_low": [7.6, 0.58, -5.0, np.nan],
+                         "ci_high": [8.0, 0.66, 25.0, np.nan], "n": [300, 300, 300, np.nan],
+                         "suppressed": [False, False, False, True]})
+    goals = [Goal("tevredenheid_mean", ">=", 7.5), Goal("menselijkheid_top2", ">=", 0.7), Goal("nps", ">=", 0),
+             Goal("gemak_mean", ">=", 4), Goal("vertrouwen_mean", "<=", 3)]
+    g = compare_goals(kpis, goals).set_index("kpi")
+    assert g.loc["tevredenheid_mean", "status"] == "met"
+    assert g.loc["tevredenheid_mean", "margin"] == pytest.approx(0.3)
+    assert g.loc["menselijkheid_top2", "status"] == "not_met"
+    assert g.loc["menselijkheid_top2", "margin"] == pytest.approx(-0.08)
+    assert g.loc["nps", "status"] == "undecided"
+    assert g.loc["gemak_mean", "status"] == "unknown" and g.loc["vertrouwen_mean", "status"] == "unknown"
+    assert status_label("met") == "gehaald" and status_label("not_met", "en") == "not met"
+
+
+def test_compare_goals_less_than():
+    kpis = pd.DataFrame({"kpi": ["gemak_mean"], "estimate": [2.0], "ci_low": [1.8], "ci_high": [2.2],
+                         "n": [50], "suppressed": [False]})
+    assert compare_goals(kpis, [Goal("gemak_mean", "<=", 2.5)])["status"].iloc[0] == "met"
+    assert compare_goals(kpis, [Goal("gemak_mean", "<", 1.5)])["status"].iloc[0] == "not_met"
