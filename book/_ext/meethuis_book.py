@@ -1,0 +1,90 @@
+"""Sphinx extension of the Meethuis handbook: reference pages generated from the code, figure alt text.
+
+At start-up it writes ``book/_generated/`` (codebook page, CLI page, the measurement-house figure with its
+text alternative), so those pages can never drift from the code. While reading executed notebooks it
+gives every figure the text alternative the library attached to it (``plots.alt_text``), which the kernel
+reports as the figure's ``text/plain`` representation.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from base64 import b64decode
+from pathlib import Path
+
+from docutils import nodes
+
+BOOK = Path(__file__).resolve().parents[1]
+GENERATED = BOOK / "_generated"
+
+
+def write_generated(target: Path = GENERATED, lang: str = "nl") -> list[Path]:
+    """Write the generated reference pages and the house figure; returns the written paths."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)  # build process only, never in a notebook
+    from meethuis.cli import cli_reference_markdown
+    from meethuis.codebook import load_codebook
+    from meethuis.house import plot_measurement_house
+    from meethuis.plots import alt_text
+
+    target.mkdir(parents=True, exist_ok=True)
+    cb = load_codebook()
+    out = {
+        "codeboek.md": cb.to_markdown(lang),
+        "opdrachtregel.md": cli_reference_markdown(lang),
+    }
+    fig = plot_measurement_house(cb, lang)
+    fig.savefig(target / "meethuis-huis.png", dpi=110)
+    alt = alt_text(fig).replace("\n", " ")
+    caption = ("Het meethuis, getekend uit het codeboek met `meethuis.house.plot_measurement_house`."
+               if lang == "nl" else
+               "The measurement house, drawn from the codebook with `meethuis.house.plot_measurement_house`.")
+    out["huis.md"] = (
+        "```{figure} /book/_generated/meethuis-huis.png\n"
+        f":alt: {alt}\n"
+        ":name: fig-meethuis-huis\n"
+        ":width: 100%\n\n"
+        f"{caption}\n```\n"
+    )
+    written = []
+    for name, text in out.items():
+        path = target / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written + [target / "meethuis-huis.png"]
+
+
+def figure_alt_texts(notebook: dict) -> dict[str, str]:
+    """Map the sha256 of every PNG output to the text alternative shown next to it (``text/plain``)."""
+    out = {}
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            png, text = data.get("image/png"), data.get("text/plain")
+            if not png or not text:
+                continue
+            text = "".join(text) if isinstance(text, list) else text
+            if text.startswith("<Figure") or text.startswith("<matplotlib"):
+                continue  # no text alternative attached
+            raw = b64decode("".join(png) if isinstance(png, list) else png)
+            out[hashlib.sha256(raw).hexdigest()] = text.strip().strip("'\"")
+    return out
+
+
+def _set_figure_alt(app, doctree: nodes.document) -> None:
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{app.env.docname}.ipynb"
+    if not executed.exists():
+        return
+    alts = figure_alt_texts(json.loads(executed.read_text(encoding="utf-8")))
+    for image in doctree.findall(nodes.image):
+        stem = Path(image.get("uri", "")).stem
+        if stem in alts:
+            image["alt"] = alts[stem]
+
+
+def setup(app):
+    write_generated()
+    app.connect("doctree-read", _set_figure_alt)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
