@@ -179,7 +179,7 @@ def parse_goal(spec: Any, key: str, check: _Checker, codebook: Codebook) -> Goal
     """Parse ``"tevredenheid_mean >= 7.5"`` or ``{kpi:, op:, target:, label:}`` into a Goal."""
     label = None
     if isinstance(spec, str):
-        m = re.match(r"^\s*([a-z_0-9]+)\s*(>=|<=|>|<)\s*([0-9.,]+)\s*(%?)\s*$", spec)
+        m = re.match(r"^\s*([a-z_0-9]+)\s*(>=|<=|>|<)\s*([-+]?[0-9]+(?:[.,][0-9]+)?)\s*(%?)\s*$", spec)
         if not m:
             raise check.fail(key, f"cannot read goal '{spec}'",
                              hint="write it as 'tevredenheid_mean >= 7.5' or 'menselijkheid_top2 >= 70%'")
@@ -206,6 +206,9 @@ def parse_goal(spec: Any, key: str, check: _Checker, codebook: Codebook) -> Goal
     if stat in ("top2", "voldoende", "share8") and not 0 <= float(target) <= 1:
         raise check.fail(key, f"target {target} of a share must lie between 0 and 1",
                          hint="write 70% as 0.70 or as '70%'")
+    if m.group("nps") and not -100 <= float(target) <= 100:
+        raise check.fail(key, f"NPS target {target} must lie between -100 and 100",
+                         hint="the NPS is % promoters minus % detractors, e.g. 'nps >= -20'")
     return Goal(kpi=kpi, op=op, target=float(target), label=label)
 
 
