@@ -15,6 +15,7 @@ from .errors import ConfigError
 LANGS = ("nl", "en")
 DASH = "\u2013"  # en dash for ranges: 7,3–7,5
 MISSING = "\u2014"  # em dash shown for a suppressed or missing value
+MINUS = "\u2212"  # minus sign: read as "minus" by screen readers, never confused with a dash
 
 _MONTHS = {
     "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
@@ -95,7 +96,7 @@ def format_number(value: float | int | None, decimals: int = 1, lang: str = "nl"
         s = s.lstrip("-")  # a value that rounds to zero is shown without a sign
     if lang == "nl":
         s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return s
+    return s.replace("-", MINUS)
 
 
 def format_int(value: float | int | None, lang: str = "nl") -> str:
@@ -118,16 +119,27 @@ def format_value(value: float | None, kind: str = "mean", lang: str = "nl", deci
         if _is_missing(value):
             return MISSING
         s = format_number(value, 0 if decimals is None else decimals, lang)
-        return s if s.startswith("-") or s.strip("0,.") == "" else "+" + s
+        return s if s.startswith(MINUS) or s.strip("0,.") == "" else "+" + s
     return format_number(value, 1 if decimals is None else decimals, lang)
 
 
 def format_ci(low: float | None, high: float | None, kind: str = "mean", lang: str = "nl",
               decimals: int | None = None) -> str:
-    """A 95% confidence interval as ``95%-BI 7,3–7,5`` (nl) or ``95% CI 7.3–7.5`` (en)."""
+    """A 95% confidence interval as ``95%-BI 7,3–7,5`` (nl) or ``95% CI 7.3–7.5`` (en).
+
+    With a negative bound the range reads ``−36 tot −29`` (``to``), as a dash between minus signs is
+    hard to read.
+    """
     lo = format_value(low, kind, lang, decimals)
     hi = format_value(high, kind, lang, decimals)
-    return f"{text('ci95', lang)} {lo}{DASH}{hi}"
+    return f"{text('ci95', lang)} {range_text(lo, hi, lang)}"
+
+
+def range_text(low: str, high: str, lang: str = "nl") -> str:
+    """Two formatted bounds as a range: ``7,3–7,5``, or ``−36 tot −29`` when a bound is negative."""
+    if low.startswith(MINUS) or high.startswith(MINUS):
+        return f"{low} {'tot' if lang == 'nl' else 'to'} {high}"
+    return f"{low}{DASH}{high}"
 
 
 def join_list(words: Iterable[str], lang: str = "nl") -> str:
@@ -279,6 +291,11 @@ def change_clause(before: float, after: float, ci_low: float | None = None, ci_h
     verb = "risen" if diff > 0 else "fallen" if diff < 0 else "unchanged"
     s = f"{verb} from {b} to {a} ({d_text})"
     return s + (", not significant" if uncertain else "")
+
+
+def bullets(lines: Iterable[str]) -> str:
+    """A Markdown bullet list, one line per item."""
+    return "\n".join(f"- {line}" for line in lines)
 
 
 def ranked_list(labels: Sequence[str], lang: str = "nl") -> str:
