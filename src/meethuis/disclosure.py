@@ -106,7 +106,7 @@ def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
     if keys is None:
         keys = [c for c in out.columns if c not in dims and c not in (n_col, "suppressed", "reason")
                 and not pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
-    keys = [k for k in keys if k in out.columns]
+    keys = [k for k in keys if k in out.columns and k not in dims]
     if value_cols is None:
         value_cols = [c for c in out.columns if c not in dims and c not in keys and c != n_col
                       and c not in _ID_COLUMNS and pd.api.types.is_numeric_dtype(out[c])
@@ -187,7 +187,7 @@ def assert_protected(table: pd.DataFrame, min_cell: int = 10, n_col: str = "n",
         assert not leaked.any(), f"suppressed rows still show '{c}':\n{table[leaked].head()}"
     dims = table.attrs.get("dims") or []
     if dims:
-        keys = [k for k in table.attrs.get("keys", []) if k in table.columns]
+        keys = [k for k in table.attrs.get("keys", []) if k in table.columns and k not in dims]
         for d in dims:
             others = keys + [o for o in dims if o != d]
             cells = table[table[d].astype(str) != TOTAL]

@@ -1,0 +1,121 @@
+"""Disclosure control: primary and secondary suppression by hand, idempotence and properties (hypothesis)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from meethuis.disclosure import TOTAL, assert_protected, protect_table, reason_label
+from meethuis.errors import AnalysisError
+
+
+def one_way(ns):
+    return pd.DataFrame({"kpi": "tevredenheid_mean", "kanaal": [f"k{i}" for i in range(len(ns))],
+                         "estimate": np.linspace(6, 8, len(ns)), "ci_low": 5.0, "ci_high": 9.0, "n": ns})
+
+
+def test_primary_suppression_threshold():
+    t = protect_table(one_way([9, 10, 50]), 10, secondary=False)
+    assert list(t["suppressed"]) == [True, False, False]
+    assert t.loc[0, ["estimate", "ci_low", "ci_high", "n"]].isna().all()
+    assert t.loc[1, "estimate"] == 7.0 and t.loc[1, "n"] == 10
+    assert t.loc[0, "reason"] == "small_cell" and pd.isna(t.loc[1, "reason"])
+    assert t.loc[0, "kpi"] == "tevredenheid_mean" and t.loc[0, "kanaal"] == "k0"  # labels stay
+
+
+def test_secondary_suppression_hides_next_smallest():
+    # the overall mean is published elsewhere: with one hidden cell it could be recovered from the rest
+    t = protect_table(one_way([5, 40, 12, 30]), 10, dims=["kanaal"])
+    assert list(t["suppressed"]) == [True, False, True, False]
+    assert list(t["reason"].fillna("")) == ["small_cell", "", "secondary", ""]
+
+
+def test_no_secondary_when_two_cells_already_hidden():
+    t = protect_table(one_way([5, 40, 3, 30]), 10, dims=["kanaal"])
+    assert list(t["suppressed"]) == [True, False, True, False]
+    assert set(t["reason"].dropna()) == {"small_cell"}
+
+
+def test_total_row_is_not_a_complement():
+    t = one_way([5, 40, 30, 75])
+    t.loc[3, "kanaal"] = TOTAL
+    p = protect_table(t, 10, dims=["kanaal"])
+    assert list(p["suppressed"]) == [True, False, True, False]  # k2 (30) hidden, total stays
+
+
+def test_groups_are_separate_per_kpi():
+    a, b = one_way([5, 40, 30]), one_way([50, 40, 30])
+    b["kpi"] = "nps"
+    p = protect_table(pd.concat([a, b], ignore_index=True), 10, dims=["kanaal"])
+    assert list(p["suppressed"]) == [True, False, True, False, False, False]
+
+
+def test_two_way_secondary_runs_until_stable():
+    # 3 x 3 table with one small cell at (r0, c0); the fix along rows hides (r0, c2) (next-smallest in
+    # the row), which leaves column c2 with one hidden cell, and so on until every row/column has 0 or >= 2.
+    ns = np.array([[4, 30, 20], [25, 35, 15], [40, 50, 60]])
+    t = pd.DataFrame([{"r": f"r{i}", "c": f"c{j}", "estimate": 1.0, "n": ns[i, j]}
+                      for i in range(3) for j in range(3)])
+    p = protect_table(t, 10, dims=["r", "c"])
+    grid = p.pivot(index="r", columns="c", values="suppressed").to_numpy()
+    assert grid[0, 0]
+    for k in range(3):
+        assert grid[k].sum() != 1 and grid[:, k].sum() != 1
+    # hand-worked: row r0 -> hide (r0,c2)=20; column c0 -> hide (r1,c0)=25; column c2 -> hide (r1,c2)=15.
+    expected = np.array([[1, 0, 1], [1, 0, 1], [0, 0, 0]], dtype=bool)
+    np.testing.assert_array_equal(grid, expected)
+    assert_protected(p, 10)
+
+
+def test_assert_protected_catches_leaks():
+    t = one_way([5, 40, 30])
+    with pytest.raises(AssertionError):
+        assert_protected(t, 10)  # never protected
+    p = protect_table(t, 10, dims=["kanaal"])
+    assert_protected(p, 10)
+    leaky = p.copy()
+    leaky.loc[0, "estimate"] = 6.5
+    with pytest.raises(AssertionError, match="still show"):
+        assert_protected(leaky, 10)
+    lone = protect_table(t, 10, secondary=False)
+    lone.attrs["dims"] = ["kanaal"]
+    with pytest.raises(AssertionError, match="lone suppressed"):
+        assert_protected(lone, 10)
+
+
+def test_bad_arguments():
+    with pytest.raises(AnalysisError, match="min_cell"):
+        protect_table(one_way([5, 40]), 0)
+    with pytest.raises(AnalysisError, match="'n'"):
+        protect_table(one_way([5, 40]).drop(columns="n"), 10)
+    with pytest.raises(AnalysisError, match="'leeftijd'"):
+        protect_table(one_way([5, 40]), 10, dims=["leeftijd"])
+
+
+def test_reason_label():
+    assert reason_label("small_cell") == "te weinig respondenten"
+    assert reason_label("small_cell;secondary", "en") == "too few respondents; hidden to protect a small group"
+
+
+@st.composite
+def tables(draw):
+    rows = draw(st.integers(1, 5))
+    cols = draw(st.integers(1, 5))
+    ns = draw(st.lists(st.integers(0, 40), min_size=rows * cols, max_size=rows * cols))
+    t = pd.DataFrame([{"kpi": "x", "r": f"r{i}", "c": f"c{j}", "estimate": float(ns[i * cols + j]) / 3,
+                       "n": ns[i * cols + j]} for i in range(rows) for j in range(cols)])
+    return t, draw(st.integers(1, 15))
+
+
+@settings(max_examples=80, deadline=None)
+@given(tables())
+def test_property_no_small_cell_published_and_idempotent(case):
+    t, min_cell = case
+    p = protect_table(t, min_cell, dims=["r", "c"])
+    assert_protected(p, min_cell)
+    assert not (p["n"] < min_cell).any()
+    assert (p.loc[~p["suppressed"], "estimate"] == t.loc[~p["suppressed"], "estimate"]).all()
+    again = protect_table(p, min_cell, dims=["r", "c"])
+    pd.testing.assert_frame_equal(again, p)
