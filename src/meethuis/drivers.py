@@ -216,16 +216,16 @@ def _prepare(frame, outcome, drivers, weights, missing, *, check_limit: bool = T
             column=cols[i], hint="use missing='listwise' or drop one of these columns",
         )
     np.fill_diagonal(corr, 1.0)
-    _check_collinear(corr[:p, :p], names)
     if missing == "pairwise":
         eig_min = np.linalg.eigvalsh(corr).min()
-        if eig_min <= _COLLINEAR_TOL:
+        if eig_min < -_COLLINEAR_TOL:
             raise AnalysisError(
                 f"the pairwise-complete correlation matrix is not positive definite "
                 f"(smallest eigenvalue {eig_min:.3g})",
                 column=outcome,
                 hint="pairs were answered by different respondents; use missing='listwise'",
             )
+    _check_collinear(corr[:p, :p], names)
     n_eff = float(w.sum() ** 2 / (w**2).sum()) if missing == "listwise" else float("nan")
     return _Prepared(corr, names, outcome, n_min if missing == "pairwise" else len(values),
                      n_used.astype(int), n_eff, values, w, missing)
