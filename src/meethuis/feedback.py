@@ -156,7 +156,7 @@ _POSTCODE_RE = re.compile(
     r"(?<![\w\-])[1-9]\d{3}(?:\s?[A-Z]{2}|[a-z]{2})(?![\w\-])"
     rf"(?:(?:\s+|\s*,?\s*(?:nr\.?|nummer|huisnummer|no\.?)\s*:?\s*)(?P<nr>{_HOUSE_NO})(?![\d:\-]|[.,]\d))?"
 )
-_POSTCODE_EXCLUDE = {"SA", "SD", "SS"}
+_POSTCODE_EXCLUDE: set[str] = set()  # SA, SD, SS are not issued, but a typed one is still an address
 _ADDRESS_CUE_RE = re.compile(
     rf"\b(?:huisnummer|huisnr\.?)\s*:?\s*(?P<nr>{_HOUSE_NO})(?![\d:]|[.,]\d)", re.IGNORECASE)
 
@@ -433,3 +433,623 @@ def scrub_series(answers: pd.Series) -> pd.Series:
         mapping = {u: scrub(u) for u in uniques}
         out[mask] = text.map(mapping)
     return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Themes: a transparent Dutch lexicon with simple sentiment rules
+# ---------------------------------------------------------------------------------------------------
+
+POLARITIES = ("positief", "negatief", "neutraal")
+SENTIMENT_LABELS = {
+    "positief": {"nl": "positief", "en": "positive"},
+    "negatief": {"nl": "negatief", "en": "negative"},
+    "neutraal": {"nl": "neutraal", "en": "neutral"},
+}
+LEXICON_FILE = Path(__file__).resolve().parent / "lexicon" / "themes_nl.yml"
+_WORD = re.compile(r"[\wÀ-ÿ'’]+")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Theme terms by polarity, general sentiment words and the negation rule (see ``themes_nl.yml``)."""
+
+    themes: Mapping[str, Mapping[str, tuple[str, ...]]]
+    sentiment: Mapping[str, tuple[str, ...]]
+    negations: frozenset[str]
+    negation_window: int
+    clause_breaks: tuple[str, ...]
+    labels: Mapping[str, Mapping[str, str]]
+    source: str
+
+    @functools.cached_property
+    def _matcher(self) -> tuple[re.Pattern, dict[str, list[tuple[str | None, str]]]]:
+        entries: dict[str, list[tuple[str | None, str]]] = {}
+        for theme, by_pol in self.themes.items():
+            for pol, terms in by_pol.items():
+                for term in terms:
+                    entries.setdefault(term, []).append((theme, pol))
+        for pol, terms in self.sentiment.items():
+            for term in terms:
+                entries.setdefault(term, []).append((None, pol))
+        patterns = []
+        for term in sorted(entries, key=lambda t: (-len(t.rstrip("*")), t)):
+            body = r"\s+".join(re.escape(w) for w in term.rstrip("*").split())
+            patterns.append(body + (r"[\wÀ-ÿ]*" if term.endswith("*") else "") + r"(?![\wÀ-ÿ])")
+        regex = re.compile(r"(?<![\wÀ-ÿ])(?:" + "|".join(f"({p})" for p in patterns) + ")") if patterns else None
+        order = sorted(entries, key=lambda t: (-len(t.rstrip("*")), t))
+        return regex, {str(i + 1): entries[t] for i, t in enumerate(order)}
+
+    def label(self, theme: str, lang: str = "nl") -> str:
+        """Reader label of a theme (codebook label for drivers, else the lexicon/config label or the id)."""
+        lab = self.labels.get(theme, {})
+        return lab.get(lang) or lab.get("nl") or theme.replace("_", " ")
+
+
+def _check_terms(value: Any, where: str, source: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError("expected a list of words or phrases", file=source, key=where,
+                          hint="write e.g. [vriendelijk*, \"serieus genomen\"]")
+    return tuple(v.strip().lower() for v in value)
+
+
+def _parse_themes(raw: Any, source: str, base: Mapping[str, Mapping[str, tuple[str, ...]]] | None,
+                  key: str = "themes") -> tuple[dict, dict]:
+    themes = {t: dict(p) for t, p in (base or {}).items()}
+    labels: dict[str, dict[str, str]] = {}
+    if raw is None:
+        return themes, labels
+    if not isinstance(raw, Mapping):
+        raise ConfigError("'themes' must be a mapping of theme id to its terms", file=source, key=key,
+                          hint="e.g. themes: {snelheid: {negatief: [\"lang gewacht\"]}}")
+    for theme, spec in raw.items():
+        where = f"{key}.{theme}"
+        if not isinstance(theme, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", theme):
+            raise ConfigError(f"theme id {theme!r} is not a lower-case id", file=source, key=where,
+                              hint="use the codebook driver ids such as 'snelheid' or your own snake_case id")
+        if not isinstance(spec, Mapping):
+            raise ConfigError("a theme needs a mapping with positief/negatief/neutraal lists", file=source,
+                              key=where, hint="e.g. {negatief: [\"lang gewacht\"]}")
+        unknown = set(spec) - {*POLARITIES, "replace", "label"}
+        if unknown:
+            raise ConfigError(f"unknown key(s) {sorted(map(str, unknown))} in theme '{theme}'", file=source,
+                              key=where, hint="allowed: positief, negatief, neutraal, replace, label")
+        replace = spec.get("replace", False)
+        if not isinstance(replace, bool):
+            raise ConfigError("'replace' must be true or false", file=source, key=f"{where}.replace")
+        current = {} if replace else dict(themes.get(theme, {}))
+        for pol in POLARITIES:
+            if pol in spec:
+                terms = _check_terms(spec[pol], f"{where}.{pol}", source)
+                current[pol] = tuple(dict.fromkeys((*current.get(pol, ()), *terms)))
+        if not any(current.get(p) for p in POLARITIES):
+            raise ConfigError(f"theme '{theme}' has no terms", file=source, key=where,
+                              hint="give at least one of positief, negatief, neutraal")
+        themes[theme] = current
+        if "label" in spec:
+            lab = spec["label"]
+            if isinstance(lab, str):
+                lab = {"nl": lab}
+            if not isinstance(lab, Mapping) or not all(isinstance(v, str) for v in lab.values()):
+                raise ConfigError("'label' must be text or {nl: ..., en: ...}", file=source, key=f"{where}.label")
+            labels[theme] = dict(lab)
+    return themes, labels
+
+
+@functools.lru_cache(maxsize=4)
+def _package_lexicon(path: str) -> tuple[dict, dict]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh), {}
+
+
+def load_lexicon(config: Any = None, path: str | Path | None = None) -> Lexicon:
+    """The theme lexicon: the package default (or ``path``) plus the organisation's ``themes:`` section.
+
+    Parameters
+    ----------
+    config:
+        An :class:`~meethuis.config.OrgConfig` (or ``None``); its ``raw["themes"]`` adds terms to a
+        theme, replaces them (``replace: true``) or adds a theme of its own (with ``label``).
+    path:
+        Another lexicon file instead of ``lexicon/themes_nl.yml``.
+
+    Returns
+    -------
+    Lexicon
+
+    Raises
+    ------
+    ConfigError
+        When the lexicon or the config's ``themes`` section is malformed (file, key, hint).
+    """
+    source = str(path or LEXICON_FILE)
+    try:
+        raw, _ = _package_lexicon(source)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the theme lexicon: {exc}", file=source,
+                          hint="check the path and the YAML syntax") from exc
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("themes"), Mapping):
+        raise ConfigError("the lexicon has no 'themes' mapping", file=source, key="themes")
+    themes, labels = _parse_themes(raw["themes"], source, None)
+    sentiment = {p: _check_terms(raw.get("sentiment", {}).get(p, []), f"sentiment.{p}", source)
+                 for p in ("positief", "negatief")}
+    negations = frozenset(_check_terms(raw.get("negations", []), "negations", source))
+    window = raw.get("negation_window", 3)
+    if not isinstance(window, int) or window < 0:
+        raise ConfigError("negation_window must be a whole number >= 0", file=source, key="negation_window")
+    breaks = _check_terms(raw.get("clause_breaks", []), "clause_breaks", source)
+    if config is not None:
+        cfg_source = str(getattr(config, "path", "config"))
+        themes, cfg_labels = _parse_themes((getattr(config, "raw", {}) or {}).get("themes"), cfg_source, themes)
+        labels.update(cfg_labels)
+    codebook = getattr(config, "codebook", None)
+    if codebook is None:
+        from .codebook import load_codebook
+
+        codebook = load_codebook()
+    for theme in themes:
+        if theme not in labels and theme in codebook.items:
+            labels[theme] = {lang: codebook.label(theme, lang) for lang in ("nl", "en")}
+    return Lexicon(themes=themes, sentiment=sentiment, negations=negations, negation_window=window,
+                   clause_breaks=breaks, labels=labels, source=source)
+
+
+def _clauses(text: str, breaks: tuple[str, ...]) -> list[str]:
+    parts = re.split(r"[.!?;:\n]+|,?\s+(?:" + "|".join(map(re.escape, breaks)) + r")\s+" if breaks
+                     else r"[.!?;:\n]+", text.lower())
+    return [p for p in parts if p and p.strip()]
+
+
+def _is_negated(tokens: list[str], first: int, last: int, lexicon: Lexicon) -> bool:
+    """Negation up to ``window`` words before the term, or ending the clause <= 2 words after it."""
+    before = tokens[max(0, first - lexicon.negation_window):first]
+    if any(t in lexicon.negations for t in before):
+        return True
+    after = tokens[last + 1:last + 3]
+    return bool(after) and after[-1] in lexicon.negations and len(tokens) <= last + 3
+
+
+def theme_mentions(text: str, lexicon: Lexicon) -> list[tuple[str, str, str]]:
+    """Every theme mention in one answer as ``(theme, sentiment, term)`` (sentiment after negation)."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    regex, lookup = lexicon._matcher
+    if regex is None:
+        return []
+    flip = {"positief": "negatief", "negatief": "positief", "neutraal": "neutraal"}
+    out: list[tuple[str, str, str]] = []
+    for clause in _clauses(text, lexicon.clause_breaks):
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(clause)]
+        tokens = [clause[a:b] for a, b in spans]
+        starts = [a for a, _ in spans]
+        found = []
+        for m in regex.finditer(clause):
+            idx = str(m.lastindex)
+            first = int(np.searchsorted(starts, m.start(), side="right")) - 1
+            last = int(np.searchsorted(starts, m.end(), side="left")) - 1
+            found.append((max(first, 0), max(last, 0), m.group(0), lookup[idx]))
+        score = 0
+        for first, last, term, entries in found:
+            for theme, pol in entries:
+                if theme is None:
+                    sign = {"positief": 1, "negatief": -1}[pol]
+                    score += -sign if _is_negated(tokens, first, last, lexicon) else sign
+        clause_pol = "positief" if score > 0 else "negatief" if score < 0 else "neutraal"
+        for first, last, term, entries in found:
+            for theme, pol in entries:
+                if theme is None:
+                    continue
+                if pol == "neutraal":
+                    out.append((theme, clause_pol, term))
+                else:
+                    out.append((theme, flip[pol] if _is_negated(tokens, first, last, lexicon) else pol, term))
+    return out
+
+
+def _answer_themes(text: str, lexicon: Lexicon) -> list[tuple[str, str, str]]:
+    per: dict[str, list[tuple[str, str]]] = {}
+    for theme, pol, term in theme_mentions(text, lexicon):
+        per.setdefault(theme, []).append((pol, term))
+    out = []
+    for theme, hits in per.items():
+        pos = sum(p == "positief" for p, _ in hits)
+        neg = sum(p == "negatief" for p, _ in hits)
+        sentiment = "positief" if pos > neg else "negatief" if neg > pos else "neutraal"
+        out.append((theme, sentiment, "; ".join(dict.fromkeys(t for _, t in hits))))
+    return out
+
+
+def assign_themes(answers: pd.Series, lexicon: Lexicon | None = None) -> pd.DataFrame:
+    """Assign each open answer to the themes it mentions, with the answer's sentiment per theme.
+
+    Parameters
+    ----------
+    answers:
+        Open answers (raw or scrubbed); the index identifies the respondent row.
+    lexicon:
+        From :func:`load_lexicon` (default: the package lexicon).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (answer, theme): ``row`` (index label of the answer), ``theme``, ``sentiment``
+        (``positief``/``negatief``/``neutraal``) and ``terms`` (the words that matched, for checking).
+    """
+    lexicon = lexicon or load_lexicon()
+    cache: dict[str, list] = {}
+    rows = []
+    for label, text in answers.items():
+        if not isinstance(text, str) or not text.strip():
+            continue
+        if text not in cache:
+            cache[text] = _answer_themes(text, lexicon)
+        rows.extend((label, *hit) for hit in cache[text])
+    return pd.DataFrame(rows, columns=["row", "theme", "sentiment", "terms"])
+
+
+GRADE_GROUPS = (("1-5", 1, 5), ("6-7", 6, 7), ("8-10", 8, 10))
+GROUP_LABELS = {"1-5": {"nl": "cijfer 1–5", "en": "grade 1–5"}, "6-7": {"nl": "cijfer 6–7", "en": "grade 6–7"},
+                "8-10": {"nl": "cijfer 8–10", "en": "grade 8–10"}, "onbekend": {"nl": "geen cijfer", "en": "no grade"},
+                "totaal": {"nl": "totaal", "en": "total"}}
+_EMPTY_ANSWER = re.compile(r"^\W*(?:n\.?v\.?t\.?|nee|geen|niets|niks|-+|\.+|x+|geen opmerkingen?)?\W*$", re.IGNORECASE)
+
+
+def grade_group(grades: pd.Series) -> pd.Series:
+    """Satisfaction grade 1–10 in the groups ``1-5``, ``6-7``, ``8-10`` (``onbekend`` when missing)."""
+    g = pd.to_numeric(grades, errors="coerce")
+    out = pd.Series("onbekend", index=grades.index, dtype=object)
+    for name, lo, hi in GRADE_GROUPS:
+        out[(g >= lo) & (g <= hi)] = name
+    return out
+
+
+def answered(answers: pd.Series) -> pd.Series:
+    """True for a real open answer (not empty, not "nvt", "-", "geen")."""
+    return answers.map(lambda t: isinstance(t, str) and not _EMPTY_ANSWER.match(t))
+
+
+def theme_table(responses: pd.DataFrame, lexicon: Lexicon | None = None, *, min_cell: int = 10,
+                outcome: str = "tevredenheid", text_column: str = "open_antwoord",
+                lang: str = "nl") -> pd.DataFrame:
+    """Share of open answers per theme, by satisfaction-grade group and in total, protected.
+
+    Parameters
+    ----------
+    responses:
+        Survey rows with ``text_column`` and the grade ``outcome`` (1–10).
+    lexicon:
+        From :func:`load_lexicon` (default: package lexicon).
+    min_cell:
+        Cells with fewer answers mentioning a theme are suppressed (``disclosure.protect_table``, with
+        secondary suppression across the grade groups).
+    outcome, text_column:
+        Columns with the grade and the open answer.
+    lang:
+        Language of ``theme_label`` and ``group_label``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``theme, theme_label, group, group_label, n`` (answers mentioning the theme), ``n_answers``
+        (answers in the group), ``share`` (n / n_answers), ``share_positive``, ``share_negative`` (of
+        the mentions), ``suppressed, reason``. Unweighted: open answers are a qualitative signal.
+
+    Raises
+    ------
+    AnalysisError
+        When the text column is missing.
+    """
+    from .disclosure import TOTAL, protect_table
+
+    if text_column not in responses.columns:
+        raise AnalysisError(f"no open answers: column '{text_column}' is missing", column=text_column,
+                            hint="map the open question to 'open_antwoord' in the config's data.columns")
+    lexicon = lexicon or load_lexicon()
+    ok = answered(responses[text_column])
+    texts = responses.loc[ok, text_column]
+    groups = (grade_group(responses.loc[ok, outcome]) if outcome in responses.columns
+              else pd.Series("onbekend", index=texts.index))
+    hits = assign_themes(texts, lexicon)
+    hits["group"] = groups.reindex(hits["row"]).to_numpy()
+    group_order = [g for g, _, _ in GRADE_GROUPS] + (["onbekend"] if (groups == "onbekend").any() else [])
+    n_answers = groups.value_counts().reindex(group_order, fill_value=0)
+    rows = []
+    for theme in lexicon.themes:
+        h = hits[hits["theme"] == theme]
+        for group in [*group_order, TOTAL]:
+            sel = h if group == TOTAL else h[h["group"] == group]
+            base = int(n_answers.sum()) if group == TOTAL else int(n_answers[group])
+            n = len(sel)
+            rows.append({
+                "theme": theme, "theme_label": lexicon.label(theme, lang), "group": group,
+                "group_label": GROUP_LABELS[group][lang], "n": n, "n_answers": base,
+                "share": n / base if base else np.nan,
+                "share_positive": (sel["sentiment"] == "positief").mean() if n else np.nan,
+                "share_negative": (sel["sentiment"] == "negatief").mean() if n else np.nan,
+            })
+    table = pd.DataFrame(rows)
+    table["n_answers"] = table["n_answers"].astype(float)
+    return protect_table(table, min_cell, dims=["group"], keys=["theme", "theme_label"],
+                         value_cols=["n_answers", "share", "share_positive", "share_negative"])
+
+
+def _stable_key(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def example_quotes(responses: pd.DataFrame, lexicon: Lexicon | None = None, *, min_cell: int = 10,
+                   per_sentiment: int = 1, max_chars: int = 200, text_column: str = "open_antwoord",
+                   lang: str = "nl") -> pd.DataFrame:
+    """Scrubbed example quotes per theme (a positive and a negative one), only for themes with at
+    least ``min_cell`` answers; chosen reproducibly (by a hash of the text, shortest clear ones).
+
+    Parameters
+    ----------
+    responses:
+        Survey rows with the open answers.
+    lexicon:
+        From :func:`load_lexicon`.
+    min_cell:
+        Themes mentioned in fewer answers get no quotes.
+    per_sentiment:
+        Quotes per theme and sentiment (positief, negatief).
+    max_chars:
+        Longer quotes are cut at a word boundary with "…".
+    text_column, lang:
+        Column with the answers; language of the labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``theme, theme_label, sentiment, quote`` — every quote passed through :func:`scrub`.
+    """
+    lexicon = lexicon or load_lexicon()
+    ok = answered(responses[text_column]) if text_column in responses.columns else pd.Series(dtype=bool)
+    texts = responses.loc[ok, text_column] if len(ok) else pd.Series(dtype=object)
+    hits = assign_themes(texts, lexicon)
+    counts = hits["theme"].value_counts()
+    rows = []
+    for theme in lexicon.themes:
+        if counts.get(theme, 0) < min_cell:
+            continue
+        for sentiment in ("positief", "negatief"):
+            sel = hits[(hits["theme"] == theme) & (hits["sentiment"] == sentiment)]
+            if sel.empty:
+                continue
+            candidates = pd.unique(scrub_series(texts.loc[sel["row"]]).to_numpy())
+            ordered = sorted(candidates, key=lambda t: (t.count("["), len(t) > max_chars, _stable_key(t)))
+            for quote in ordered[:per_sentiment]:
+                if len(quote) > max_chars:
+                    quote = quote[:max_chars].rsplit(" ", 1)[0] + " …"
+                rows.append({"theme": theme, "theme_label": lexicon.label(theme, lang),
+                             "sentiment": SENTIMENT_LABELS[sentiment][lang], "quote": quote})
+    return pd.DataFrame(rows, columns=["theme", "theme_label", "sentiment", "quote"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Improvement log: "Jullie zeiden, wij deden"
+# ---------------------------------------------------------------------------------------------------
+
+STATUSES = {
+    "gerealiseerd": {"nl": "gerealiseerd", "en": "done"},
+    "in uitvoering": {"nl": "in uitvoering", "en": "in progress"},
+    "gepland": {"nl": "gepland", "en": "planned"},
+}
+_QUARTER = re.compile(r"^(?P<year>20\d\d)\s*-?\s*Q(?P<q>[1-4])$", re.IGNORECASE)
+_IMPROVEMENT_KEYS = {"quarter", "theme", "what", "status", "said"}
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """One entry of the organisation's improvement log."""
+
+    quarter: str
+    theme: str
+    what: Mapping[str, str]
+    status: str
+    said: Mapping[str, str] | None = None
+
+    def text(self, lang: str = "nl") -> str:
+        """What changed, in ``lang`` (Dutch when no translation is given)."""
+        return self.what.get(lang) or self.what["nl"]
+
+
+def _bilingual(value: Any, fail) -> dict[str, str]:
+    if isinstance(value, str) and value.strip():
+        return {"nl": value.strip()}
+    if isinstance(value, Mapping) and isinstance(value.get("nl"), str) and value["nl"].strip():
+        extra = set(value) - {"nl", "en"}
+        if extra:
+            raise fail(f"unknown language(s) {sorted(map(str, extra))}", "use nl and en")
+        if "en" in value and not (isinstance(value["en"], str) and value["en"].strip()):
+            raise fail("'en' must be a non-empty text", "write the English text or leave 'en' out")
+        return {k: v.strip() for k, v in value.items()}
+    raise fail("expected a text or {nl: ..., en: ...} with at least the Dutch text",
+               "e.g. what: {nl: \"Terugbelgarantie binnen 2 werkdagen\", en: \"Call back within 2 working days\"}")
+
+
+def load_improvements(config: Any, lexicon: Lexicon | None = None) -> list[Improvement]:
+    """The ``improvements:`` list of an organisation config, validated.
+
+    Parameters
+    ----------
+    config:
+        :class:`~meethuis.config.OrgConfig`; reads ``config.raw["improvements"]`` (may be absent).
+    lexicon:
+        Known themes (default: :func:`load_lexicon` of the config); a theme must be one of them.
+
+    Returns
+    -------
+    list[Improvement]
+        In config order.
+
+    Raises
+    ------
+    ConfigError
+        With file (and line), key such as ``improvements[2].status`` and a hint.
+    """
+    raw = (getattr(config, "raw", {}) or {}).get("improvements")
+    path = str(getattr(config, "path", "config"))
+    lines = getattr(config, "lines", {}) or {}
+
+    def failer(key: str):
+        def fail(message: str, hint: str | None = None) -> ConfigError:
+            line = lines.get(key)
+            return ConfigError(message, file=f"{path}:{line}" if line else path, key=key, hint=hint)
+        return fail
+
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise failer("improvements")("'improvements' must be a list of entries",
+                                     "start each entry with '- quarter: 2026Q2'")
+    lexicon = lexicon or load_lexicon(config)
+    out = []
+    for k, entry in enumerate(raw):
+        key = f"improvements[{k}]"
+        if not isinstance(entry, Mapping):
+            raise failer(key)("an improvement must be a mapping with quarter, theme, what, status",
+                              "see the example in data/sample/molensloot.yml")
+        unknown = set(entry) - _IMPROVEMENT_KEYS
+        if unknown:
+            raise failer(f"{key}.{sorted(map(str, unknown))[0]}")(
+                f"unknown key(s) {sorted(map(str, unknown))}", f"allowed: {', '.join(sorted(_IMPROVEMENT_KEYS))}")
+        for need in ("quarter", "theme", "what", "status"):
+            if need not in entry:
+                raise failer(key)(f"missing '{need}'", "every improvement needs quarter, theme, what and status")
+        m = _QUARTER.match(str(entry["quarter"]).strip())
+        if not m:
+            raise failer(f"{key}.quarter")(f"'{entry['quarter']}' is not a quarter", "write it as 2026Q2")
+        theme = entry["theme"]
+        if not isinstance(theme, str) or theme not in lexicon.themes:
+            raise failer(f"{key}.theme")(f"unknown theme {theme!r}",
+                                         f"use one of: {', '.join(lexicon.themes)} (or add it under 'themes:')")
+        status = str(entry["status"]).strip().lower().replace("_", " ")
+        if status not in STATUSES:
+            raise failer(f"{key}.status")(f"unknown status {entry['status']!r}",
+                                          "use gepland, in uitvoering or gerealiseerd")
+        what = _bilingual(entry["what"], failer(f"{key}.what"))
+        said = _bilingual(entry["said"], failer(f"{key}.said")) if "said" in entry else None
+        out.append(Improvement(quarter=f"{m['year']}Q{m['q']}", theme=theme, what=what, status=status, said=said))
+    return out
+
+
+def you_said_we_did(improvements: Iterable[Improvement], themes: pd.DataFrame | None = None,
+                    importance: Mapping[str, float] | pd.Series | None = None, *, top: int = 5,
+                    lexicon: Lexicon | None = None, lang: str = "nl") -> pd.DataFrame:
+    """"Jullie zeiden, wij deden": the top improvements per quarter next to what citizens said.
+
+    Per quarter the improvements are ranked by status (gerealiseerd, in uitvoering, gepland), then by
+    the importance of their driver (higher first), then by the share of negative mentions of the
+    theme; the first ``top`` are kept.
+
+    Parameters
+    ----------
+    improvements:
+        From :func:`load_improvements`.
+    themes:
+        :func:`theme_table` (its ``totaal`` rows are used); suppressed themes show no numbers.
+    importance:
+        Driver importance (e.g. Shapley shares) by theme id; optional.
+    top:
+        Improvements shown per quarter.
+    lexicon, lang:
+        For theme labels; language of the texts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``quarter, theme, theme_label, said, did, status, importance_rank, share_negative,
+        share_positive`` (newest quarter first). No respondent counts: nothing to suppress here.
+    """
+    lexicon = lexicon or load_lexicon()
+    total = None
+    if themes is not None and len(themes):
+        total = themes[themes["group"] == "totaal"].set_index("theme")
+    imp = pd.Series(importance, dtype=float) if importance is not None else pd.Series(dtype=float)
+    ranks = imp.rank(ascending=False, method="min") if len(imp) else imp
+    rows = []
+    for item in improvements:
+        neg = pos = np.nan
+        if total is not None and item.theme in total.index and not bool(total.at[item.theme, "suppressed"]):
+            neg, pos = total.at[item.theme, "share_negative"], total.at[item.theme, "share_positive"]
+        label = lexicon.label(item.theme, lang)
+        said = (item.said.get(lang) or item.said["nl"]) if item.said else _said_text(label, neg, pos, lang)
+        rows.append({
+            "quarter": item.quarter, "theme": item.theme, "theme_label": label, "said": said,
+            "did": item.text(lang), "status": STATUSES[item.status][lang],
+            "importance_rank": ranks.get(item.theme, np.nan), "share_negative": neg, "share_positive": pos,
+            "_status_order": list(STATUSES).index(item.status),
+            "_importance": imp.get(item.theme, -np.inf),
+        })
+    cols = ["quarter", "theme", "theme_label", "said", "did", "status", "importance_rank",
+            "share_negative", "share_positive"]
+    if not rows:
+        return pd.DataFrame(columns=cols)
+    table = pd.DataFrame(rows)
+    table["_neg"] = table["share_negative"].fillna(-1.0)
+    table = table.sort_values(["quarter", "_status_order", "_importance", "_neg"],
+                              ascending=[False, True, False, False], kind="stable")
+    table = table.groupby("quarter", sort=False).head(top)
+    return table[cols].reset_index(drop=True)
+
+
+def _said_text(label: str, share_negative: float, share_positive: float, lang: str) -> str:
+    from . import narrative as nv
+
+    if pd.isna(share_negative):
+        return (f"Opmerkingen over {label.lower()}" if lang == "nl" else f"Comments about {label.lower()}")
+    if lang == "nl":
+        return (f"{nv.format_percent(share_negative, 0, 'nl')} van de opmerkingen over {label.lower()} "
+                f"was negatief, {nv.format_percent(share_positive, 0, 'nl')} positief")
+    return (f"{nv.format_percent(share_negative, 0, 'en')} of comments about {label.lower()} were negative, "
+            f"{nv.format_percent(share_positive, 0, 'en')} positive")
+
+
+def praise(themes: pd.DataFrame, *, top: int = 3) -> pd.DataFrame:
+    """The themes citizens are most positive about (published ``totaal`` rows, most positive first)."""
+    total = themes[(themes["group"] == "totaal") & ~themes["suppressed"].astype(bool)]
+    total = total[total["share_positive"] > 0.5]
+    return total.sort_values(["share_positive", "n"], ascending=False).head(top).reset_index(drop=True)
+
+
+def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl") -> str:
+    """A few sentences for managers built from the theme table and the improvement log."""
+    from . import narrative as nv
+
+    total = themes[(themes["group"] == "totaal") & ~themes["suppressed"].astype(bool)]
+    if total.empty:
+        return ("Er zijn te weinig open antwoorden om thema's te tonen." if lang == "nl"
+                else "There are too few open answers to show themes.")
+    most = total.sort_values("share", ascending=False).iloc[0]
+    neg = total.sort_values("share_negative", ascending=False).iloc[0]
+    good = praise(themes, top=1)
+    n_answers = int(total["n_answers"].max())
+    if lang == "nl":
+        parts = [f"Van de {nv.format_int(n_answers, 'nl')} open antwoorden gaat "
+                 f"{nv.format_percent(most['share'], 0, 'nl')} over {most['theme_label'].lower()}."]
+        parts.append(f"Het meest negatief zijn de opmerkingen over {neg['theme_label'].lower()} "
+                     f"({nv.format_percent(neg['share_negative'], 0, 'nl')} negatief).")
+        if len(good):
+            parts.append(f"Het meest positief zijn inwoners over {good.iloc[0]['theme_label'].lower()} "
+                         f"({nv.format_percent(good.iloc[0]['share_positive'], 0, 'nl')} positief).")
+        if len(loop):
+            done = int((loop["status"] == STATUSES["gerealiseerd"]["nl"]).sum())
+            parts.append(f"In het verbeterlogboek staan {nv.format_int(len(loop), 'nl')} verbeteringen, "
+                         f"waarvan {nv.format_int(done, 'nl')} gerealiseerd.")
+        return " ".join(parts)
+    parts = [f"Of the {nv.format_int(n_answers, 'en')} open answers, "
+             f"{nv.format_percent(most['share'], 0, 'en')} are about {most['theme_label'].lower()}."]
+    parts.append(f"Comments about {neg['theme_label'].lower()} are the most negative "
+                 f"({nv.format_percent(neg['share_negative'], 0, 'en')} negative).")
+    if len(good):
+        parts.append(f"Citizens are most positive about {good.iloc[0]['theme_label'].lower()} "
+                     f"({nv.format_percent(good.iloc[0]['share_positive'], 0, 'en')} positive).")
+    if len(loop):
+        done = int((loop["status"] == STATUSES["gerealiseerd"]["en"]).sum())
+        parts.append(f"The improvement log lists {nv.format_int(len(loop), 'en')} improvements, "
+                     f"{nv.format_int(done, 'en')} of them done.")
+    return " ".join(parts)
