@@ -176,7 +176,7 @@ class Survey:
 # --------------------------------------------------------------------------------------------------
 def norm_value(value: Any) -> Any:
     """Comparable form of a cell: numbers (also '7,5' text) as int/float, text lower-case, spaces collapsed."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, (bool, np.bool_)):
         return int(value)
@@ -186,6 +186,8 @@ def norm_value(value: Any) -> Any:
         return int(value) if float(value).is_integer() else float(value)
     if isinstance(value, str):
         text = " ".join(value.strip().split())
+        if not text:
+            return None
         if _NUMBER.match(text):
             number = float(text.replace(",", "."))
             return int(number) if number.is_integer() else number
@@ -309,8 +311,7 @@ def map_item(series: pd.Series, item: Item, column: str, recode: Mapping[Any, An
                 target, found = vocab[k], True
         if not found:
             row = _first_row(series, lambda v: norm_value(v) == k)
-            known = sorted({str(x) for x in table if isinstance(x, str)} |
-                           {str(x) for x in ctx.missing_values if isinstance(x, str)})
+            known = list(dict.fromkeys([str(x) for x in table] + [str(x) for x in ctx.missing_values]))
             raise DataError(
                 f"answer {_show(raw_value)} of '{item.id}' is not a number and no recode covers it",
                 file=ctx.file, row=row, column=column,
