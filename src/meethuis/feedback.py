@@ -1016,11 +1016,32 @@ def praise(themes: pd.DataFrame, *, top: int = 3) -> pd.DataFrame:
     return total.sort_values(["share_positive", "n"], ascending=False).head(top).reset_index(drop=True)
 
 
-def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl") -> str:
-    """A few sentences for managers built from the theme table and the improvement log."""
+def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
+                     lexicon: Lexicon | None = None) -> str:
+    """A few sentences for managers built from the theme table and the improvement log.
+
+    Parameters
+    ----------
+    themes:
+        :func:`theme_table` (protected; suppressed themes are not mentioned).
+    loop:
+        :func:`you_said_we_did` in the same ``lang``.
+    lang:
+        ``"nl"`` or ``"en"``.
+    lexicon:
+        For theme labels in ``lang`` (default: the package lexicon).
+
+    Returns
+    -------
+    str
+        Markdown text.
+    """
     from . import narrative as nv
 
-    total = themes[(themes["group"] == "totaal") & ~themes["suppressed"].astype(bool)]
+    lexicon = lexicon or load_lexicon()
+    total = themes[(themes["group"] == "totaal") & ~themes["suppressed"].astype(bool)].copy()
+    total["theme_label"] = [lexicon.label(t, lang) for t in total["theme"]]
+    themes = themes.assign(theme_label=[lexicon.label(t, lang) for t in themes["theme"]])
     if total.empty:
         return ("Er zijn te weinig open antwoorden om thema's te tonen." if lang == "nl"
                 else "There are too few open answers to show themes.")
