@@ -143,3 +143,37 @@ def test_plot_and_text():
     text = trends.describe_trend(table, changes, "de tevredenheid", goal=7.5)
     assert "8,5" in text and "significant gestegen" in text
     assert "8.5" in trends.describe_trend(table, changes, "satisfaction", lang="en")
+
+
+def test_trend_slope_equals_polyfit_and_detects_known_rise():
+    rng = np.random.default_rng(11)
+    quarters = ["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1"]
+    df = _frame({q: list(6.5 + 0.15 * k + rng.normal(0, 1.0, 150)) for k, q in enumerate(quarters)})
+    slope = trends.trend_slope(df, "tevredenheid_mean")
+    x = df["periode"].map({q: k for k, q in enumerate(quarters)}).to_numpy(float)
+    assert slope.slope == pytest.approx(np.polyfit(x, df["tevredenheid"].to_numpy(), 1)[0])
+    assert slope.direction == "up" and slope.ci_low < 0.15 < slope.ci_high and slope.quarters == 5
+    assert "significant gestegen" in trends.describe_slope(slope, "de tevredenheid")
+    flat = trends.trend_slope(_frame({q: list(rng.normal(7, 1, 100)) for q in quarters[:3]}), "tevredenheid_mean")
+    assert flat.direction == "none"  # no planted trend (seeded)
+    from meethuis.errors import AnalysisError
+    with pytest.raises(AnalysisError, match="at least 3 quarters"):
+        trends.trend_slope(_frame({"2026Q1": [7.0] * 20, "2026Q2": [8.0] * 20}), "tevredenheid_mean")
+
+
+def test_molensloot_rising_trend_is_detected(sample_dir):
+    from meethuis.config import load_config
+    from meethuis.io import load_survey
+    from meethuis.weights import survey_weights
+
+    config = load_config(sample_dir / "molensloot.yml")
+    responses = load_survey(config).responses
+    weights = pd.concat([survey_weights(g, config) for _, g in responses.groupby("periode", observed=True)])
+    weights = weights.reindex(responses.index)
+    table = trends.trend_table(responses, "tevredenheid_mean", weights)
+    assert len(table) == 8 and not table["suppressed"].any()
+    slope = trends.trend_slope(responses, "tevredenheid_mean", weights)
+    assert slope.direction == "up" and slope.ci_low > 0
+    changes = trends.trend_changes(table)
+    year = changes[changes["comparison"] == "vorig_jaar"]
+    assert (year["difference"] > 0).all() and year["direction"].eq("up").any()

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from .codebook import Codebook, load_codebook
-from .errors import ConfigError, DataError
+from .errors import AnalysisError, ConfigError, DataError
 from .kpi import Estimate, kpi_table, mean_ci, proportion_ci
 
 KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8)$|^(?P<nps>nps)$")
@@ -240,6 +240,73 @@ def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl") ->
     return pd.DataFrame(rows, columns=cols)
 
 
+@dataclass(frozen=True)
+class TrendSlope:
+    """Linear trend of a KPI over quarters: change per quarter with a 95% interval (HC1 robust)."""
+
+    slope: float
+    ci_low: float
+    ci_high: float
+    p: float
+    quarters: int
+    n: int
+    direction: str  # "up", "down" or "none"
+
+
+def trend_slope(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = None, min_cell: int = 10,
+                alpha: float = 0.05, codebook: Codebook | None = None) -> TrendSlope:
+    """Average change per quarter: (weighted) least squares of the respondent score on the quarter number.
+
+    Quarters with fewer than ``min_cell`` answers are left out. The slope equals the ordinary least-squares
+    slope (``numpy.polyfit``) when unweighted; its standard error is heteroscedasticity-robust (HC1), so
+    unequal spread between quarters does not inflate the evidence.
+
+    Raises
+    ------
+    AnalysisError
+        Fewer than three publishable quarters.
+    """
+    import statsmodels.api as sm
+
+    cb = codebook or load_codebook()
+    scores = kpi_scores(responses, kpi, cb)
+    if "periode" not in responses.columns:
+        raise DataError("the survey has no 'periode' column, so no trend can be drawn", column="periode")
+    q = responses["periode"].astype("string").map(lambda p: _quarter(p) if pd.notna(p) else None)
+    t = pd.Series([np.nan if v is None else v.ordinal for v in q], index=responses.index, dtype=float)
+    w = pd.Series(1.0, index=responses.index) if weights is None else pd.Series(np.asarray(weights, float),
+                                                                               index=responses.index)
+    ok = scores.notna() & t.notna()
+    counts = t[ok].value_counts()
+    keep = ok & t.isin(counts[counts >= min_cell].index)
+    quarters = int(t[keep].nunique())
+    if quarters < 3:
+        raise AnalysisError(f"a trend line needs at least 3 quarters with {min_cell} or more answers; "
+                            f"there are {quarters}", hint="use the quarter-to-quarter comparisons instead")
+    x = t[keep] - t[keep].min()
+    fit = sm.WLS(scores[keep].to_numpy(), sm.add_constant(x.to_numpy()), weights=w[keep].to_numpy()).fit(cov_type="HC1")
+    slope, (lo, hi), p = float(fit.params[1]), fit.conf_int(alpha)[1], float(fit.pvalues[1])
+    direction = ("up" if slope > 0 else "down") if p < alpha else "none"
+    return TrendSlope(slope, float(lo), float(hi), p, quarters, int(keep.sum()), direction)
+
+
+def describe_slope(slope: TrendSlope, label: str, kind: str = "mean", lang: str = "nl") -> str:
+    """One sentence on the linear trend: "Over 8 kwartalen is de tevredenheid significant gestegen ..."."""
+    from .narrative import format_number
+
+    per = format_number(100 * slope.slope if kind == "share" else slope.slope, 0 if kind == "nps" else 2, lang)
+    unit = (" procentpunt" if lang == "nl" else " percentage points") if kind == "share" else ""
+    if lang == "nl":
+        verb = {"up": "significant gestegen", "down": "significant gedaald", "none": "niet significant veranderd"}
+        return (f"Over {slope.quarters} kwartalen is {label} {verb[slope.direction]}: gemiddeld {per}{unit} "
+                f"per kwartaal (95%-BI {format_number(slope.ci_low * (100 if kind == 'share' else 1), 2, lang)} tot "
+                f"{format_number(slope.ci_high * (100 if kind == 'share' else 1), 2, lang)}).")
+    word = {"up": "significantly increased", "down": "significantly decreased", "none": "not changed significantly"}
+    return (f"Over {slope.quarters} quarters {label} has {word[slope.direction]}: on average {per}{unit} per quarter "
+            f"(95% CI {format_number(slope.ci_low * (100 if kind == 'share' else 1), 2, lang)} to "
+            f"{format_number(slope.ci_high * (100 if kind == 'share' else 1), 2, lang)}).")
+
+
 def change_word(direction: str, lang: str = "nl") -> str:
     """``significant gestegen`` / ``significant gedaald`` / ``geen significante verandering`` (or English)."""
     return _WORDS[direction][lang]
@@ -354,5 +421,5 @@ def latest_quarters(trend: pd.DataFrame, n: int = 8) -> pd.DataFrame:
 
 
 __all__: Sequence[str] = ("Estimate", "parse_kpi", "kpi_kind", "kpi_scores", "weighted_estimate", "two_sample_test",
-                          "trend_table", "trend_changes", "change_word", "describe_trend", "plot_trend")
+                          "trend_table", "trend_changes", "trend_slope", "TrendSlope", "describe_slope", "change_word", "describe_trend", "plot_trend")
 
