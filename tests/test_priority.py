@@ -1,0 +1,161 @@
+"""Priority matrix: quadrants by hand, performance against direct weighted formulas, the plot's labels."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from meethuis import drivers as dr
+from meethuis import priority as pr
+from meethuis.errors import AnalysisError
+from meethuis.plots import alt_text
+
+DRIVERS = ["empathie", "meedenken", "serieus_genomen", "snelheid", "juiste_informatie", "bereikbaarheid"]
+
+
+def survey(n=600, seed=0):
+    """1-5 answers; empathie and meedenken matter most for the grade; snelheid scores low."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, 1))
+    latent = 0.5 * base + rng.normal(size=(n, len(DRIVERS)))
+    shift = np.array([0.0, -0.3, 0.4, -0.6, 0.2, 0.5])
+    x = np.clip(np.round(3 + latent + shift), 1, 5)
+    grade = x @ np.array([0.8, 0.7, 0.3, 0.2, 0.15, 0.1]) + rng.normal(size=n)
+    frame = pd.DataFrame(x, columns=DRIVERS)
+    frame["tevredenheid"] = np.clip(np.round(grade), 1, 10)
+    return frame
+
+
+def test_classify_by_hand():
+    got = pr.classify(np.array([0.3, 0.3, 0.1, 0.1, 0.2]), np.array([3.0, 4.0, 4.0, 3.0, 3.5]), 0.2, 3.5)
+    assert list(got) == ["eerst_verbeteren", "koesteren", "bewaken", "minder_urgent", "koesteren"]
+
+
+def test_matrix_numbers_and_quadrants():
+    frame = survey()
+    w = np.random.default_rng(1).uniform(0.5, 2.0, len(frame))
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, weights=w)
+    imp = dr.shapley_importance(frame, "tevredenheid", DRIVERS, weights=w).set_index("driver")
+    byd = m.set_index("driver")
+    for d in DRIVERS:
+        assert byd.loc[d, "importance"] == pytest.approx(imp.loc[d, "share"], abs=1e-14)
+        assert byd.loc[d, "performance"] == pytest.approx(np.average(frame[d], weights=w), abs=1e-12)
+        assert byd.loc[d, "performance_ci_low"] < byd.loc[d, "performance"] < byd.loc[d, "performance_ci_high"]
+    thr_i = np.median(imp["share"])
+    thr_p = np.median([np.average(frame[d], weights=w) for d in DRIVERS])
+    assert m.attrs["importance_threshold"] == pytest.approx(thr_i)
+    assert m.attrs["performance_threshold"] == pytest.approx(thr_p)
+    for d in DRIVERS:
+        important = imp.loc[d, "share"] >= thr_i
+        good = np.average(frame[d], weights=w) >= thr_p
+        expect = {(True, False): "eerst_verbeteren", (True, True): "koesteren",
+                  (False, True): "bewaken", (False, False): "minder_urgent"}[(important, good)]
+        assert byd.loc[d, "quadrant"] == expect
+        assert byd.loc[d, "quadrant_label"] == pr.QUADRANTS[expect]["nl"]
+    # priority: quadrants in the documented order, within a quadrant by importance
+    order = {q: i for i, q in enumerate(pr.QUADRANT_ORDER)}
+    keys = [(order[q], -i) for q, i in zip(m["quadrant"], m["importance"])]
+    assert keys == sorted(keys)
+    assert list(m["priority"]) == list(range(1, len(DRIVERS) + 1))
+    assert m.loc[0, "quadrant"] == "eerst_verbeteren"
+    assert not m["suppressed"].any()
+
+
+def test_top2_performance_and_configured_thresholds():
+    frame = survey(seed=2)
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, measure="top2",
+                           thresholds={"importance": 0.25, "performance": 0.5}, lang="en")
+    byd = m.set_index("driver")
+    for d in DRIVERS:
+        share = float((frame[d] >= 4).mean())  # top-2-box of a 1-5 agree scale
+        assert byd.loc[d, "performance"] == pytest.approx(share, abs=1e-14)
+        expect = pr.classify(np.array([byd.loc[d, "importance"]]), np.array([share]), 0.25, 0.5)[0]
+        assert byd.loc[d, "quadrant"] == expect
+        assert byd.loc[d, "quadrant_label"] == pr.QUADRANTS[expect]["en"]
+    assert m.attrs["median_thresholds"] == []
+    assert byd.loc["empathie", "label"] == "Empathy"
+
+
+def test_small_driver_is_suppressed_and_left_out_of_medians():
+    frame = survey(seed=3)
+    frame.loc[8:, "bereikbaarheid"] = np.nan  # only 8 answers
+    imp = dr.shapley_importance(frame, "tevredenheid", [d for d in DRIVERS if d != "bereikbaarheid"])
+    imp = pd.concat([imp, pd.DataFrame({"driver": ["bereikbaarheid"], "importance": [0.01], "share": [0.03],
+                                        "rank": [6], "n_used": [8]})], ignore_index=True)
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, importance=imp, min_cell=10)
+    row = m.set_index("driver").loc["bereikbaarheid"]
+    assert row["suppressed"] and np.isnan(row["performance"]) and np.isnan(row["importance"])
+    assert row["quadrant"] is None and "small_cell" in row["reason"]
+    rest = m[~m["suppressed"]]
+    assert m.attrs["importance_threshold"] == pytest.approx(np.median(rest["importance"]))
+    knobs = pr.knobs_to_turn(m)
+    assert "bereikbaarheid" not in set(knobs["driver"]) and len(knobs) == 5
+    fig = pr.plot_priority_matrix(m)
+    assert "Bereikbaarheid" not in alt_text(fig)
+
+
+def test_knobs_to_turn_with_bootstrap_cis():
+    frame = survey(seed=4)
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, n_boot=50, seed=3)
+    boot = dr.bootstrap_importance(frame, "tevredenheid", DRIVERS, n_boot=50, seed=3).set_index("driver")
+    knobs = pr.knobs_to_turn(m, top=3)
+    assert list(knobs["priority"]) == [1, 2, 3]
+    for _, k in knobs.iterrows():
+        assert k["importance_ci_low_pct"] == pytest.approx(100 * boot.loc[k["driver"], "share_ci_low"])
+        assert k["importance_ci_low_pct"] <= k["importance_pct"] <= k["importance_ci_high_pct"]
+
+
+def test_repel_labels_removes_overlaps():
+    rng = np.random.default_rng(5)
+    pts = rng.normal(size=(14, 2)) * 15 + 300  # a tight cluster
+    sizes = np.tile([70.0, 14.0], (14, 1))
+    centres = pr.repel_labels(pts, sizes, (0, 0, 600, 600))
+    boxes = np.column_stack([centres - sizes / 2, centres + sizes / 2])
+    for i in range(len(boxes)):
+        others = np.delete(boxes, i, axis=0)
+        assert pr._overlap(boxes[i], others).max() == 0.0
+        # no label covers any point's marker
+        markers = np.column_stack([pts - 4, pts + 4])
+        assert pr._overlap(boxes[i], markers).max() == 0.0
+    assert (boxes[:, :2] >= 0).all() and (boxes[:, 2:] <= 600).all()
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_plot_labels_axes_alt_text_and_no_overlap(lang):
+    frame = survey(seed=6)
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, lang=lang)
+    fig = pr.plot_priority_matrix(m, lang=lang)
+    ax = fig.axes[0]
+    if lang == "nl":
+        assert "Belang" in ax.get_ylabel() and "%" in ax.get_ylabel()
+        assert "Score" in ax.get_xlabel() and "1–5" in ax.get_xlabel()
+        assert "Eerst verbeteren" in alt_text(fig)
+    else:
+        assert "Importance" in ax.get_ylabel() and "Improve first" in alt_text(fig)
+    texts = {t.get_text() for t in ax.texts}
+    assert {pr.QUADRANTS[q][lang].capitalize() for q in pr.QUADRANTS} <= texts
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    anns = [t for t in ax.texts if t.get_text() in set(m["label"])]
+    assert len(anns) == len(DRIVERS)
+    boxes = [t.get_window_extent(renderer) for t in anns]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i].overlaps(boxes[j]), (anns[i].get_text(), anns[j].get_text())
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert len(set(ticks)) == len(ticks)  # neighbouring ticks never print the same number
+    if lang == "nl":
+        assert any("," in t for t in ticks)
+
+
+def test_bad_input():
+    frame = survey(seed=7)
+    with pytest.raises(AnalysisError, match="performance measure"):
+        pr.priority_matrix(frame, "tevredenheid", DRIVERS, measure="median")
+    with pytest.raises(AnalysisError, match="unknown threshold"):
+        pr.priority_matrix(frame, "tevredenheid", DRIVERS, thresholds={"belang": 0.2})
+    with pytest.raises(AnalysisError, match="language"):
+        pr.priority_matrix(frame, "tevredenheid", DRIVERS, lang="de")
+    with pytest.raises(AnalysisError, match="no row for snelheid"):
+        imp = dr.shapley_importance(frame, "tevredenheid", ["empathie", "meedenken"])
+        pr.priority_matrix(frame, "tevredenheid", ["empathie", "meedenken", "snelheid"], importance=imp)
