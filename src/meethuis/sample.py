@@ -186,7 +186,7 @@ def simulate(spec: OrgSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
         "contact_type": np.where(contacts > 1, "herhaald", "eerste"),
     })
     # dates within the quarter
-    q_start = pd.PeriodIndex(df["periode"], freq="Q").start_time
+    q_start = pd.PeriodIndex(list(spec.periods), freq="Q").start_time[period_idx]
     df["datum"] = q_start + pd.to_timedelta(rng.integers(0, 90, n), unit="D")
     df["tevredenheid"] = np.clip(np.round(7.0 + 1.25 * sat), 1, 10)
     soft_mean = sum(drivers[d] for d in SOFT[:3]) / 3
@@ -357,7 +357,14 @@ def _item_frame(df: pd.DataFrame, items: list[str], encode: Callable[[str, float
     out = {}
     for c in items:
         reasons = df[f"{c}__reason"] if f"{c}__reason" in df else pd.Series([None] * len(df))
-        out[c] = [encode(c, v, r) for v, r in zip(df[c].tolist(), reasons.tolist())]
+        cache: dict = {}
+        col = []
+        for v, r in zip(df[c].tolist(), reasons.tolist()):
+            key = (None if r else v, r)  # NaN never equals itself: key missing cells by their reason
+            if key not in cache:
+                cache[key] = encode(c, v, r)
+            col.append(cache[key])
+        out[c] = col
     return out
 
 
