@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
@@ -272,3 +274,17 @@ def test_compare_goals_less_than():
                          "n": [50], "suppressed": [False]})
     assert compare_goals(kpis, [Goal("gemak_mean", "<=", 2.5)])["status"].iloc[0] == "met"
     assert compare_goals(kpis, [Goal("gemak_mean", "<", 1.5)])["status"].iloc[0] == "not_met"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 15), st.booleans())
+def test_property_kpi_table_publishes_no_small_cell(seed, min_cell, two_way):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 120))
+    df = pd.DataFrame({"tevredenheid": np.where(rng.uniform(size=n) < 0.1, np.nan, rng.integers(1, 11, n)),
+                       "kanaal": rng.choice(["a", "b", "c", "d"], n, p=[0.6, 0.25, 0.1, 0.05]),
+                       "leeftijdsgroep": rng.choice(["x", "y", "z"], n)})
+    by = ["kanaal", "leeftijdsgroep"] if two_way else "kanaal"
+    t = kpi_table(df, ["tevredenheid"], by=by, min_cell=min_cell, total=True)
+    assert_protected(t, min_cell)
+    assert not (t["n"] < min_cell).any()

@@ -41,15 +41,14 @@ def reason_label(code: str, lang: str = "nl") -> str:
     return "; ".join(REASONS.get(c, {}).get(lang, c) for c in code.split(";"))
 
 
-def _add_reason(old: pd.Series, mask: np.ndarray, code: str) -> pd.Series:
-    old = old.astype(object).where(old.notna(), "")
-    new = old.copy()
+def _add_reason(old: Sequence, mask: np.ndarray, code: str) -> list:
+    """Append ``code`` to the ``;``-joined reason of the rows in ``mask`` (once)."""
+    out = [r if isinstance(r, str) else "" for r in old]
     for i in np.flatnonzero(mask):
-        parts = [p for p in str(old.iloc[i]).split(";") if p]
+        parts = [p for p in out[i].split(";") if p]
         if code not in parts:
-            parts.append(code)
-        new.iloc[i] = ";".join(parts)
-    return new
+            out[i] = ";".join([*parts, code])
+    return out
 
 
 def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
@@ -113,7 +112,7 @@ def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
                       and not pd.api.types.is_bool_dtype(out[c])]
     n = pd.to_numeric(out[n_col], errors="coerce").to_numpy(dtype=float)
     prev = out["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in out else np.zeros(len(out), bool)
-    reason = out["reason"] if "reason" in out else pd.Series([""] * len(out), index=out.index)
+    reason = list(out["reason"]) if "reason" in out else [""] * len(out)
     primary = (~np.isnan(n) & (n < min_cell)) | (np.isnan(n) & ~prev)  # unknown n: not publishable
     primary &= ~prev
     sup = prev | primary
@@ -138,27 +137,29 @@ def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
 def _secondary(table: pd.DataFrame, n: np.ndarray, sup: np.ndarray, dims: list[str], keys: list[str]) -> np.ndarray:
     """Complementary suppression: in every group with exactly one suppressed cell, also hide the next-smallest."""
     sup = sup.copy()
-    pos = pd.Series(np.arange(len(table)), index=table.index)
+    text = {c: table[c].astype(str).to_numpy() for c in {*dims, *keys}}
+    groups = []  # per dimension: the row positions of each group of cells (total rows left out)
+    for d in dims:
+        others = [*keys, *[o for o in dims if o != d]]
+        cells = np.flatnonzero(text[d] != TOTAL)
+        if others:
+            label = pd.MultiIndex.from_arrays([text[c][cells] for c in others])
+            codes = pd.factorize(label)[0]
+        else:
+            codes = np.zeros(cells.size, dtype=np.int64)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        groups.extend(g for g in np.split(cells[order], bounds) if g.size >= 2)
+    size = np.where(np.isnan(n), np.inf, n)
     changed = True
     while changed:
         changed = False
-        for d in dims:
-            # cells of dimension d (not its total row) grouped by keys + the other dims
-            others = [k for k in keys] + [o for o in dims if o != d]
-            is_cell = (table[d].astype(str) != TOTAL).to_numpy()
-            frame = pd.DataFrame({"pos": pos.to_numpy()})
-            for c in others:
-                frame[c] = table[c].astype(str).to_numpy()
-            frame = frame[is_cell]
-            groups = frame.groupby(others, sort=False)["pos"] if others else [(None, frame["pos"])]
-            for _, idx in groups:
-                idx = idx.to_numpy()
-                if idx.size < 2 or sup[idx].sum() != 1:
-                    continue
-                free = idx[~sup[idx]]
-                nn = np.where(np.isnan(n[free]), np.inf, n[free])
-                sup[free[int(np.argmin(nn))]] = True
-                changed = True
+        for idx in groups:
+            if sup[idx].sum() != 1:
+                continue
+            free = idx[~sup[idx]]
+            sup[free[int(np.argmin(size[free]))]] = True
+            changed = True
     return sup
 
 

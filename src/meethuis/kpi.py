@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .disclosure import TOTAL, protect_table
 from .errors import AnalysisError, DataError
@@ -104,7 +104,7 @@ def mean_ci(values: Any, weights: Any = None, level: float = 0.95) -> Estimate:
         return _empty(x.size, ne, "too_few", estimate=m)
     var = float(np.sum(w * (x - m) ** 2) / w.sum()) * ne / (ne - 1)
     se = np.sqrt(var / ne)
-    t = stats.t.ppf(0.5 + level / 2, ne - 1)
+    t = float(special.stdtrit(ne - 1, 0.5 + level / 2))  # the t quantile (scipy.stats.t.ppf, faster)
     return Estimate(m, m - t * se, m + t * se, float(se), int(x.size), ne)
 
 
@@ -115,7 +115,7 @@ def wilson_interval(p: float, n_eff: float, level: float = 0.95) -> tuple[float,
     """
     if n_eff <= 0 or np.isnan(p):
         return np.nan, np.nan
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = float(special.ndtri(0.5 + level / 2))
     z2n = z * z / n_eff
     centre = (p + z2n / 2) / (1 + z2n)
     half = z * np.sqrt(p * (1 - p) / n_eff + z2n / (4 * n_eff)) / (1 + z2n)
@@ -180,7 +180,7 @@ def nps_ci(values: Any, weights: Any = None, level: float = 0.95) -> Estimate:
     if x.size < 2:
         return _empty(x.size, ne, "too_few", estimate=100 * d)
     se = np.sqrt(max(promoters + detractors - d * d, 0.0) / ne)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = float(special.ndtri(0.5 + level / 2))
     return Estimate(100 * d, max(-100.0, 100 * (d - z * se)), min(100.0, 100 * (d + z * se)), float(100 * se),
                     int(x.size), ne)
 
