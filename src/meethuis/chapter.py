@@ -173,6 +173,84 @@ class Chapter:
         kpis = self.kpis(items=items) if items else self.kpis()
         return compare_goals(kpis, self.config.goals)
 
+    def driver_importance(self, outcome: str, n_boot: int = 500):
+        """Bootstrap Shapley importance of the drivers for ``outcome`` and the two families' shares.
+
+        Returns ``(importance, groups)``, or ``None`` after showing why when the period has too few
+        complete answers (fewer than ``max(min_cell, 10 per driver)``) or the analysis is impossible.
+        """
+        from . import drivers as drv
+        from .errors import AnalysisError
+
+        names = [d for d in self.config.drivers() if d in self.responses.columns]
+        complete = int(self.responses[[outcome, *names]].notna().all(axis=1).sum())
+        needed = max(self.min_cell, 10 * len(names))
+        label = self.label(outcome).lower()
+        if complete < needed:
+            self.show_text(self.text(
+                f"Voor {label} is geen drijfverenanalyse gemaakt: {nv.format_int(complete, 'nl')} respondenten "
+                f"beantwoordden alle vragen, en er zijn er minstens {needed} nodig (10 per drijfveer).",
+                f"No driver analysis for {label}: {nv.format_int(complete, 'en')} respondents answered every "
+                f"question, and at least {needed} are needed (10 per driver)."))
+            return None
+        try:
+            boot = drv.bootstrap_importance(self.responses, outcome, names, weights=self.weights, n_boot=n_boot)
+            groups = drv.group_importance(self.responses, outcome, driver_groups(self.codebook, names),
+                                          weights=self.weights)
+        except AnalysisError as exc:
+            self.show_text(self.text(f"Voor {label} is geen drijfverenanalyse mogelijk: {exc.message}",
+                                     f"No driver analysis possible for {label}: {exc.message}"))
+            return None
+        boot = boot.assign(n=boot["n_used"])
+        return boot, groups
+
+    def priority(self, outcome: str = "tevredenheid", n_boot: int = 500) -> pd.DataFrame | None:
+        """``priority.priority_matrix`` for ``outcome`` on the period (``None`` after a note if impossible)."""
+        from .priority import priority_matrix
+
+        result = self.driver_importance(outcome, n_boot)
+        if result is None:
+            return None
+        importance, _ = result
+        return priority_matrix(self.responses, outcome, list(importance["driver"]), weights=self.weights,
+                               importance=importance.drop(columns=["n"]), min_cell=self.min_cell,
+                               codebook=self.codebook, lang=self.lang)
+
+    def top_knobs(self, top: int = 5, outcome: str = "tevredenheid") -> pd.DataFrame | None:
+        """Show the ``top`` knobs to turn for ``outcome`` as a numbered list, built from the priority matrix."""
+        from .priority import knobs_to_turn
+
+        matrix = self.priority(outcome)
+        if matrix is None:
+            return None
+        knobs = knobs_to_turn(matrix, self.lang, top=top)
+        self.show_text(knob_sentences(knobs, self.label(outcome).lower(), self.lang))
+        return knobs
+
+    def notable_changes(self, kpis: Sequence[str]) -> list[str]:
+        """Significant changes of ``kpis`` in the latest quarter (vs. previous quarter and a year before)."""
+        from .trends import trend_changes, trend_table
+
+        lines = []
+        w = self.trend_weights()
+        for kpi in kpis:
+            item = "aanbeveling" if kpi == "nps" else kpi.rsplit("_", 1)[0]
+            if item not in self.trend_responses.columns:
+                continue
+            trend = trend_table(self.trend_responses, kpi, weights=w, min_cell=self.min_cell, codebook=self.codebook)
+            changes = trend_changes(trend, lang=self.lang)
+            published = trend[~trend["suppressed"]]
+            if published.empty:
+                continue
+            last = published["periode"].iloc[-1]
+            kind = nv.kpi_kind(kpi)
+            label = nv.kpi_label(kpi, self.codebook, self.lang)
+            for _, c in changes[(changes["periode"] == last) & changes["significant"]].iterrows():
+                lines.append(f"{label[:1].upper() + label[1:]}: {c['conclusion']} "
+                             f"({nv.format_value(c['before'], kind, self.lang)} \u2192 "
+                             f"{nv.format_value(c['after'], kind, self.lang)}, {nv.period_text(last, self.lang)}).")
+        return lines
+
     def basis_sentence(self) -> str:
         """"Gebaseerd op 812 respondenten (3e kwartaal 2026), gewogen naar ..." for under a heading."""
         n = len(self.responses)
@@ -577,3 +655,308 @@ def decimal_axis(ax, which: str = "x", lang: str = "nl") -> None:
         return nv.format_number(value, decimals, lang)
 
     getattr(ax, f"{which}axis").set_major_formatter(FuncFormatter(fmt))
+
+
+# -- intake (chapter 01) ---------------------------------------------------------------------------------
+def intake_sentences(summary, lang: str = "nl") -> list[str]:
+    """What the intake found, from ``Survey.summary`` (``validate.IntakeSummary``)."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    periods = list(summary.periods)
+    span = (f"{nv.period_text(periods[0], lang)} {t('tot en met', 'to')} {nv.period_text(periods[-1], lang)}"
+            if len(periods) > 1 else (nv.period_text(periods[0], lang) if periods else nv.MISSING))
+    out = [t(f"Het bestand bevat {nv.format_int(summary.rows, 'nl')} respondenten uit {span}.",
+             f"The file holds {nv.format_int(summary.rows, 'en')} respondents from {span}.")]
+    dropped = summary.empty_rows + len(summary.duplicate_ids)
+    if dropped:
+        out.append(t(f"{nv.format_int(summary.empty_rows, 'nl')} lege en {len(summary.duplicate_ids)} dubbele rijen zijn "
+                     "niet meegeteld.",
+                     f"{nv.format_int(summary.empty_rows, 'en')} empty and {len(summary.duplicate_ids)} duplicate rows "
+                     "were left out."))
+    bad = sum(o.count for o in summary.out_of_range)
+    if bad:
+        out.append(t(f"{nv.format_int(bad, 'nl')} antwoorden lagen buiten de schaal en tellen als ontbrekend.",
+                     f"{nv.format_int(bad, 'en')} answers were outside the scale and count as missing."))
+    if summary.process is not None and summary.process.rows:
+        p = summary.process
+        share = p.matched / summary.rows if summary.rows else np.nan
+        out.append(t(f"{nv.format_percent(share, 0, 'nl')} van de respondenten is gekoppeld aan procesgegevens "
+                     f"({nv.format_int(p.matched, 'nl')} van {nv.format_int(summary.rows, 'nl')}).",
+                     f"{nv.format_percent(share, 0, 'en')} of respondents are linked to process data "
+                     f"({nv.format_int(p.matched, 'en')} of {nv.format_int(summary.rows, 'en')})."))
+    warnings = len(summary.problems)
+    out.append(t(f"Bij het inlezen zijn {warnings} waarschuwingen gegeven; zie `meethuis validate`." if warnings
+                 else "Bij het inlezen zijn geen waarschuwingen gegeven.",
+                 f"Reading the file gave {warnings} warning(s); see `meethuis validate`." if warnings
+                 else "Reading the file gave no warnings."))
+    return out
+
+
+def completeness_view(table: pd.DataFrame, codebook, rows: int, lang: str = "nl") -> pd.DataFrame:
+    """Per question: valid answers (n) and the shares n.v.t., weet niet and no answer."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    out = pd.DataFrame({
+        t("Vraag", "Question"): [codebook.label(i, lang) if i in codebook.items else i for i in table["item"]],
+        "n": table["n"],
+        t("Geldig", "Valid"): [nv.format_percent(v / rows if rows else np.nan, 0, lang) for v in table["n"]],
+        t("N.v.t.", "N/a"): [nv.format_percent(v / rows if rows else np.nan, 0, lang) for v in table["nvt"]],
+        t("Weet niet", "Don't know"): [nv.format_percent(v / rows if rows else np.nan, 0, lang)
+                                       for v in table["weet_niet"]],
+        t("Geen antwoord", "No answer"): [nv.format_percent(v / rows if rows else np.nan, 0, lang)
+                                          for v in table["missing"]],
+        "suppressed": table["suppressed"],
+    })
+    return out
+
+
+# -- representativeness and weighting (chapter 02) --------------------------------------------------------
+def weighting_sentences(weights: pd.Series, config, lang: str = "nl") -> list[str]:
+    """Effective sample size, design effect and weight range, in words."""
+    from .weights import kish
+
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    if not config.margins:
+        return [t("Deze organisatie heeft geen bevolkingscijfers opgegeven; de uitkomsten zijn niet gewogen.",
+                  "This organisation gave no population figures; the results are unweighted.")]
+    n_eff, deff = kish(weights.to_numpy(float))
+    n = len(weights)
+    return [
+        t(f"Na weging tellen de {nv.format_int(n, 'nl')} respondenten even zwaar als "
+          f"{nv.format_int(n_eff, 'nl')} respondenten zonder weging (effectief aantal; design-effect "
+          f"{nv.format_number(deff, 2, 'nl')}).",
+          f"After weighting the {nv.format_int(n, 'en')} respondents count as much as "
+          f"{nv.format_int(n_eff, 'en')} unweighted respondents (effective number; design effect "
+          f"{nv.format_number(deff, 2, 'en')})."),
+        t(f"De gewichten lopen van {nv.format_number(weights.min(), 2, 'nl')} tot "
+          f"{nv.format_number(weights.max(), 2, 'nl')} (gemiddeld 1).",
+          f"The weights range from {nv.format_number(weights.min(), 2, 'en')} to "
+          f"{nv.format_number(weights.max(), 2, 'en')} (mean 1)."),
+    ]
+
+
+def label_representativeness(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFrame:
+    """``quality.representativeness`` output with readable variable and category names."""
+    out = table.copy()
+    out["variable"] = [codebook.label(v, lang) if v in codebook.fields else v for v in table["variable"]]
+    out["category"] = [codebook.value_label(v, c, lang) if v in codebook.fields else c
+                       for v, c in zip(table["variable"], table["category"])]
+    return out
+
+
+def representativeness_view(table: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """Sample, population and weighted share per group, with under/over-representation in words."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    words = {"under": t("ondervertegenwoordigd", "under-represented"),
+             "over": t("oververtegenwoordigd", "over-represented"), "ok": t("in balans", "balanced")}
+    return pd.DataFrame({
+        t("Kenmerk", "Characteristic"): table["variable"],
+        t("Groep", "Group"): table["category"],
+        "n": table["n"],
+        t("Steekproef", "Sample"): [nv.format_percent(v, 0, lang) for v in table["sample"]],
+        t("Bevolking", "Population"): [nv.format_percent(v, 0, lang) for v in table["population"]],
+        t("Na weging", "Weighted"): [nv.format_percent(v, 0, lang) for v in table["weighted"]],
+        t("Oordeel", "Verdict"): [words.get(r, r) if isinstance(r, str) else nv.MISSING
+                                  for r in table["representation"]],
+        "suppressed": table["suppressed"],
+    })
+
+
+def plot_representativeness(table: pd.DataFrame, lang: str = "nl"):
+    """Bars: sample share against population share per category (published rows only); figure and n_min."""
+    from .plots import PALETTE, new_figure
+
+    shown = table[~table.get("suppressed", pd.Series(False, index=table.index)).fillna(False).astype(bool)]
+    labels = [f"{v}: {c}" for v, c in zip(shown["variable"], shown["category"])]
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    worst = (shown["sample"] - shown["population"]).abs().idxmax() if len(shown) else None
+    alt = t("Staafdiagram: aandeel per groep in de steekproef naast het aandeel in de bevolking.",
+            "Bar chart: share per group in the sample next to the share in the population.")
+    if worst is not None:
+        r = shown.loc[worst]
+        alt += t(f" Het grootste verschil is bij {r['variable'].lower()} {r['category']}: "
+                 f"{nv.format_percent(r['sample'], 0, lang)} in de steekproef tegen "
+                 f"{nv.format_percent(r['population'], 0, lang)} in de bevolking.",
+                 f" The largest gap is for {r['variable'].lower()} {r['category']}: "
+                 f"{nv.format_percent(r['sample'], 0, lang)} in the sample against "
+                 f"{nv.format_percent(r['population'], 0, lang)} in the population.")
+    fig, ax = new_figure(t("Steekproef en bevolking", "Sample and population"), t("aandeel (%)", "share (%)"), "",
+                         alt, size=(7.5, max(2.5, 0.42 * len(shown) + 1.4)))
+    y = np.arange(len(shown))[::-1]
+    ax.barh(y + 0.2, shown["sample"] * 100, height=0.38, color=PALETTE["oranje"],
+            label=t("steekproef (ongewogen)", "sample (unweighted)"))
+    ax.barh(y - 0.2, shown["population"] * 100, height=0.38, color=PALETTE["blauw"], label=t("bevolking", "population"))
+    ax.set_yticks(y, labels)
+    ax.grid(axis="y", visible=False)
+    decimal_axis(ax, "x", lang)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False, fontsize=8)
+    return fig, (int(shown["n"].min()) if len(shown) else None)
+
+
+# -- driver importance (chapter 05) ------------------------------------------------------------------------
+def importance_view(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFrame:
+    """Bootstrap importance for readers: driver, family, share of R² with 95% CI, rank range, n."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    rows = []
+    for _, r in table.sort_values("rank").iterrows():
+        construct = codebook.items[r["driver"]].construct if r["driver"] in codebook.items else ""
+        rank_range = (str(int(r["rank_ci_low"])) if r["rank_ci_low"] == r["rank_ci_high"]
+                      else f"{int(r['rank_ci_low'])}{nv.DASH}{int(r['rank_ci_high'])}") if pd.notna(r["rank_ci_low"]) else nv.MISSING
+        rows.append({
+            t("Drijfveer", "Driver"): codebook.label(r["driver"], lang) if r["driver"] in codebook.items else r["driver"],
+            t("Soort", "Kind"): codebook.constructs[construct]["label"][lang] if construct in codebook.constructs else "",
+            t("Aandeel in verklaring", "Share of explanation"): nv.format_percent(r["share"], 0, lang),
+            nv.text("ci95", lang): nv.range_text(nv.format_percent(r["share_ci_low"], 0, lang),
+                                                 nv.format_percent(r["share_ci_high"], 0, lang), lang),
+            t("Plaats (95%-BI)", "Rank (95% CI)"): rank_range,
+            "n": r["n"],
+            "suppressed": bool(r.get("suppressed", False)),
+        })
+    return pd.DataFrame(rows)
+
+
+def plot_importance(table: pd.DataFrame, codebook, outcome_label: str, lang: str = "nl"):
+    """Bars of each driver's share of the explained variance with 95% CI, coloured by family; fig, n_min."""
+    from .plots import PALETTE, new_figure
+
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    shown = table[~table.get("suppressed", pd.Series(False, index=table.index)).fillna(False).astype(bool)]
+    shown = shown.sort_values("share", ascending=True)
+    human = [codebook.items[d].construct == "menselijke_maat" if d in codebook.items else False for d in shown["driver"]]
+    labels = [codebook.label(d, lang) if d in codebook.items else d for d in shown["driver"]]
+    top = shown.iloc[::-1].head(3)
+    alt = t("Staafdiagram van het aandeel van elke drijfveer in de verklaring van ",
+            "Bar chart of each driver's share in explaining ") + outcome_label + ". " + t(
+        "Grootste: ", "Largest: ") + nv.join_list(
+        [f"{codebook.label(d, lang) if d in codebook.items else d} ({nv.format_percent(s, 0, lang)})"
+         for d, s in zip(top["driver"], top["share"])], lang) + "."
+    fig, ax = new_figure(t(f"Wat bepaalt {outcome_label}?", f"What drives {outcome_label}?"),
+                         t("aandeel in de verklaarde variantie (%)", "share of explained variance (%)"), "", alt,
+                         size=(7.5, max(3.0, 0.38 * len(shown) + 1.5)))
+    y = np.arange(len(shown))
+    colours = [PALETTE["vermiljoen"] if h else PALETTE["blauw"] for h in human]
+    share = shown["share"].to_numpy(float) * 100
+    err = np.vstack([share - shown["share_ci_low"].to_numpy(float) * 100,
+                     shown["share_ci_high"].to_numpy(float) * 100 - share])
+    ax.barh(y, share, color=colours, height=0.65)
+    ax.errorbar(share, y, xerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
+    ax.set_yticks(y, labels)
+    ax.grid(axis="y", visible=False)
+    decimal_axis(ax, "x", lang)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=PALETTE["vermiljoen"], label=codebook.constructs["menselijke_maat"]["label"][lang]),
+                       Patch(color=PALETTE["blauw"], label=codebook.constructs["basis"]["label"][lang])],
+              loc="lower right", frameon=False, fontsize=8)
+    return fig, (int(shown["n"].min()) if len(shown) else None)
+
+
+def importance_sentences(table: pd.DataFrame, groups: pd.DataFrame | None, codebook, outcome_label: str,
+                         lang: str = "nl") -> list[str]:
+    """What the driver analysis says, built from the numbers: R², the top three, the two families."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    r2 = table.attrs.get("r2", np.nan)
+    top = table.sort_values("rank").head(3)
+    names = [f"{codebook.label(d, lang).lower() if d in codebook.items else d} "
+             f"({nv.format_percent(s, 0, lang)})" for d, s in zip(top["driver"], top["share"])]
+    out = [t(f"Samen verklaren de drijfveren {nv.format_percent(r2, 0, lang)} van de verschillen in "
+             f"{outcome_label} (R\u00b2, {nv.format_int(table.attrs.get('n'), lang)} respondenten die alle vragen "
+             f"beantwoordden).",
+             f"Together the drivers explain {nv.format_percent(r2, 0, lang)} of the differences in {outcome_label} "
+             f"(R\u00b2, {nv.format_int(table.attrs.get('n'), lang)} respondents who answered every question).")]
+    out.append(t(f"Het zwaarst wegen {nv.join_list(names, lang)}.", f"The heaviest weigh {nv.join_list(names, lang)}."))
+    if groups is not None and len(groups):
+        g = groups[groups["level"] == "group"].set_index("group")["share"]
+        if {"menselijke_maat", "basis"} <= set(g.index):
+            out.append(t(f"De menselijke maat samen is goed voor {nv.format_percent(g['menselijke_maat'], 0, lang)} "
+                         f"van de verklaring, de basis op orde voor {nv.format_percent(g['basis'], 0, lang)}.",
+                         f"The human touch together accounts for {nv.format_percent(g['menselijke_maat'], 0, lang)} "
+                         f"of the explanation, the basics for {nv.format_percent(g['basis'], 0, lang)}."))
+    return out
+
+
+def driver_groups(codebook, drivers: Sequence[str]) -> dict[str, list[str]]:
+    """The organisation's drivers by family (``menselijke_maat``, ``basis``), empty families left out."""
+    groups: dict[str, list[str]] = {}
+    for d in drivers:
+        groups.setdefault(codebook.items[d].construct, []).append(d)
+    return groups
+
+
+# -- priorities (chapters 00 and 06) ------------------------------------------------------------------------
+def knob_sentences(knobs: pd.DataFrame, outcome_label: str, lang: str = "nl") -> str:
+    """A numbered Markdown list of knobs: label, quadrant, weight in the outcome and score."""
+    lines = []
+    for _, k in knobs.iterrows():
+        imp = nv.format_number(k["importance_pct"], 0, lang) + "%"
+        perf = nv.format_number(k["performance"], 1, lang)
+        if lang == "nl":
+            lines.append(f"**{k['label']}** ({k['quadrant']}): weegt {imp} mee in de {outcome_label}; "
+                         f"gemiddelde score {perf} op een schaal van 1 tot 5.")
+        else:
+            lines.append(f"**{k['label']}** ({k['quadrant']}): weighs {imp} in {outcome_label}; "
+                         f"average score {perf} on a scale of 1 to 5.")
+    return nv.ranked_list(lines, lang)
+
+
+def knobs_view(knobs: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """The knobs-to-turn table for readers (``priority.knobs_to_turn`` output)."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    return pd.DataFrame({
+        t("Volgorde", "Order"): knobs["priority"].astype(str),
+        t("Drijfveer", "Driver"): knobs["label"],
+        t("Kwadrant", "Quadrant"): knobs["quadrant"],
+        t("Belang", "Importance"): [nv.format_number(v, 0, lang) + "%" for v in knobs["importance_pct"]],
+        t("Belang 95%-BI", "Importance 95% CI"): [
+            nv.range_text(nv.format_number(a, 0, lang), nv.format_number(b, 0, lang), lang) + "%"
+            if pd.notna(a) and pd.notna(b) else nv.MISSING
+            for a, b in zip(knobs["importance_ci_low_pct"], knobs["importance_ci_high_pct"])],
+        t("Score (1\u20135)", "Score (1\u20135)"): [nv.format_number(v, 2, lang) for v in knobs["performance"]],
+        "n": knobs["n"],
+        "suppressed": knobs.get("suppressed", pd.Series(False, index=knobs.index)),
+    })
+
+
+# -- measurement quality (chapter 04) ----------------------------------------------------------------------
+def reliability_view(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFrame:
+    """``quality.reliability_table`` for readers: construct, items, alpha with CI, omega, verdict, n."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+
+    def verdict(a: float) -> str:
+        if pd.isna(a):
+            return nv.MISSING
+        return (t("goed", "good") if a >= 0.8 else t("voldoende", "acceptable") if a >= 0.7
+                else t("zwak", "weak"))
+
+    return pd.DataFrame({
+        t("Onderdeel", "Construct"): [codebook.constructs[c]["label"][lang] if c in codebook.constructs else c
+                                      for c in table["construct"]],
+        t("Vragen", "Questions"): table["k"],
+        "Cronbach's alpha": [nv.format_number(a, 2, lang) for a in table["alpha"]],
+        nv.text("ci95", lang): [nv.range_text(nv.format_number(a, 2, lang), nv.format_number(b, 2, lang), lang)
+                                if pd.notna(a) and pd.notna(b) else nv.MISSING
+                                for a, b in zip(table["ci_low"], table["ci_high"])],
+        "Omega": [nv.format_number(o, 2, lang) for o in table["omega"]],
+        t("Oordeel", "Verdict"): [verdict(a) for a in table["alpha"]],
+        "n": table["n"],
+        "suppressed": table["suppressed"],
+    })
+
+
+def quality_sentences(reliability: pd.DataFrame, straight: pd.DataFrame, codebook, lang: str = "nl") -> list[str]:
+    """Reliability per driver family and straight-lining, in words (published rows only)."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    out = []
+    for _, r in reliability[~reliability["suppressed"].astype(bool) & reliability["alpha"].notna()].iterrows():
+        name = codebook.constructs[r["construct"]]["label"][lang] if r["construct"] in codebook.constructs else r["construct"]
+        out.append(t(f"De vragen over {name.lower()} meten samen één ding betrouwbaar genoeg als alpha minstens "
+                     f"0,70 is; hier is alpha {nv.format_number(r['alpha'], 2, 'nl')} "
+                     f"({'voldoende' if r['alpha'] >= 0.7 else 'te laag'}).",
+                     f"The questions on {name.lower()} measure one thing reliably enough when alpha is at least "
+                     f"0.70; here alpha is {nv.format_number(r['alpha'], 2, 'en')} "
+                     f"({'acceptable' if r['alpha'] >= 0.7 else 'too low'})."))
+    for _, r in straight[~straight["suppressed"].astype(bool)].iterrows():
+        out.append(t(f"{nv.format_percent(r['share'], 1, 'nl')} van de respondenten gaf bij alle "
+                     f"{int(r['k'])} drijfveer-vragen hetzelfde antwoord (rechtlijnig invullen); hun antwoorden "
+                     "zijn gewoon meegeteld.",
+                     f"{nv.format_percent(r['share'], 1, 'en')} of respondents gave the same answer to all "
+                     f"{int(r['k'])} driver questions (straight-lining); their answers are counted as usual."))
+    return out
