@@ -939,7 +939,7 @@ def load_improvements(config: Any, lexicon: Lexicon | None = None) -> list[Impro
 
 def you_said_we_did(improvements: Iterable[Improvement], themes: pd.DataFrame | None = None,
                     importance: Mapping[str, float] | pd.Series | None = None, *, top: int = 5,
-                    lexicon: Lexicon | None = None, lang: str = "nl") -> pd.DataFrame:
+                    until: str = "", lexicon: Lexicon | None = None, lang: str = "nl") -> pd.DataFrame:
     """"Jullie zeiden, wij deden": the top improvements per quarter next to what citizens said.
 
     Per quarter the improvements are ranked by status (gerealiseerd, in uitvoering, gepland), then by
@@ -956,6 +956,8 @@ def you_said_we_did(improvements: Iterable[Improvement], themes: pd.DataFrame | 
         Driver importance (e.g. Shapley shares) by theme id; optional.
     top:
         Improvements shown per quarter.
+    until:
+        Only quarters up to and including this one (``""``: all).
     lexicon, lang:
         For theme labels; language of the texts.
 
@@ -973,6 +975,8 @@ def you_said_we_did(improvements: Iterable[Improvement], themes: pd.DataFrame | 
     ranks = imp.rank(ascending=False, method="min") if len(imp) else imp
     rows = []
     for item in improvements:
+        if until and item.quarter > until:
+            continue
         neg = pos = np.nan
         if total is not None and item.theme in total.index and not bool(total.at[item.theme, "suppressed"]):
             neg, pos = total.at[item.theme, "share_negative"], total.at[item.theme, "share_positive"]
@@ -1073,4 +1077,147 @@ def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
         done = int((loop["status"] == STATUSES["gerealiseerd"]["en"]).sum())
         parts.append(f"The improvement log lists {nv.format_int(len(loop), 'en')} improvements, "
                      f"{nv.format_int(done, 'en')} of them done.")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Showing the results (used by notebooks/10_feedback.ipynb)
+# ---------------------------------------------------------------------------------------------------
+
+VIEW_LABELS = {
+    "theme_label": {"nl": "Thema", "en": "Theme"},
+    "group_label": {"nl": "Rapportcijfer", "en": "Grade"},
+    "n": {"nl": "Antwoorden (n)", "en": "Answers (n)"},
+    "share": {"nl": "Aandeel van de antwoorden", "en": "Share of answers"},
+    "share_positive": {"nl": "Waarvan positief", "en": "Of which positive"},
+    "share_negative": {"nl": "Waarvan negatief", "en": "Of which negative"},
+    "quarter": {"nl": "Kwartaal", "en": "Quarter"},
+    "said": {"nl": "Jullie zeiden", "en": "You said"},
+    "did": {"nl": "Wij deden", "en": "We did"},
+    "status": {"nl": "Status", "en": "Status"},
+    "importance_rank": {"nl": "Belang (rang)", "en": "Importance (rank)"},
+}
+
+
+def view_labels(lang: str = "nl") -> dict[str, str]:
+    """Column headers of the feedback tables in ``lang``."""
+    return {k: v[lang] for k, v in VIEW_LABELS.items()}
+
+
+def theme_view(table: pd.DataFrame, *, by_group: bool = False) -> pd.DataFrame:
+    """The reader's columns of a protected :func:`theme_table` (total rows, or the grade groups)."""
+    from .disclosure import TOTAL
+
+    rows = table[table["group"] != TOTAL] if by_group else table[table["group"] == TOTAL]
+    cols = ["theme_label", *(["group_label"] if by_group else []), "n", "share", "share_positive",
+            "share_negative", "suppressed"]
+    return rows[cols].reset_index(drop=True)
+
+
+def loop_view(loop: pd.DataFrame) -> pd.DataFrame:
+    """The reader's columns of :func:`you_said_we_did` (no respondent counts)."""
+    return loop[["quarter", "theme_label", "said", "did", "status", "importance_rank"]]
+
+
+def plot_themes(table: pd.DataFrame, lang: str = "nl"):
+    """Bars: share of answers per published theme, split into positive, neutral and negative.
+
+    Returns
+    -------
+    tuple[matplotlib.figure.Figure, int | None]
+        The figure and the smallest number of answers behind a bar (for ``show_figure``).
+    """
+    from .plots import PALETTE, new_figure
+
+    total = table[(table["group"] == "totaal") & ~table["suppressed"].astype(bool)]
+    total = total.sort_values("share")
+    nl = lang == "nl"
+    fig, ax = new_figure(
+        "Waar gaan de open antwoorden over?" if nl else "What are the open answers about?",
+        "aandeel van de open antwoorden (%)" if nl else "share of open answers (%)", "",
+        ("Liggende staven per thema: het aandeel open antwoorden dat het thema noemt, verdeeld in "
+         "positief, neutraal en negatief." if nl else
+         "Horizontal bars per theme: the share of open answers mentioning the theme, split into "
+         "positive, neutral and negative."),
+        size=(7.5, 0.45 * max(len(total), 2) + 1.5))
+    if total.empty:
+        return fig, None
+    labels = total["theme_label"].tolist()
+    pos = 100 * total["share"] * total["share_positive"]
+    neg = 100 * total["share"] * total["share_negative"]
+    neu = 100 * total["share"] - pos - neg
+    ax.barh(labels, pos, color=PALETTE["groen"], label="positief" if nl else "positive")
+    ax.barh(labels, neu, left=pos, color="#BBBBBB", label="neutraal" if nl else "neutral")
+    ax.barh(labels, neg, left=pos + neu, color=PALETTE["vermiljoen"], label="negatief" if nl else "negative")
+    ax.legend(loc="lower right", frameon=False)
+    return fig, int(total["n"].min())
+
+
+def quotes_markdown(quotes: pd.DataFrame, lang: str = "nl") -> str:
+    """Scrubbed quotes as Markdown block quotes, grouped by theme (HTML and Markdown escaped)."""
+    import html as _html
+
+    if quotes.empty:
+        return ("Er zijn te weinig antwoorden per thema om citaten te tonen." if lang == "nl"
+                else "There are too few answers per theme to show quotes.")
+    out = []
+    for label, group in quotes.groupby("theme_label", sort=False):
+        out.append(f"**{label}**\n")
+        for row in group.itertuples():
+            quote = re.sub(r"([\\`*_\[\]])", r"\\\1", _html.escape(scrub(row.quote), quote=False))
+            out.append(f"> *{row.sentiment}:* “{quote}”\n")
+    return "\n".join(out)
+
+
+def driver_importance(responses: pd.DataFrame, config: Any, weights: pd.Series | None = None,
+                      outcome: str = "tevredenheid") -> pd.Series:
+    """Shapley share of each driver for ``outcome`` (no bootstrap), or an empty Series when the data
+    cannot support it (too few complete answers)."""
+    from .drivers import shapley_importance
+
+    names = [d for d in config.drivers() if d in responses.columns]
+    if outcome not in responses.columns or not names:
+        return pd.Series(dtype=float)
+    try:
+        table = shapley_importance(responses, outcome, names, weights=weights, missing="pairwise")
+    except AnalysisError:
+        return pd.Series(dtype=float)
+    if int(table.attrs.get("n", len(responses))) < max(10 * len(names), 10):
+        return pd.Series(dtype=float)
+    return table.set_index("driver")["share"]
+
+
+def loop_text(loop: pd.DataFrame, themes: pd.DataFrame, lang: str = "nl", lexicon: Lexicon | None = None) -> str:
+    """Markdown for "Jullie zeiden, wij deden": the latest quarter's improvements, the most important
+    driver among them, and what goes well (the positive feedback, not only complaints)."""
+    from . import narrative as nv
+
+    lexicon = lexicon or load_lexicon()
+    nl = lang == "nl"
+    parts = []
+    if loop.empty:
+        parts.append("Er staan nog geen verbeteringen in het verbeterlogboek (sleutel `improvements:` in de "
+                     "config van de organisatie)." if nl else
+                     "The improvement log is still empty (key `improvements:` in the organisation's config).")
+    else:
+        latest = loop["quarter"].max()
+        now = loop[loop["quarter"] == latest]
+        when = nv.period_text(latest, lang)
+        parts.append((f"In het {when}:" if nl else f"In {when}:") + "\n\n"
+                     + nv.bullets(f"{r.did.rstrip('.')} ({r.theme_label.lower()}, {r.status})"
+                                  for r in now.itertuples()) + "\n")
+        ranked = loop.dropna(subset=["importance_rank"])
+        if len(ranked):
+            best = ranked.sort_values("importance_rank").iloc[0]
+            parts.append(
+                f"Van de thema's in het logboek weegt {best['theme_label'].lower()} het zwaarst voor de "
+                f"tevredenheid (rang {int(best['importance_rank'])} van de drijfveren)." if nl else
+                f"Of the themes in the log, {best['theme_label'].lower()} matters most for satisfaction "
+                f"(rank {int(best['importance_rank'])} among the drivers).")
+    good = praise(themes, top=3)
+    if len(good):
+        items = [f"{lexicon.label(r.theme, lang).lower()} ({nv.format_percent(r.share_positive, 0, lang)} "
+                 f"{'positief' if nl else 'positive'})" for r in good.itertuples()]
+        parts.append(("Wat goed gaat: inwoners zijn vooral positief over " if nl else
+                      "What goes well: citizens are most positive about ") + nv.join_list(items, lang) + ".")
     return " ".join(parts)
