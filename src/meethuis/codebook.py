@@ -253,11 +253,26 @@ def _parse(raw: dict, source: str) -> Codebook:
             raise CodebookError(f"missing key '{key}'", file=source, key=where)
         return mapping[key]
 
+    if not isinstance(raw, dict):
+        raise CodebookError("the codebook must be a YAML mapping", file=source)
     scales = {}
     for sid, spec in need(raw, "scales", "scales").items():
-        labels = {lang: {int(k): str(v) for k, v in spec.get("labels", {}).get(lang, {}).items()}
-                  for lang in LANGUAGES}
-        scales[sid] = Scale(sid, int(spec["min"]), int(spec["max"]), spec.get("kind", "likert"), labels)
+        where = f"scales.{sid}"
+        try:
+            lo, hi = int(need(spec, "min", where)), int(need(spec, "max", where))
+            labels = {lang: {int(k): str(v) for k, v in (spec.get("labels") or {}).get(lang, {}).items()}
+                      for lang in LANGUAGES}
+        except (TypeError, ValueError):
+            raise CodebookError(f"scale '{sid}' needs whole-number min, max and label codes", file=source,
+                                key=where) from None
+        if lo >= hi:
+            raise CodebookError(f"scale '{sid}' has min {lo} not below max {hi}", file=source, key=where)
+        for lang, lab in labels.items():
+            outside = [k for k in lab if not lo <= k <= hi]
+            if outside:
+                raise CodebookError(f"scale '{sid}' labels code {outside[0]} outside {lo}-{hi}", file=source,
+                                    key=f"{where}.labels.{lang}")
+        scales[sid] = Scale(sid, lo, hi, spec.get("kind", "likert"), labels)
     constructs = need(raw, "constructs", "constructs")
     principles = need(raw, "principles", "principles")
     items: dict[str, Item] = {}
@@ -275,9 +290,21 @@ def _parse(raw: dict, source: str) -> Codebook:
         principle = spec.get("principle")
         if principle is not None and principle not in principles:
             raise CodebookError(f"item '{iid}' refers to unknown principle '{principle}'", file=source, key=where)
+        wording = dict(need(spec, "wording", where))
+        absent = [lang for lang in LANGUAGES if not str(wording.get(lang) or "").strip()]
+        if absent:
+            raise CodebookError(f"item '{iid}' has no wording in {', '.join(absent)}", file=source,
+                                key=f"{where}.wording", hint="every item needs its question in nl and en")
+        role = constructs[construct].get("role") if isinstance(constructs[construct], dict) else None
+        if role not in ROLES:
+            raise CodebookError(f"construct '{construct}' has unknown role {role!r}", file=source,
+                                key=f"constructs.{construct}", hint=f"use one of {', '.join(ROLES)}")
+        if role == "driver" and principle is None:
+            raise CodebookError(f"driver '{iid}' has no service principle", file=source, key=where,
+                                hint=f"add principle: one of {', '.join(principles)}")
         items[iid] = Item(
-            id=iid, construct=construct, role=constructs[construct]["role"], scale=scales[scale],
-            core=bool(spec.get("core", False)), wording=dict(need(spec, "wording", where)), principle=principle,
+            id=iid, construct=construct, role=role, scale=scales[scale],
+            core=bool(spec.get("core", False)), wording=wording, principle=principle,
         )
     fields: dict[str, Field] = {}
     for role in ("context", "process"):
@@ -314,6 +341,10 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CodebookError(f"cannot read codebook: {exc.strerror}", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CodebookError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+                            row=mark.line + 1 if mark else None) from None
     return _parse(raw, str(path))
 
 
