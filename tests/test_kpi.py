@@ -288,3 +288,12 @@ def test_property_kpi_table_publishes_no_small_cell(seed, min_cell, two_way):
     t = kpi_table(df, ["tevredenheid"], by=by, min_cell=min_cell, total=True)
     assert_protected(t, min_cell)
     assert not (t["n"] < min_cell).any()
+
+
+def test_goal_table_through_protect_table_keeps_targets():
+    from meethuis.disclosure import protect_table
+    kpis = pd.DataFrame({"kpi": ["nps"], "estimate": [5.0], "ci_low": [1.0], "ci_high": [9.0], "n": [4],
+                         "suppressed": [False]})
+    g = protect_table(compare_goals(kpis, [Goal("nps", ">=", 0)]), 10)
+    assert g["suppressed"].iloc[0] and np.isnan(g["estimate"].iloc[0]) and np.isnan(g["margin"].iloc[0])
+    assert g["target"].iloc[0] == 0

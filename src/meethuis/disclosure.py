@@ -31,7 +31,8 @@ REASONS = {
     "single_level": {"nl": "indeling heeft maar één groep", "en": "breakdown has only one group"},
 }
 # columns that are never numbers about respondents (kept in suppressed rows)
-_ID_COLUMNS = {"kpi", "item", "statistic", "suppressed", "reason", "level", "construct", "variable", "category"}
+_ID_COLUMNS = {"kpi", "item", "statistic", "suppressed", "reason", "level", "construct", "variable", "category",
+               "target", "op", "label", "weighted"}
 
 
 def reason_label(code: str, lang: str = "nl") -> str:
