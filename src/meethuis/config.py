@@ -269,10 +269,27 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
     if isinstance(period_raw, str):
         period = PeriodSpec(column=period_raw)
     else:
+        for k in period_raw:
+            if k not in ("column", "date_column", "date_format"):
+                raise check.fail(f"data.period.{k}", f"unknown key 'data.period.{k}'",
+                                 hint="allowed: column, date_column, date_format")
         period = PeriodSpec(column=period_raw.get("column"), date_column=period_raw.get("date_column"),
                             date_format=period_raw.get("date_format"))
         if not (period.column or period.date_column):
             raise check.fail("data.period", "give the period as 'column:' (quarters) or 'date_column:' (dates)")
+
+    encoding = data.get("encoding")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise check.fail("data.encoding", f"unknown encoding '{encoding}'",
+                             hint="use utf-8, utf-8-sig or cp1252, or leave it out to detect it") from None
+    sheet = data.get("sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
+        raise check.fail("data.sheet", f"sheet must be a sheet name or a number from 0, got {sheet!r}")
 
     recodes_raw = check.mapping(data.get("recodes"), "data.recodes")
     recodes: dict[str, dict] = {}
@@ -288,6 +305,12 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
                           for k, v in check.mapping(missing_raw, "data.missing_values").items()}
 
     extra_items = _parse_extra_items(raw.get("extra_items") or [], check, codebook)
+    seen_extra: set[str] = set()
+    for n, it in enumerate(extra_items):
+        if it.id in codebook.items or it.id in codebook.fields or it.id in seen_extra:
+            raise check.fail(f"extra_items[{n}]", f"extra item id '{it.id}' is already taken",
+                             hint="give your own item a distinct id, e.g. prefix it with your organisation")
+        seen_extra.add(it.id)
     full_codebook = codebook.with_extra_items(extra_items) if extra_items else codebook
     extra_columns = {it.id: spec for it, spec in zip(extra_items, raw.get("extra_items") or [])}
 
@@ -328,9 +351,9 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
     margins: dict[str, dict[str, float]] = {}
     for var, cats in check.mapping(weighting.get("margins"), "weighting.margins").items():
         key = f"weighting.margins.{var}"
-        if var not in columns and var not in codebook.context_fields():
+        if var not in columns or var not in codebook.fields or codebook.fields[var].kind != "category":
             raise check.fail(key, f"margin variable '{var}' is not a mapped context field",
-                             hint="weight on context fields you map under data.columns, e.g. leeftijdsgroep")
+                             hint="weight on category fields you map under data.columns, e.g. leeftijdsgroep")
         cats = check.mapping(cats, key)
         try:
             margins[var] = {str(c): float(v) for c, v in cats.items()}
@@ -338,6 +361,18 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
             raise check.fail(key, "margin values must be numbers (shares or population totals)") from None
         if any(v < 0 for v in margins[var].values()):
             raise check.fail(key, "margin values cannot be negative")
+        allowed_values = codebook.fields[var].values
+        if allowed_values:
+            odd = [c for c in margins[var] if c not in allowed_values]
+            if odd:
+                raise check.fail(f"{key}.{odd[0]}", f"'{odd[0]}' is not a category of '{var}'",
+                                 hint=f"categories: {', '.join(allowed_values)}")
+        total = sum(margins[var].values())
+        if total <= 0:
+            raise check.fail(key, "margin values add up to zero")
+        if all(v <= 1 for v in margins[var].values()) and abs(total - 1) > 0.02:
+            raise check.fail(key, f"shares of '{var}' add up to {total:g}, not 1",
+                             hint="give shares that sum to 1 or population totals (numbers above 1)")
     trim = weighting.get("trim")
     if trim is not None:
         if not (isinstance(trim, list) and len(trim) == 2 and 0 < float(trim[0]) < 1 < float(trim[1])):
