@@ -64,7 +64,7 @@ def test_link_counts_and_no_raw_key_in_output():
     i = 10
     assert linked.frame.loc[i, "doorlooptijd_dagen"] == proc.set_index("zaak_sleutel").loc[f"Z-{i:05d}", "doorlooptijd_dagen"]
     assert "48" in r.to_text() and "98%" in r.to_text()
-    assert r.to_frame()["n"].tolist() == [50, 1, 48, 1, 51, 3]
+    assert r.to_frame()["aantal"].tolist() == [50, 1, 48, 1, 51, 3]
 
 
 def test_duplicate_process_keys_is_a_clear_error():

@@ -408,7 +408,7 @@ def sample_aggregates(folder: str | Path | None = None, period: str = "", min_ce
     from .weights import survey_weights
 
     folder = Path(folder) if folder else Path(__file__).resolve().parents[2] / "data" / "sample"
-    configs = sorted(folder.glob("*.yml"))
+    configs = [p for p in sorted(folder.glob("*.yml")) if _is_org_config(p)]
     if not configs:
         raise DataError("no organisation configs (*.yml) found", file=str(folder))
     out = []
@@ -420,6 +420,17 @@ def sample_aggregates(folder: str | Path | None = None, period: str = "", min_ce
         weights = survey_weights(responses, config)
         out.append(export_aggregates(responses, config, weights=weights, min_cell=min_cell, period=period))
     return out
+
+
+def _is_org_config(path: Path) -> bool:
+    """A YAML file with ``organisation:`` and ``data:`` at the top (other YAML files are skipped)."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(raw, Mapping) and "organisation" in raw and "data" in raw
 
 
 def aggregates_table(aggregates: Iterable[Mapping]) -> pd.DataFrame:
@@ -522,3 +533,114 @@ def describe_ranking(ranks: pd.DataFrame, org_id: str, label: str, kind: str = "
              f" Allowing for uncertainty the rank lies between {row['rank_low']} and {row['rank_high']}"
              f" (chance of being highest: {_fmt(row['p_best'], 'share', lang)}).")
     return text
+
+
+def benchmark_table(own: Mapping, benchmark_dir: str | Path = "", config: Any = None, period: str = "",
+                    min_cell: int = 10) -> pd.DataFrame:
+    """The organisation's own aggregates plus the others': from ``benchmark_dir`` or, when empty, the samples.
+
+    A relative ``benchmark_dir`` resolves from the organisation config's folder. Files of the organisation
+    itself in that folder are replaced by ``own`` (the freshly computed aggregates).
+    """
+    own_id = own["organisation"]["id"]
+    if benchmark_dir:
+        folder = Path(benchmark_dir)
+        if not folder.is_absolute() and config is not None:
+            folder = Path(config.path).parent / folder
+        if not folder.exists():
+            raise DataError("benchmark folder not found", file=str(folder),
+                            hint="give a folder with aggregates.json files, or leave benchmark_dir empty")
+        others = load_aggregates(folder)
+        others = others[others["org_id"] != own_id]
+        return pd.concat([aggregates_table([own]), others], ignore_index=True)
+    others = [a for a in sample_aggregates(period=period, min_cell=min_cell) if a["organisation"]["id"] != own_id]
+    return aggregates_table([own, *others])
+
+
+def describe_sources(table: pd.DataFrame, lang: str = "nl") -> str:
+    """Which organisations the benchmark compares (names and periods)."""
+    from .narrative import join_list
+
+    orgs = table.drop_duplicates("org_id")
+    names = join_list([f"{r.org_name} ({r.period})" for r in orgs.itertuples()], lang)
+    if lang == "nl":
+        return f"De vergelijking gebruikt de afgeschermde totalen van {len(orgs)} organisaties: {names}."
+    return f"The comparison uses the suppressed aggregates of {len(orgs)} organisations: {names}."
+
+
+def ranking_view(ranks: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
+    """Reader table of :func:`rank_organisations` (keeps ``n`` so it can be protected again)."""
+    from .narrative import DASH, format_ci
+
+    nl = lang == "nl"
+    return pd.DataFrame({
+        "Organisatie" if nl else "Organisation": ranks["org_name"],
+        "Uitkomst" if nl else "Result": [_fmt(v, kind, lang) for v in ranks["estimate"]],
+        "95%-BI" if nl else "95% CI": [format_ci(lo, hi, kind, lang).split(" ", 1)[1]
+                                       for lo, hi in zip(ranks["ci_low"], ranks["ci_high"])],
+        "Plaats" if nl else "Rank": [str(r) for r in ranks["rank"]],
+        "Marge plaats" if nl else "Rank range": [f"{a}{DASH}{b}" for a, b in zip(ranks["rank_low"], ranks["rank_high"])],
+        "Kans hoogste" if nl else "Chance highest": [_fmt(p, "share", lang) for p in ranks["p_best"]],
+        "n": ranks["n"],
+    })
+
+
+def describe_funnel(funnel: pd.DataFrame, org_id: str, target: float, kind: str = "mean", lang: str = "nl") -> str:
+    """Where ``org_id`` lies in the funnel plot, and which organisations lie outside the limits."""
+    words = {"nl": {"binnen": "binnen de 95%-grenzen: het verschil met het gemiddelde past bij toeval",
+                    "boven_95": "boven de 95%-grens: waarschijnlijk echt beter dan gemiddeld",
+                    "onder_95": "onder de 95%-grens: waarschijnlijk echt slechter dan gemiddeld",
+                    "boven_998": "boven de 99,8%-grens: vrijwel zeker beter dan gemiddeld",
+                    "onder_998": "onder de 99,8%-grens: vrijwel zeker slechter dan gemiddeld"},
+             "en": {"binnen": "within the 95% limits: the difference from the average fits chance",
+                    "boven_95": "above the 95% limit: probably really better than average",
+                    "onder_95": "below the 95% limit: probably really worse than average",
+                    "boven_998": "above the 99.8% limit: almost certainly better than average",
+                    "onder_998": "below the 99.8% limit: almost certainly worse than average"}}[lang]
+    avg = _fmt(target, kind, lang)
+    rows = funnel.set_index("org_id")
+    if org_id not in rows.index:
+        return (f"Het gemiddelde van alle organisaties is {avg}." if lang == "nl"
+                else f"The average of all organisations is {avg}.")
+    r = rows.loc[org_id]
+    if lang == "nl":
+        return (f"Het gemiddelde van alle organisaties is {avg}. {r['org_name']} ({_fmt(r['estimate'], kind, lang)}) "
+                f"ligt {words[r['position']]}.")
+    return (f"The average of all organisations is {avg}. {r['org_name']} ({_fmt(r['estimate'], kind, lang)}) "
+            f"lies {words[r['position']]}.")
+
+
+def describe_case_mix(adjusted: pd.DataFrame, org_id: str, kind: str = "mean", lang: str = "nl") -> str:
+    """How the organisation's result changes when every organisation had the same channel mix."""
+    rows = adjusted.set_index("org_id")
+    if org_id not in rows.index or pd.isna(rows.loc[org_id, "adjusted"]):
+        return ("Voor deze organisatie is geen gecorrigeerde uitkomst te berekenen." if lang == "nl"
+                else "No adjusted result can be computed for this organisation.")
+    r = rows.loc[org_id]
+    crude, adj = _fmt(r["crude"], kind, lang), _fmt(r["adjusted"], kind, lang)
+    cover = _fmt(r["coverage"], "share", lang)
+    if lang == "nl":
+        text = (f"Met dezelfde kanaalmix als het gemiddelde van alle organisaties zou {r['org_name']} {adj} scoren "
+                f"(ruw: {crude}).")
+        if r["coverage"] < 0.999:
+            text += f" De correctie dekt {cover} van de standaardmix; de rest zijn kanalen die hier te klein of afwezig zijn."
+        return text
+    text = f"With the same channel mix as all organisations together, {r['org_name']} would score {adj} (crude: {crude})."
+    if r["coverage"] < 0.999:
+        text += f" The adjustment covers {cover} of the standard mix; the rest are channels too small or absent here."
+    return text
+
+
+def case_mix_view(adjusted: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
+    """Reader table of :func:`case_mix_adjust` (no respondent counts: strata were protected at export)."""
+    from .narrative import format_ci
+
+    nl = lang == "nl"
+    return pd.DataFrame({
+        "Organisatie" if nl else "Organisation": adjusted["org_name"],
+        "Ruw" if nl else "Crude": [_fmt(v, kind, lang) for v in adjusted["crude"]],
+        "Gecorrigeerd" if nl else "Adjusted": [_fmt(v, kind, lang) for v in adjusted["adjusted"]],
+        "95%-BI" if nl else "95% CI": [format_ci(lo, hi, kind, lang).split(" ", 1)[1]
+                                       for lo, hi in zip(adjusted["ci_low"], adjusted["ci_high"])],
+        "Dekking standaardmix" if nl else "Coverage of standard mix": [_fmt(c, "share", lang) for c in adjusted["coverage"]],
+    })

@@ -436,3 +436,18 @@ def assessment_date(assessment: MaturityAssessment) -> _dt.date | None:
         return _dt.date.fromisoformat(str(assessment.date)) if assessment.date else None
     except ValueError:
         return None
+
+
+def maturity_view(assessment: MaturityAssessment, lang: str = "nl") -> pd.DataFrame:
+    """Reader table of :func:`maturity_table` (no respondent data)."""
+    t = maturity_table(assessment, lang)
+    nl = lang == "nl"
+    out = pd.DataFrame({
+        "Dimensie" if nl else "Dimension": t["label"],
+        "Niveau" if nl else "Level": [f"{lv} ({name})" for lv, name in zip(t["level"], t["level_name"])],
+        "Wat dat betekent" if nl else "What it means": t["description"],
+        "Advies" if nl else "Advice": t["advice"],
+    })
+    if t["note"].astype(bool).any():
+        out["Toelichting" if nl else "Note"] = t["note"]
+    return out

@@ -112,7 +112,8 @@ class MatchReport:
         }[lang]
         values = [self.n_survey, self.n_survey_without_key, self.n_matched, self.n_survey_unmatched,
                   self.n_process, self.n_process_unmatched]
-        return pd.DataFrame({"onderdeel" if lang == "nl" else "part": labels, "n": values})
+        return pd.DataFrame({"onderdeel" if lang == "nl" else "part": labels,
+                             "aantal" if lang == "nl" else "count": values})
 
     def to_text(self, lang: str = "nl") -> str:
         """One sentence with the match rate, built from the counts."""
@@ -317,13 +318,14 @@ _TERM_LABELS = {
 }
 
 
-def _term_label(term: str, lang: str) -> str:
+def _term_label(term: str, lang: str, reference: dict[str, str] | None = None) -> str:
     if term in _TERM_LABELS:
         return _TERM_LABELS[term][lang]
     if term.startswith("C(") and "[T." in term:
         var = term[2:term.index(")")]
         level = term[term.index("[T.") + 3:-1]
-        return f"{var} = {level}" + (" (vs. referentie)" if lang == "nl" else " (vs. reference)")
+        ref = (reference or {}).get(var, "referentie" if lang == "nl" else "reference")
+        return f"{var} = {level} (vs. {ref})"
     return term
 
 
@@ -374,7 +376,8 @@ def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
     ci = model.conf_int()
     table = pd.DataFrame({"term": model.params.index, "coef": model.params.to_numpy(), "se": model.bse.to_numpy(),
                           "ci_low": ci[0].to_numpy(), "ci_high": ci[1].to_numpy(), "p": model.pvalues.to_numpy()})
-    table.insert(1, "label", [_term_label(t, lang) for t in table["term"]])
+    reference = {c: sorted(data[c].unique())[0] for c in kept}  # patsy's default reference level
+    table.insert(1, "label", [_term_label(t, lang, reference) for t in table["term"]])
     return RegressionResult(table=table, n=int(model.nobs), r2=float(model.rsquared), formula=formula)
 
 
@@ -498,3 +501,89 @@ __all__: Sequence[str] = ("link_salt", "pseudonymise", "MatchReport", "LinkedDat
                           "binned_effect", "plot_binned", "process_regression", "RegressionResult",
                           "referral_effect", "ReferralEffect", "perception_process_matrix", "describe_referral")
 
+
+
+def link_chapter(ch) -> LinkedData | None:
+    """Link a chapter's responses (its period) to the organisation's process data; ``None`` without any."""
+    if getattr(ch.survey, "process", None) is None or ch.config.process is None:
+        return None
+    return link_survey(ch.survey, ch.config, responses=ch.responses)
+
+
+def smallest_shown(table: pd.DataFrame) -> int:
+    """Smallest ``n`` among the published rows of a protected table (0 when nothing is published)."""
+    n = pd.to_numeric(table.loc[~table["suppressed"], "n"], errors="coerce").dropna()
+    return int(n.min()) if len(n) else 0
+
+
+def regression_view(result: RegressionResult, lang: str = "nl") -> pd.DataFrame:
+    """Reader table of the regression: term label, coefficient, 95% CI and p-value as text (no constant)."""
+    from .narrative import format_number
+
+    t = result.table[result.table["term"] != "Intercept"]
+    nl = lang == "nl"
+    return pd.DataFrame({
+        "Factor" if nl else "Factor": t["label"],
+        "Effect (punten)" if nl else "Effect (points)": [format_number(v, 2, lang) for v in t["coef"]],
+        "95%-BI" if nl else "95% CI": [f"{format_number(a, 2, lang)} tot {format_number(b, 2, lang)}" if nl else
+                                       f"{format_number(a, 2, lang)} to {format_number(b, 2, lang)}"
+                                       for a, b in zip(t["ci_low"], t["ci_high"])],
+        "p-waarde" if nl else "p-value": [format_number(p, 3, lang) for p in t["p"]],
+    })
+
+
+def describe_regression(result: RegressionResult, lang: str = "nl") -> str:
+    """Sentences on the process effects in the regression, built from the coefficients."""
+    from .narrative import format_int, format_number
+
+    t = result.table.set_index("term")
+    parts = []
+    for term in ("log_doorlooptijd", "aantal_contacten", "doorverwezen"):
+        if term not in t.index:
+            continue
+        r = t.loc[term]
+        sig = r["p"] < 0.05
+        if term == "log_doorlooptijd":
+            per = format_number(r["coef"] * np.log(2), 2, lang)
+            parts.append(f"een verdubbeling van de doorlooptijd gaat samen met {per} punt verschil in het rapportcijfer"
+                         if lang == "nl" else f"doubling the throughput time goes with {per} points difference in the grade")
+        elif term == "aantal_contacten":
+            per = format_number(r["coef"], 2, lang)
+            parts.append(f"elk extra contact met {per} punt" if lang == "nl" else f"each extra contact with {per} points")
+        else:
+            per = format_number(r["coef"], 2, lang)
+            parts.append(f"doorverwezen worden met {per} punt" if lang == "nl" else f"being referred on with {per} points")
+        if not sig:
+            parts[-1] += " (niet significant)" if lang == "nl" else " (not significant)"
+    from .narrative import join_list
+
+    if lang == "nl":
+        return (f"Bij gelijk kanaal geldt (regressie op {format_int(result.n, lang)} gekoppelde antwoorden): "
+                f"{join_list(parts, lang)}. Dit is samenhang, geen bewezen oorzaak.")
+    return (f"For the same channel (regression on {format_int(result.n, lang)} linked answers): "
+            f"{join_list(parts, lang)}. This is association, not proven cause.")
+
+
+def describe_matrix(matrix: pd.DataFrame, satisfied_from: float = 7, lang: str = "nl") -> str:
+    """Sentence on the off-diagonal cells: fast but dissatisfied, slow but satisfied."""
+    from .narrative import format_number, format_percent
+
+    cells = matrix.set_index(["doorlooptijd", "oordeel"])
+    days = format_number(matrix.attrs.get("fast_days", math.nan), 0, lang)
+    grade = format_number(satisfied_from, 0, lang)
+    if lang == "nl":
+        fast_unhappy = cells.loc[("snel", "ontevreden")]
+        slow_happy = cells.loc[("langzaam", "tevreden")]
+        def share(r):  # noqa: E306
+            return "niet getoond (te weinig respondenten)" if r["suppressed"] else format_percent(r["share"], 0, lang)
+        return (f"Snel is hier: binnen {days} dagen afgehandeld (de mediaan); tevreden is een {grade} of hoger. "
+                f"Snel geholpen maar toch ontevreden: {share(fast_unhappy)}. Traag maar wel tevreden: "
+                f"{share(slow_happy)}. Juist die groepen laten zien dat beleving meer is dan snelheid.")
+    fast_unhappy = cells.loc[("fast", "dissatisfied")]
+    slow_happy = cells.loc[("slow", "satisfied")]
+
+    def share_en(r):
+        return "not shown (too few respondents)" if r["suppressed"] else format_percent(r["share"], 0, lang)
+    return (f"Fast here means: handled within {days} days (the median); satisfied is a grade of {grade} or higher. "
+            f"Helped fast but still dissatisfied: {share_en(fast_unhappy)}. Slow but satisfied: {share_en(slow_happy)}. "
+            "These groups show that experience is more than speed.")

@@ -41,6 +41,10 @@ CHAPTERS: tuple[str, ...] = (
     "04_meetkwaliteit",
     "05_drijfveren",
     "06_prioriteiten",
+    "07_trends",
+    "08_benchmark",
+    "09_procesdata",
+    "11_volwassenheid",
 )
 
 _OUR_ERRORS = {"MeethuisError", "ConfigError", "DataError", "AnalysisError", "CodebookError"}
@@ -57,7 +61,7 @@ class ChapterError(Exception):
         self.chapter, self.cell, self.source, self.ename, self.evalue = chapter, cell, source, ename, evalue
         self.user_error = ename in _OUR_ERRORS
         first = (source.strip().splitlines() or [""])[0][:80]
-        where = f"cell {cell}" if cell is not None else "start-up"
+        where = f"cell {cell} of notebooks/{chapter}.ipynb" if cell is not None else "kernel start-up"
         super().__init__(f"chapter {chapter} failed in {where} ({first!r}): {ename}: {evalue}")
 
 
@@ -118,10 +122,25 @@ def _run_chapter(chapter: str, out_nb: Path, parameters: dict, position: int, pr
                             kernel_name="python3", progress_bar=bar, cwd=str(NOTEBOOK_DIR),
                             request_save_on_cell_execute=False, log_output=False)
     except PapermillExecutionError as exc:
-        raise ChapterError(chapter, exc.exec_count, exc.source or "", exc.ename, exc.evalue) from None
+        raise ChapterError(chapter, _source_cell(chapter, exc.source, exc.exec_count), exc.source or "",
+                           exc.ename, exc.evalue) from None
     except Exception as exc:  # kernel died or did not start
         raise ChapterError(chapter, None, "", type(exc).__name__, str(exc)) from None
     return time.perf_counter() - start
+
+
+def _source_cell(chapter: str, source: str | None, fallback: int | None) -> int | None:
+    """1-based position of the failing cell in the committed notebook (markdown cells counted)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(NOTEBOOK_DIR / f"{chapter}.ipynb"), as_version=4)
+    except Exception:
+        return fallback
+    for k, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type == "code" and source is not None and cell.source.strip() == source.strip():
+            return k
+    return fallback
 
 
 def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: str = "nl",

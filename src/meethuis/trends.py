@@ -69,6 +69,28 @@ def kpi_kind(kpi: str) -> str:
     return "mean" if stat == "mean" else "nps" if stat == "nps" else "share"
 
 
+_STAT_LABELS = {
+    "mean": {"nl": "gemiddelde", "en": "mean"},
+    "top2": {"nl": "aandeel 4 of 5", "en": "share 4 or 5"},
+    "voldoende": {"nl": "aandeel voldoende, 6 of hoger", "en": "share sufficient, 6 or higher"},
+    "share8": {"nl": "aandeel 8 of hoger", "en": "share 8 or higher"},
+}
+
+
+def kpi_label(kpi: str, codebook: Codebook | None = None, lang: str = "nl") -> str:
+    """Reader label of a KPI in running text, e.g. ``tevredenheid (gemiddelde)`` or ``NPS``."""
+    cb = codebook or load_codebook()
+    item, stat = parse_kpi(kpi, cb)
+    if stat == "nps":
+        return "NPS"
+    return f"{cb.label(item, lang).lower()} ({_STAT_LABELS[stat][lang]})"
+
+
+def goal_target(config, kpi: str) -> float | None:
+    """The target of the organisation's goal on ``kpi`` (``None`` when it has none)."""
+    return next((g.target for g in getattr(config, "goals", ()) if g.kpi == kpi), None)
+
+
 def kpi_scores(responses: pd.DataFrame, kpi: str, codebook: Codebook | None = None) -> pd.Series:
     """Per-respondent score whose (weighted) mean is the KPI; NaN where the item is not answered.
 
@@ -423,3 +445,25 @@ def latest_quarters(trend: pd.DataFrame, n: int = 8) -> pd.DataFrame:
 __all__: Sequence[str] = ("Estimate", "parse_kpi", "kpi_kind", "kpi_scores", "weighted_estimate", "two_sample_test",
                           "trend_table", "trend_changes", "trend_slope", "TrendSlope", "describe_slope", "change_word", "describe_trend", "plot_trend")
 
+
+
+def changes_view(changes: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
+    """Reader table of :func:`trend_changes`: quarters, values, difference, p-value and conclusion as text."""
+    from .narrative import format_number
+
+    def diff(v: float) -> str:
+        s = format_number(100 * v if kind == "share" else v, 0 if kind == "nps" else 1 if kind == "share" else 2, lang)
+        return ("+" + s if v > 0 and s.strip("0,.") else s) + (" pp" if kind == "share" else "")
+
+    cols = ({"periode": "Kwartaal", "compared_with": "Vergeleken met", "before": "Toen", "after": "Nu",
+             "difference": "Verschil", "p": "p-waarde", "conclusion": "Conclusie"} if lang == "nl" else
+            {"periode": "Quarter", "compared_with": "Compared with", "before": "Then", "after": "Now",
+             "difference": "Difference", "p": "p-value", "conclusion": "Conclusion"})
+    return pd.DataFrame({
+        cols["periode"]: changes["periode"], cols["compared_with"]: changes["compared_with"],
+        cols["before"]: [_fmt(v, kind, lang) for v in changes["before"]],
+        cols["after"]: [_fmt(v, kind, lang) for v in changes["after"]],
+        cols["difference"]: [diff(v) for v in changes["difference"]],
+        cols["p"]: [format_number(p, 3, lang) for p in changes["p"]],
+        cols["conclusion"]: changes["conclusion"],
+    })
