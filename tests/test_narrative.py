@@ -121,3 +121,10 @@ def test_kpi_labels_and_goal_sentences():
     ]
     with pytest.raises(ConfigError):
         nv.kpi_kind("tevredenheid_median")
+
+
+def test_goal_overview_counts_statuses():
+    assert nv.goal_overview(["met", "not_met", "undecided", "not_met"], "nl") == (
+        "Van de 4 doelen zijn er 1 gehaald, 2 niet gehaald en 1 nog onbeslist.")
+    assert nv.goal_overview(["met"], "en") == "Of the 1 goals, 1 met."
+    assert "geen doelen" in nv.goal_overview([], "nl")

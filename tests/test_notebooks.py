@@ -48,14 +48,17 @@ def test_one_literal_parameters_cell_with_the_agreed_names(path):
     tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: exactly one cell must be tagged 'parameters'"
     tree = ast.parse(tagged[0].source)
-    names = []
+    names, defaults = [], {}
     for node in tree.body:
         assert isinstance(node, (ast.AnnAssign, ast.Assign)), f"{path.name}: parameters cell holds only assignments"
-        assert isinstance(node.value, ast.Constant), f"{path.name}: parameter defaults must be literals"
+        try:
+            value = ast.literal_eval(node.value)
+        except ValueError:
+            pytest.fail(f"{path.name}: parameter defaults must be literals")
         target = node.target if isinstance(node, ast.AnnAssign) else node.targets[0]
         names.append(target.id)
+        defaults[target.id] = value
     assert names[:4] == AGREED, f"{path.name}: parameters must start with {AGREED}"
-    defaults = dict(zip(names, (n.value.value for n in tree.body)))
     assert defaults["period"] == "" and defaults["lang"] == "nl" and defaults["min_cell"] == 10
     # the default organisation is a sample name resolved by the library, never a cwd-relative path
     assert "/" not in defaults["config_path"]

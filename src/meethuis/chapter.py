@@ -590,6 +590,7 @@ def plot_estimates(table: pd.DataFrame, label_col: str, title: str, xlabel: str,
     ax.set_yticks(y, [str(v) for v in shown[label_col]])
     ax.set_ylim(-0.7, len(shown) - 0.3)
     ax.grid(axis="y", visible=False)
+    ax.set_axisbelow(True)
     decimal_axis(ax, "x", lang)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 if len(shown) < 5 else -0.12), ncol=3,
               frameon=False, fontsize=8)
@@ -786,6 +787,7 @@ def plot_representativeness(table: pd.DataFrame, lang: str = "nl"):
     ax.barh(y - 0.2, shown["population"] * 100, height=0.38, color=PALETTE["blauw"], label=t("bevolking", "population"))
     ax.set_yticks(y, labels)
     ax.grid(axis="y", visible=False)
+    ax.set_axisbelow(True)
     decimal_axis(ax, "x", lang)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False, fontsize=8)
     return fig, (int(shown["n"].min()) if len(shown) else None)
@@ -840,6 +842,7 @@ def plot_importance(table: pd.DataFrame, codebook, outcome_label: str, lang: str
     ax.errorbar(share, y, xerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
     ax.set_yticks(y, labels)
     ax.grid(axis="y", visible=False)
+    ax.set_axisbelow(True)
     decimal_axis(ax, "x", lang)
     from matplotlib.patches import Patch
 

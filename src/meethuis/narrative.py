@@ -366,3 +366,21 @@ def goal_sentences(comparison, codebook, lang: str = "nl", min_cell: int = 10) -
                                 kpi_kind(r["kpi"]), lang, target=r["target"], op=r["op"],
                                 n=None if _is_missing(r.get("n")) else int(r["n"]), min_cell=min_cell))
     return out
+
+
+def goal_overview(statuses: Iterable[str], lang: str = "nl") -> str:
+    """One sentence counting goal statuses (``kpi.compare_goals``): "Van de 4 doelen zijn er 2 gehaald, ..."."""
+    check_lang(lang)
+    statuses = list(statuses)
+    counts = {s: statuses.count(s) for s in ("met", "not_met", "undecided", "unknown")}
+    words = {"nl": {"met": "gehaald", "not_met": "niet gehaald", "undecided": "nog onbeslist",
+                    "unknown": "niet te beoordelen"},
+             "en": {"met": "met", "not_met": "not met", "undecided": "still undecided",
+                    "unknown": "cannot be judged"}}[lang]
+    parts = [f"{counts[s]} {words[s]}" for s in ("met", "not_met", "undecided", "unknown") if counts[s]]
+    if not statuses:
+        return ("Deze organisatie heeft geen doelen opgegeven." if lang == "nl"
+                else "This organisation has set no goals.")
+    if lang == "nl":
+        return f"Van de {len(statuses)} doelen {'is' if len(statuses) == 1 else 'zijn er'} {join_list(parts, 'nl')}."
+    return f"Of the {len(statuses)} goals, {join_list(parts, 'en')}."

@@ -1,0 +1,257 @@
+"""Report runner, HTML assembly, chapter helpers and batch.
+
+Fast tests check the pieces against hand-made inputs (suppression in tables and figures, period
+selection, markdown languages, config resolution, errors before any kernel starts). The slow end-to-end
+test renders the smallest sample organisation (the inspectorate, ~150 responses) through the batch
+command next to a deliberately broken config, and inspects what a reader would see.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from meethuis import chapter, report
+from meethuis.chapter import figure_html, select_period, table_html
+from meethuis.cli import main
+from meethuis.errors import ConfigError, DataError
+from meethuis.plots import new_figure
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+
+# -- period semantics ------------------------------------------------------------------------------------
+@pytest.fixture()
+def quarters() -> pd.DataFrame:
+    return pd.DataFrame({"periode": ["2025Q4", "2026Q1", "2026Q1", "2026Q2", "2026Q3", "2026Q3", "2026Q3"],
+                         "x": range(7)})
+
+
+def test_period_empty_means_all_data(quarters):
+    assert select_period(quarters, "", "current").equals(quarters)
+    assert select_period(quarters, "", "trend").equals(quarters)
+
+
+def test_period_is_one_quarter_now_and_up_to_it_for_trends(quarters):
+    assert list(select_period(quarters, "2026Q1", "current")["x"]) == [1, 2]
+    assert list(select_period(quarters, "2026Q1", "trend")["x"]) == [0, 1, 2]
+    assert list(select_period(quarters, "2026q3", "trend")["x"]) == list(range(7))
+
+
+def test_bad_or_absent_period_is_a_clear_error(quarters):
+    with pytest.raises(ConfigError, match="2026-3"):
+        select_period(quarters, "2026-3")
+    with pytest.raises(DataError, match="no responses in period 2024Q1") as info:
+        select_period(quarters, "2024Q1")
+    assert "2025Q4" in str(info.value)  # the hint lists the periods that exist
+
+
+# -- config resolution ------------------------------------------------------------------------------------
+def test_config_path_resolves_from_sample_name_or_repository_not_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the current directory must not matter
+    assert chapter.resolve_config_path("molensloot") == SAMPLE / "molensloot.yml"
+    assert chapter.resolve_config_path("data/sample/isr.yml") == SAMPLE / "isr.yml"
+    with pytest.raises(ConfigError, match="not found"):
+        chapter.resolve_config_path("data/sample/nergens.yml")
+    with pytest.raises(ConfigError, match="no sample organisation"):
+        chapter.resolve_config_path("nergens")
+
+
+# -- tables ------------------------------------------------------------------------------------------------
+def _protected() -> pd.DataFrame:
+    from meethuis.disclosure import protect_table
+
+    table = pd.DataFrame({"kanaal": ["balie", "chat", "post"], "estimate": [7.25, 6.5, 8.0],
+                          "ci_low": [7.0, 6.0, 7.1], "ci_high": [7.5, 7.0, 8.9], "n": [120, 35, 4]})
+    return protect_table(table, 10)
+
+
+def test_table_html_hides_small_cells_and_formats_dutch():
+    html = table_html(_protected(), "Rapportcijfer per kanaal", 10, "nl", name="t")
+    assert "<caption>Rapportcijfer per kanaal</caption>" in html
+    assert '<th scope="col">' in html
+    rows = re.findall(r"<tr([^>]*)>(.*?)</tr>", html)[1:]
+    assert 'data-n="120"' in rows[0][0] and "7,25" in rows[0][1] and "7,00" in rows[0][1]
+    assert 'data-n="35"' in rows[1][0]
+    # post: 4 respondents -> suppressed, no number and no n shown
+    assert 'data-suppressed="1"' in rows[2][0] and "data-n" not in rows[2][0]
+    assert re.findall(r">([^<]*)</t[dh]>", rows[2][1]) == ["post", "\u2014", "\u2014", "\u2014", "\u2014"]
+    assert "minder dan 10 respondenten" in html
+    english = table_html(_protected(), "Grade by channel", 10, "en", name="t")
+    assert "7.25" in english and "fewer than 10 respondents" in english
+
+
+def test_show_table_protects_and_writes_csv(tmp_path, monkeypatch):
+    shown: list[str] = []
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    raw = pd.DataFrame({"kanaal": ["balie", "post"], "estimate": [7.2, 8.0], "n": [50, 3]})
+    chapter.show_table(raw, "per_kanaal", "Per kanaal", min_cell=10, report_dir=tmp_path)
+    saved = pd.read_csv(tmp_path / "tables" / "per_kanaal.csv")
+    assert saved.loc[0, "estimate"] == 7.2 and saved.loc[0, "n"] == 50
+    assert np.isnan(saved.loc[1, "estimate"]) and np.isnan(saved.loc[1, "n"])  # 3 respondents: suppressed
+    assert "8,0" not in shown[0] and "8.0" not in shown[0]
+    with pytest.raises(Exception, match="two tables"):
+        chapter.show_table(raw, "per_kanaal", "Per kanaal", min_cell=10, report_dir=tmp_path)
+    with pytest.raises(Exception, match="not a simple file name"):
+        chapter.show_table(raw, "Per Kanaal!", "x", min_cell=10)
+
+
+# -- figures ------------------------------------------------------------------------------------------------
+def test_figure_html_embeds_png_with_alt_text_or_suppresses():
+    fig, ax = new_figure("Titel", "x", "y", alt='Lijn van "a" naar b.')
+    ax.plot([0, 1], [0, 1])
+    html = figure_html(fig, n_min=25, min_cell=10)
+    assert html.startswith('<figure class="mh-figure" data-n-min="25">')
+    assert 'src="data:image/png;base64,iVBOR' in html
+    assert 'alt="Lijn van &quot;a&quot; naar b."' in html
+    hidden = figure_html(fig, n_min=9, min_cell=10)
+    assert "<img" not in hidden and "minder dan 10 respondenten" in hidden
+
+
+# -- HTML assembly ------------------------------------------------------------------------------------------
+def test_markdown_cell_languages():
+    source = "# Titel\n\nTekst.\n\n<!-- en\n# Title\n\nText.\n-->"
+    assert report.markdown_for(source, "nl") == "# Titel\n\nTekst."
+    assert report.markdown_for(source, "en") == "# Title\n\nText."
+    assert report.markdown_for("# Alleen NL", "en") == "# Alleen NL"
+
+
+def test_chapter_html_has_no_code_and_keeps_displays(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("secret_code = 1")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": "<p>tabel</p>"}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "**vet**"}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "echo"}, execution_count=1),
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning"),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk\n\n<!-- en\n# Chapter\n-->"), code]
+    path = tmp_path / "07_x.ipynb"
+    nbformat.write(nb, str(path))
+    body, title = report.chapter_html(path, "nl")
+    assert title == "Hoofdstuk"
+    assert "<p>tabel</p>" in body and "<strong>vet</strong>" in body
+    assert "secret_code" not in body and "echo" not in body and "UserWarning" not in body
+    assert report.chapter_html(path, "en")[1] == "Chapter"
+
+
+# -- errors before any kernel ------------------------------------------------------------------------------
+def test_bad_config_exits_2_before_starting_kernels(tmp_path, capsys, monkeypatch):
+    def no_kernels(*args, **kwargs):
+        raise AssertionError("a kernel was started for a bad config")
+
+    monkeypatch.setattr(report, "_run_chapter", no_kernels)
+    broken = tmp_path / "kapot.yml"
+    broken.write_text("organisation: {id: kapot, name: Kapot}\ndata: [\n", encoding="utf-8")
+    assert main(["report", "--config", str(broken), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "kapot.yml" in err and "not valid YAML" in err
+    assert not (tmp_path / "out").exists()
+    assert main(["report", "--config", str(SAMPLE / "isr.yml"), "--out", str(tmp_path / "o"),
+                 "--period", "2019Q1"]) == 2
+    assert "no responses in period 2019Q1" in capsys.readouterr().err
+    assert main(["report", "--out", str(tmp_path / "o")]) == 2  # neither --config nor --all
+
+
+def test_batch_summary_table():
+    rows = [report.BatchResult("isr", "ok", 12.34, "/r/isr/report.html"),
+            report.BatchResult("kapot", "fout", 0.5, "", "kapot.yml: not valid YAML\nmore")]
+    text = report.batch_summary(rows)
+    lines = text.splitlines()
+    assert lines[0].split() == ["organisatie", "status", "tijd", "(s)", "pad", "/", "melding"]
+    assert lines[2].split() == ["isr", "ok", "12.3", "/r/isr/report.html"]
+    assert lines[3].split()[:3] == ["kapot", "fout", "0.5"] and lines[3].endswith("not valid YAML")
+
+
+# -- slow: a failing chapter names itself and its cell ---------------------------------------------------------
+@pytest.mark.slow
+def test_failing_chapter_names_chapter_and_cell(tmp_path, monkeypatch):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell('config_path = "isr"\nperiod = ""\nlang = "nl"\nmin_cell = 10')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Kapot"), params, nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("1 / 0  # deliberately broken")]
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(nb, str(folder / "99_kapot.ipynb"))
+    monkeypatch.setattr(report, "NOTEBOOK_DIR", folder)
+    with pytest.raises(report.ChapterError) as info:
+        report.run_report(SAMPLE / "isr.yml", tmp_path / "out", chapters=["99_kapot"], progress=False)
+    message = str(info.value)
+    assert "chapter 99_kapot" in message and "cell 4 of notebooks/99_kapot.ipynb" in message and "ZeroDivisionError" in message
+    assert "deliberately broken" in message
+    assert not info.value.user_error
+    assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+# -- slow: end to end through the batch command -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def batch_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("configs")
+    (folder / "isr.yml").symlink_to(SAMPLE / "isr.yml")  # resolves to data/sample, so its data files are found
+    text = (SAMPLE / "isr.yml").read_text(encoding="utf-8")
+    (folder / "kapot.yml").write_text(text.replace("organisation:", "organisation:\n  onbekend: ja", 1) + "\nfoo: 1\n",
+                                      encoding="utf-8")
+    out = tmp_path_factory.mktemp("reports")
+    code = main(["report", "--all", str(folder), "--out", str(out), "--jobs", "2"])
+    return code, out
+
+
+@pytest.mark.slow
+def test_batch_continues_after_a_broken_config_and_fails_overall(batch_run):
+    code, out = batch_run
+    assert code == 1
+    assert (out / "isr" / "report.html").exists()
+    assert not (out / "kapot").exists()
+
+
+@pytest.mark.slow
+def test_report_has_every_chapter_and_no_code(batch_run):
+    _, out = batch_run
+    html = (out / "isr" / "report.html").read_text(encoding="utf-8")
+    for name in report.chapters_available():
+        nb = nbformat.read(str(report.NOTEBOOK_DIR / f"{name}.ipynb"), as_version=4)
+        title = report.markdown_for(nb.cells[0].source, "nl").splitlines()[0].lstrip("# ").strip()
+        assert f">{title}</h1>" in html, f"chapter title '{title}' missing"
+        assert f'href="#{name[:2]}-' in html  # in the table of contents
+    for marker in ("open_chapter(", "config_path", "import ", "<pre", "In [", "Traceback"):
+        assert marker not in html, f"report shows code: {marker!r}"
+    assert "Inspectie Speelruimte en Recreatieveiligheid" in html and "sha256:" in html
+    # self-contained: no external scripts, styles, fonts or images
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert "@media print" in html and "size: A4" in html
+
+
+@pytest.mark.slow
+def test_report_shows_nothing_below_min_cell(batch_run):
+    _, out = batch_run
+    html = (out / "isr" / "report.html").read_text(encoding="utf-8")
+    shown_n = [int(n) for n in re.findall(r'<tr[^>]* data-n="(\d+)"', html)]
+    assert shown_n and min(shown_n) >= 10
+    figures = re.findall(r'<figure class="mh-figure" data-n-min="([^"]+)"', html)
+    assert all(n == "none" or int(n) >= 10 for n in figures)
+    for row in re.findall(r'<tr data-suppressed="1">(.*?)</tr>', html):
+        assert not re.search(r'class="num">[^<\u2014]', row), "a suppressed row shows a number"
+    # every machine-readable table: rows with fewer than min_cell respondents carry no numbers
+    tables = sorted((out / "isr" / "tables").glob("*.csv"))
+    assert tables
+    for path in tables:
+        table = pd.read_csv(path)
+        if "n" in table.columns:
+            small = table["n"].notna() & (table["n"] < 10)
+            assert not small.any(), f"{path.name} publishes a cell below min_cell"
+        if "suppressed" in table.columns and "estimate" in table.columns:
+            assert table.loc[table["suppressed"].astype(bool), "estimate"].isna().all()
+    aggregates = json.loads((out / "isr" / "aggregates.json").read_text(encoding="utf-8"))
+    assert aggregates["organisation"]["id"] == "isr"
+    executed = sorted(p.stem for p in (out / "isr" / "notebooks").glob("*.ipynb"))
+    assert executed == report.chapters_available()
