@@ -130,7 +130,9 @@ def _sidecode_regex(code: str) -> str:
     return out[:-1]
 
 
-_PLATE_RE = re.compile(r"(?<![\w\-])(?:" + "|".join(_sidecode_regex(c) for c in _SIDECODES) + r")(?![\w\-])")
+_SIDECODE_SHAPES = frozenset(_SIDECODES)
+_SHAPE = str.maketrans({**{c: "L" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, **{c: "D" for c in "0123456789"}})
+_PLATE_RE = re.compile(r"(?<![\w\-])[A-Z0-9]{1,3}-[A-Z0-9]{1,3}-[A-Z0-9]{1,3}(?![\w\-])")
 _PLATE_CUE_RE = re.compile(
     r"\bkenteken(?:nummer)?\s*:?\s*(?:is\s+)?(?P<plate>(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6})\b")
 
@@ -146,12 +148,16 @@ _PARTICLE = (r"(?i:van\s+de[nr]?|van\s+het|van|de|der|den|ter|ten|te|het|'t|in\s
              r"ben|bin|da|di|dos|du|le|la|von)")
 _HOUSE_NO = (r"\d{1,5}(?:\s?-?\s?(?:hs|bis|zw|rd|I{1,3})\b|\s?[a-zA-Z](?![a-zA-Z])|-\d{1,4}(?![\d\-])"
              r"|-[A-Za-z](?![A-Za-z]))?")
-_STREET_RE = re.compile(
-    rf"(?:(?:{_NAME_WORD}|[A-Z]\.)\s+(?:(?:{_PARTICLE}|{_NAME_WORD})\s+){{0,3}})?"
-    rf"(?:[A-ZÀ-Ý][a-zà-ÿ]*{_STREET_SUFFIX}|[A-ZÀ-Ý][a-zà-ÿ]*-{_STREET_SUFFIX}|{_STREET_WORD_CAP}\b|(?:Laan|Plein|Kade|Hof|Markt)\s+"
-    rf"(?:{_PARTICLE}\s+)?{_NAME_WORD})"
-    rf"\s+(?:nr\.?\s*|nummer\s+)?{_HOUSE_NO}(?!\d|[.,]\d|\s*(?:euro|uur|minuten|dagen|weken|jaar|keer|%))"
+_NOT_A_QUANTITY = r"(?!\d|[.,]\d|\s*(?:euro|uur|minuten|dagen|weken|jaar|keer|%))"
+_STREET_CORE = re.compile(
+    rf"(?<![\wÀ-ÿ\-])(?P<street>[A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-Za-zà-ÿ]+)?)\s+(?:nr\.?\s*|nummer\s+)?{_HOUSE_NO}"
+    + _NOT_A_QUANTITY
 )
+_STREET_NAMED = re.compile(  # "Laan van Meerdervoort 12", "Plein 1944 ..." style: type word first
+    rf"(?<![\wÀ-ÿ\-])(?:Laan|Plein|Kade|Hof|Markt)\s+(?:{_PARTICLE}\s+)?{_NAME_WORD}\s+(?:nr\.?\s*|nummer\s+)?"
+    rf"{_HOUSE_NO}" + _NOT_A_QUANTITY
+)
+_STREET_PREFIX = re.compile(rf"(?:(?:{_NAME_WORD}|[A-Z]\.)\s+(?:(?:{_PARTICLE}|{_NAME_WORD})\s+){{0,3}})$")
 _POSTCODE_RE = re.compile(
     r"(?<![\w\-])[1-9]\d{3}(?:\s?[A-Z]{2}|[a-z]{2})(?![\w\-])"
     rf"(?:(?:\s+|\s*,?\s*(?:nr\.?|nummer|huisnummer|no\.?)\s*:?\s*)(?P<nr>{_HOUSE_NO})(?![\d:\-]|[.,]\d))?"
@@ -208,12 +214,11 @@ _FREE_STOP = {
     "dit", "wel", "geen", "verder", "bij", "u", "jullie", "onbekend", "vermeld", "weggelaten", "nvt",
     "n.v.t", "afgeschermd", "overbodig", "irrelevant", "op", "in", "is", "was", "te", "van", "en",
 }
-_QUICK_RE = re.compile(
-    r"\d|@|naam|heet|\bben\b|\bwas\b|groet|gr\b|mvg|m\.v\.g|mevr|mw\b|mw\.|meneer|dhr|hr\.|heer|medewerk|consulent|"
-    r"klantmanager|collega|behandelaar|coach|ambtenaar|casemanager|contactpersoon|gesproken|geholpen|"
-    r"namens|ondertekend|straat|laan|weg|plein|kade|gracht|dijk|hof|markt|park|huisnummer",
-    re.IGNORECASE,
-)
+_NON_DIGIT = re.compile(r"\D+")
+# Cheap substring test before the name finders run (every cue of _CUE_STRICT/_CUE_FREE contains one).
+_NAME_CUES = ("naam", "heet", "ben ", "was ", "groet", "gr", "mvg", "m.v.g", "mevr", "mw", "meneer", "dhr",
+              "hr.", "heer", "medewerk", "consulent", "klantmanager", "collega", "behandelaar", "coach",
+              "ambtenaar", "casemanager", "contactpersoon", "gesproken", "geholpen", "namens", "ondertekend")
 
 
 def _has_label_before(text: str, start: int) -> bool:
@@ -280,7 +285,9 @@ def _find_dob(text: str) -> Iterable[Match]:
 
 def _find_plate(text: str) -> Iterable[Match]:
     for m in _PLATE_RE.finditer(text):
-        yield Match("KENTEKEN", m.start(), m.end(), m.group(0))
+        shape = m.group(0).translate(_SHAPE)
+        if shape in _SIDECODE_SHAPES:
+            yield Match("KENTEKEN", m.start(), m.end(), m.group(0))
     for m in _PLATE_CUE_RE.finditer(text):
         yield Match("KENTEKEN", m.start("plate"), m.end("plate"), m.group("plate"))
 
@@ -293,14 +300,21 @@ _STREET_LEAD_STOP = {
 
 
 def _find_address(text: str) -> Iterable[Match]:
-    for m in _STREET_RE.finditer(text):
-        words = m.group(0).split()
+    for m in _STREET_CORE.finditer(text):
+        street = m.group("street")
+        if not street.lower().endswith(_STREET_SUFFIXES) or street in _STREET_LEAD_STOP:
+            continue
         start = m.start()
-        # drop leading sentence words that are not part of the street name (e.g. "Ik", "Naar")
-        while len(words) > 2 and words[0] in _STREET_LEAD_STOP:
-            start = text.index(words[1], start + len(words[0]))
-            words = words[1:]
+        prefix = _STREET_PREFIX.search(text[max(0, start - 80):start])
+        if prefix:
+            words = prefix.group(0).split()
+            while words and words[0] in _STREET_LEAD_STOP:
+                words = words[1:]
+            if words:
+                start -= len(prefix.group(0)) - prefix.group(0).index(words[0])
         yield Match("ADRES", start, m.end(), text[start:m.end()])
+    for m in _STREET_NAMED.finditer(text):
+        yield Match("ADRES", m.start(), m.end(), m.group(0))
     for m in _POSTCODE_RE.finditer(text):
         letters = re.sub(r"[^A-Za-z]", "", m.group(0)[4:7])[:2].upper()
         if letters in _POSTCODE_EXCLUDE:
@@ -314,28 +328,49 @@ def _find_address(text: str) -> Iterable[Match]:
         yield Match("ADRES", m.start("nr"), m.end("nr"), m.group("nr"))
 
 
+_CUE_STRICT_LOW = re.compile(rf"(?<![\w])(?:{_CUE_STRICT})\s+")
+_CUE_FREE_LOW = re.compile(rf"(?<![\w])(?:{_CUE_FREE})\s+")
+_NAME_AT = re.compile(rf"(?P<name>{_FULL_NAME})(?![\w'’])")
+_NAME_FREE_AT = re.compile(
+    rf"(?P<name>{_FULL_NAME}|{_LOWER_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_LOWER_WORD})?)(?![\w'’])")
+
+
+def _name_candidates(text: str) -> Iterable[tuple[re.Match, bool]]:
+    """Names right after a cue phrase; cues are found in the lower-cased text (same positions)."""
+    low = text.lower()
+    if len(low) != len(text):  # rare characters whose lower case is longer: use the slow path
+        for regex, free in ((_NAME_STRICT_RE, False), (_NAME_FREE_RE, True)):
+            for m in regex.finditer(text):
+                yield m, free
+        return
+    for cue_re, name_re, free in ((_CUE_STRICT_LOW, _NAME_AT, False), (_CUE_FREE_LOW, _NAME_FREE_AT, True)):
+        for cue in cue_re.finditer(low):
+            m = name_re.match(text, cue.end())
+            if m:
+                yield m, free
+
+
 def _find_names(text: str) -> Iterable[Match]:
-    for regex, free in ((_NAME_STRICT_RE, False), (_NAME_FREE_RE, True)):
-        for m in regex.finditer(text):
-            name = m.group("name")
-            words = name.split()
-            # trim trailing words that are common Dutch words, not names
-            while words and (words[-1] in _NAME_STOP or words[-1].lower() in _FREE_STOP
-                             or re.fullmatch(_PARTICLE, words[-1])):
-                words = words[:-1]
-            if not words:
-                continue
-            starts_with_particle = bool(re.fullmatch(_PARTICLE, words[0])) and len(words) > 1
-            if not starts_with_particle and (words[0] in _NAME_STOP or words[0].lower() in _FREE_STOP):
-                continue
-            if not free and not words[0][0].isupper() and not re.fullmatch(_PARTICLE, words[0]):
-                continue
-            if re.fullmatch(_PARTICLE, words[0]) and len(words) == 1:
-                continue
-            start = m.start("name")
-            end = start + len(" ".join(words)) if " ".join(words) == name[:len(" ".join(words))] else \
-                m.end("name")
-            yield Match("NAAM", start, end, text[start:end])
+    for m, free in _name_candidates(text):
+        name = m.group("name")
+        words = name.split()
+        # trim trailing words that are common Dutch words, not names
+        while words and (words[-1] in _NAME_STOP or words[-1].lower() in _FREE_STOP
+                         or re.fullmatch(_PARTICLE, words[-1])):
+            words = words[:-1]
+        if not words:
+            continue
+        starts_with_particle = bool(re.fullmatch(_PARTICLE, words[0])) and len(words) > 1
+        if not starts_with_particle and (words[0] in _NAME_STOP or words[0].lower() in _FREE_STOP):
+            continue
+        if not free and not words[0][0].isupper() and not re.fullmatch(_PARTICLE, words[0]):
+            continue
+        if re.fullmatch(_PARTICLE, words[0]) and len(words) == 1:
+            continue
+        start = m.start("name")
+        kept = " ".join(words)
+        end = start + len(kept) if name.startswith(kept) else m.end("name")
+        yield Match("NAAM", start, end, text[start:end])
 
 
 _FINDERS = (_find_email, _find_iban, _find_dob, _find_bsn, _find_phone, _find_plate, _find_address,
@@ -376,12 +411,27 @@ def find_personal_data(text: str) -> list[Match]:
     list[Match]
         Sorted by position; ``kind`` is one of ``TAGS``.
     """
-    if not isinstance(text, str) or not text or not _QUICK_RE.search(text):
+    if not isinstance(text, str) or not text:
         return []
+    digits = len(_NON_DIGIT.sub("", text))
     found: list[Match] = []
-    for finder in _FINDERS:
-        found.extend(finder(text))
-    return _merge_addresses(text, _resolve(found))
+    if "@" in text:
+        found.extend(_find_email(text))
+    if digits >= 8:
+        found.extend(_find_iban(text))
+    if digits >= 9:
+        found.extend(_find_bsn(text))
+        found.extend(_find_phone(text))
+    low = text.lower()
+    if digits >= 1:
+        if "geb" in low or "dob" in low:
+            found.extend(_find_dob(text))
+        if "-" in text or "kenteken" in low:
+            found.extend(_find_plate(text))
+        found.extend(_find_address(text))
+    if any(cue in low for cue in _NAME_CUES):
+        found.extend(_find_names(text))
+    return _merge_addresses(text, _resolve(found)) if found else []
 
 
 def scrub(text: str) -> str:
@@ -446,7 +496,7 @@ SENTIMENT_LABELS = {
     "neutraal": {"nl": "neutraal", "en": "neutral"},
 }
 LEXICON_FILE = Path(__file__).resolve().parent / "lexicon" / "themes_nl.yml"
-_WORD = re.compile(r"[\wÀ-ÿ'’]+")
+_WORD = re.compile(r"[\wÀ-ÿ]+(?:['’][\wÀ-ÿ]+)*")
 
 
 @dataclass(frozen=True)
@@ -462,7 +512,8 @@ class Lexicon:
     source: str
 
     @functools.cached_property
-    def _matcher(self) -> tuple[re.Pattern, dict[str, list[tuple[str | None, str]]]]:
+    def _index(self) -> tuple[dict, dict]:
+        """Terms indexed by their first word (exact) and by the first two letters (wildcard terms)."""
         entries: dict[str, list[tuple[str | None, str]]] = {}
         for theme, by_pol in self.themes.items():
             for pol, terms in by_pol.items():
@@ -471,13 +522,45 @@ class Lexicon:
         for pol, terms in self.sentiment.items():
             for term in terms:
                 entries.setdefault(term, []).append((None, pol))
-        patterns = []
-        for term in sorted(entries, key=lambda t: (-len(t.rstrip("*")), t)):
-            body = r"\s+".join(re.escape(w) for w in term.rstrip("*").split())
-            patterns.append(body + (r"[\wÀ-ÿ]*" if term.endswith("*") else "") + r"(?![\wÀ-ÿ])")
-        regex = re.compile(r"(?<![\wÀ-ÿ])(?:" + "|".join(f"({p})" for p in patterns) + ")") if patterns else None
-        order = sorted(entries, key=lambda t: (-len(t.rstrip("*")), t))
-        return regex, {str(i + 1): entries[t] for i, t in enumerate(order)}
+        exact: dict[str, list] = {}
+        wild: dict[str, list] = {}
+        for term, hits in entries.items():
+            words = tuple(_WORD.findall(term.rstrip("*")))
+            if not words:
+                continue
+            spec = (words, term.endswith("*"), term, tuple(hits))
+            if spec[1] and len(words) == 1:
+                wild.setdefault(words[0][:2], []).append(spec)
+            else:
+                exact.setdefault(words[0], []).append(spec)
+        return exact, wild
+
+    def match(self, tokens: list[str]) -> list[tuple[int, int, str, tuple]]:
+        """Leftmost-longest term matches in a list of lower-case words: ``(first, last, term, hits)``."""
+        exact, wild = self._index
+        out = []
+        i, n = 0, len(tokens)
+        while i < n:
+            tok = tokens[i]
+            best = None
+            for words, is_wild, term, hits in (*exact.get(tok, ()), *wild.get(tok[:2], ())):
+                k = len(words)
+                if i + k > n:
+                    continue
+                last = tokens[i + k - 1]
+                if any(tokens[i + j] != words[j] for j in range(k - 1)):
+                    continue
+                if not (last.startswith(words[-1]) if is_wild else last == words[-1]):
+                    continue
+                size = (k, len(term))
+                if best is None or size > best[0]:
+                    best = (size, (i, i + k - 1, term, hits))
+            if best is None:
+                i += 1
+            else:
+                out.append(best[1])
+                i = best[1][1] + 1
+        return out
 
     def label(self, theme: str, lang: str = "nl") -> str:
         """Reader label of a theme (codebook label for drivers, else the lexicon/config label or the id)."""
@@ -614,21 +697,11 @@ def theme_mentions(text: str, lexicon: Lexicon) -> list[tuple[str, str, str]]:
     """Every theme mention in one answer as ``(theme, sentiment, term)`` (sentiment after negation)."""
     if not isinstance(text, str) or not text.strip():
         return []
-    regex, lookup = lexicon._matcher
-    if regex is None:
-        return []
     flip = {"positief": "negatief", "negatief": "positief", "neutraal": "neutraal"}
     out: list[tuple[str, str, str]] = []
     for clause in _clauses(text, lexicon.clause_breaks):
-        spans = [(m.start(), m.end()) for m in _WORD.finditer(clause)]
-        tokens = [clause[a:b] for a, b in spans]
-        starts = [a for a, _ in spans]
-        found = []
-        for m in regex.finditer(clause):
-            idx = str(m.lastindex)
-            first = int(np.searchsorted(starts, m.start(), side="right")) - 1
-            last = int(np.searchsorted(starts, m.end(), side="left")) - 1
-            found.append((max(first, 0), max(last, 0), m.group(0), lookup[idx]))
+        tokens = _WORD.findall(clause)
+        found = lexicon.match(tokens)
         score = 0
         for first, last, term, entries in found:
             for theme, pol in entries:
@@ -1221,3 +1294,86 @@ def loop_text(loop: pd.DataFrame, themes: pd.DataFrame, lang: str = "nl", lexico
         parts.append(("Wat goed gaat: inwoners zijn vooral positief over " if nl else
                       "What goes well: citizens are most positive about ") + nv.join_list(items, lang) + ".")
     return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Audit of published output
+# ---------------------------------------------------------------------------------------------------
+
+SCANNED_SUFFIXES = (".html", ".htm", ".csv", ".json", ".ipynb", ".md", ".txt", ".tsv")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
+
+
+@dataclass(frozen=True)
+class Leak:
+    """A personal identifier or raw link key found in a published file."""
+
+    file: str
+    value: str
+    kind: str  # "identifier" or "key"
+
+
+def _json_strings(node: Any) -> Iterable[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, Mapping):
+        for k, v in node.items():
+            yield str(k)
+            yield from _json_strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _json_strings(v)
+
+
+def _published_text(path: Path) -> str:
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix in (".json", ".ipynb"):
+        import json
+
+        try:
+            raw = raw + "\n" + "\n".join(_json_strings(json.loads(raw)))  # also the unescaped strings
+        except ValueError:
+            pass
+    if path.suffix in (".html", ".htm", ".ipynb"):
+        import html as _html
+
+        raw = raw + "\n" + _html.unescape(re.sub(r"<[^>]+>", "", raw))
+    return raw
+
+
+def find_leaks(folder: str | Path, identifiers: Iterable[str], keys: Iterable[str] = ()) -> list[Leak]:
+    """Scan every published file under ``folder`` for personal identifiers and raw link keys.
+
+    Parameters
+    ----------
+    folder:
+        A report folder (html, csv, json, ipynb, md, txt files are read; images are not text).
+    identifiers:
+        Values that must not appear (e.g. ``sample.planted_identifiers``); matched case-insensitively,
+        also with whitespace collapsed or removed (``06 1234 5678`` vs ``0612345678``).
+    keys:
+        Raw link keys (``zaak_sleutel``) that must not appear as a whole token.
+
+    Returns
+    -------
+    list[Leak]
+        Empty when the output is clean.
+    """
+    folder = Path(folder)
+    needles = {i.strip() for i in identifiers if isinstance(i, str) and i.strip()}
+    key_set = {str(k) for k in keys if isinstance(k, str) and k}
+    leaks: list[Leak] = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SCANNED_SUFFIXES):
+        text = _published_text(path)
+        low = text.lower()
+        flat = re.sub(r"\s+", " ", low)
+        bare = re.sub(r"\s+", "", low)
+        rel = str(path.relative_to(folder))
+        for value in sorted(needles):
+            v = value.lower()
+            if v in low or re.sub(r"\s+", " ", v) in flat or re.sub(r"\s+", "", v) in bare:
+                leaks.append(Leak(rel, value, "identifier"))
+        if key_set:
+            for token in sorted(set(_TOKEN.findall(text)) & key_set):
+                leaks.append(Leak(rel, token, "key"))
+    return leaks

@@ -1,0 +1,90 @@
+"""Privacy of published output: no planted identifier and no raw link key (``zaak_sleutel``) may appear
+in any report file. The scanner is unit-tested on a fake report folder; the slow test renders the report
+of every sample organisation (all chapters, including 10_feedback) and scans it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from meethuis.feedback import find_leaks
+
+
+def _fake_report(tmp_path, leak: str | None = None, key: str | None = None):
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "report.html").write_text(
+        "<html><body><p>Mijn BSN is [BSN].</p><p>Tevredenheid 7,4</p></body></html>", encoding="utf-8")
+    (tmp_path / "tables" / "kpi.csv").write_text("item,estimate,n\ntevredenheid,7.4,812\n", encoding="utf-8")
+    nb = {"cells": [{"cell_type": "code", "source": ["x = 1"], "outputs": [
+        {"output_type": "stream", "text": ["Bel me op [TELEFOON]\n"]}]}], "metadata": {}}
+    (tmp_path / "notebooks" / "10_feedback.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (tmp_path / "aggregates.json").write_text(json.dumps({"org": "x", "n": 812}), encoding="utf-8")
+    (tmp_path / "figure.png").write_bytes(b"\x89PNG 111222333")  # images are not scanned as text
+    if leak == "html":
+        (tmp_path / "report.html").write_text("<p>Bel <b>06-1234</b>5678 of 06 1234 5678</p>", encoding="utf-8")
+    elif leak == "csv":
+        (tmp_path / "tables" / "quotes.csv").write_text("quote\nMijn BSN is 111222333\n", encoding="utf-8")
+    elif leak == "ipynb":
+        nb["cells"][0]["outputs"][0]["text"] = ["Mail: \u00e9l\u00e9na@voorbeeld.nl\n"]
+        (tmp_path / "notebooks" / "10_feedback.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    elif leak == "json":
+        (tmp_path / "aggregates.json").write_text(json.dumps({"example": "NAAM: Jan De Vries"}), encoding="utf-8")
+    if key:
+        (tmp_path / "tables" / "linked.csv").write_text(f"zaak,n\n{key},1\n", encoding="utf-8")
+    return tmp_path
+
+
+IDENTIFIERS = ["111222333", "06 12345678", "éléna@voorbeeld.nl", "Jan de Vries"]
+
+
+def test_clean_fake_report_has_no_leaks(tmp_path):
+    assert find_leaks(_fake_report(tmp_path), IDENTIFIERS, keys=["Z-0042-0000001"]) == []
+
+
+@pytest.mark.parametrize("where, value", [
+    ("html", "06 12345678"), ("csv", "111222333"), ("ipynb", "éléna@voorbeeld.nl"), ("json", "Jan de Vries"),
+])
+def test_scanner_finds_a_planted_identifier_in_every_file_kind(tmp_path, where, value):
+    leaks = find_leaks(_fake_report(tmp_path, leak=where), IDENTIFIERS)
+    assert value in {leak.value for leak in leaks}, leaks
+    assert all(leak.kind == "identifier" for leak in leaks)
+
+
+def test_scanner_finds_raw_link_keys_as_whole_tokens(tmp_path):
+    folder = _fake_report(tmp_path, key="Z-0042-0000001")
+    leaks = find_leaks(folder, [], keys=["Z-0042-0000001", "Z-0042-000000"])
+    assert [(leak.file, leak.value, leak.kind) for leak in leaks] == [
+        ("tables/linked.csv", "Z-0042-0000001", "key")]
+
+
+# -- the real reports ------------------------------------------------------------------------------------
+sample = pytest.importorskip("meethuis.sample")
+report = pytest.importorskip("meethuis.report")
+
+
+@pytest.fixture(scope="session")
+def rendered_reports(tmp_path_factory):
+    """Render every sample organisation's report once (all chapters, also the feedback chapter)."""
+    out = tmp_path_factory.mktemp("reports")
+    chapters = list(dict.fromkeys([*report.chapters_available(), "10_feedback"]))
+    folders = {}
+    for org in sample.ORG_IDS:
+        folders[org] = out / org
+        report.run_report(org, folders[org], chapters=chapters, progress=False, jobs=2)
+    return folders
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("org", list(getattr(sample, "ORG_IDS", ())))
+def test_no_planted_identifier_or_link_key_in_any_output(rendered_reports, org):
+    folder = rendered_reports[org]
+    files = [p for p in folder.rglob("*") if p.suffix in (".html", ".csv", ".json", ".ipynb")]
+    assert (folder / "report.html").exists() and len(files) >= 3
+    planted = sample.planted_identifiers(org)
+    assert planted, "the sample organisation should carry planted identifiers to look for"
+    survey, process = sample.truth(org)
+    keys = set(survey["zaak_sleutel"].dropna().astype(str)) | set(process["zaak_sleutel"].dropna().astype(str))
+    leaks = find_leaks(folder, planted, keys=keys)
+    print(f"\n{org}: scanned {len(files)} files for {len(planted)} planted identifiers and {len(keys)} keys")
+    assert leaks == [], leaks[:10]
