@@ -73,16 +73,16 @@ SAMPLICS_SCRIPT = textwrap.dedent("""
     margins = {v: data[v] for v in names}
     control = {v: dict(zip(data["cats_" + v], data["tot_" + v])) for v in names}
     w0 = np.ones(len(margins[names[0]]))
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     w = SampleWeight().rake(samp_weight=w0, margins=margins, control=control, tol=1e-10, ctrl_tol=1e-10,
                             max_iter=1000)
-    sec = time.perf_counter() - t
+    sec, cpu = time.perf_counter() - t, time.process_time() - c
     np.save(sys.argv[2], np.asarray(w, dtype=float))
-    print(sec)
+    print(sec, cpu)
 """)
 
 
-def run_samplics(frame: pd.DataFrame, margins: dict) -> tuple[float, np.ndarray] | str:
+def run_samplics(frame: pd.DataFrame, margins: dict) -> tuple[float, float, np.ndarray] | str:
     """Time samplics' rake in-process or in MEETHUIS_SAMPLICS_PYTHON; a string says why it was skipped."""
     n = len(frame)
     with tempfile.TemporaryDirectory() as tmp:
@@ -106,16 +106,19 @@ def run_samplics(frame: pd.DataFrame, margins: dict) -> tuple[float, np.ndarray]
         res = subprocess.run([python, str(script), str(data), str(out)], capture_output=True, text=True)
         if res.returncode != 0:
             return f"samplics failed: {res.stderr.strip().splitlines()[-1] if res.stderr else res.returncode}"
-        return float(res.stdout.strip().splitlines()[-1]), np.load(out)
+        wall, cpu = map(float, res.stdout.strip().splitlines()[-1].split())
+        return wall, cpu, np.load(out)
 
 
-def best_of(fn, repeat: int) -> tuple[float, np.ndarray]:
-    times, result = [], None
+def best_of(fn, repeat: int) -> tuple[float, float, np.ndarray]:
+    """Best wall-clock and best CPU seconds over ``repeat`` runs (CPU time is steadier on a busy machine)."""
+    walls, cpus, result = [], [], None
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         result = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), result
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return min(walls), min(cpus), result
 
 
 def main() -> None:
@@ -127,24 +130,25 @@ def main() -> None:
     frame = make_frame(args.rows)
     print(f"raking {args.rows:,} rows x {len(MARGINS)} margin variables "
           f"({' x '.join(str(len(m)) for m in MARGINS.values())} categories), best of {args.repeat}")
-    t_ours, w_ours = best_of(lambda: rake(frame, MARGINS), args.repeat)
+    t_ours, c_ours, w_ours = best_of(lambda: rake(frame, MARGINS), args.repeat)
     w_ours = w_ours / w_ours.mean()
     n_eff, deff = kish(w_ours)
-    print(f"  meethuis.weights.rake   {t_ours:8.3f} s   (n_eff {n_eff:,.0f}, deff {deff:.3f})")
-    t_pd, w_pd = best_of(lambda: rake_pandas(frame, MARGINS), 1)
-    print(f"  straightforward pandas  {t_pd:8.3f} s   ratio {t_pd / t_ours:6.1f}x slower   "
+    print(f"  {'':24}{'wall s':>9} {'cpu s':>9}   ratio (wall, cpu)")
+    print(f"  meethuis.weights.rake   {t_ours:9.3f} {c_ours:9.3f}   (n_eff {n_eff:,.0f}, deff {deff:.3f})")
+    t_pd, c_pd, w_pd = best_of(lambda: rake_pandas(frame, MARGINS), 1)
+    print(f"  straightforward pandas  {t_pd:9.3f} {c_pd:9.3f}   {t_pd / t_ours:6.1f}x, {c_pd / c_ours:6.1f}x slower   "
           f"max |w diff| {np.abs(w_pd - w_ours).max():.2e}")
     res = "skipped (--no-samplics)" if args.no_samplics else run_samplics(frame, MARGINS)
     if isinstance(res, str):
         print(f"  samplics                {res}")
     else:
-        t_s, w_s = res
+        t_s, c_s, w_s = res
         w_s = w_s / w_s.mean()
-        print(f"  samplics.rake           {t_s:8.3f} s   ratio {t_s / t_ours:6.1f}x slower   "
+        print(f"  samplics.rake           {t_s:9.3f} {c_s:9.3f}   {t_s / t_ours:6.1f}x, {c_s / c_ours:6.1f}x slower   "
               f"max |w diff| {np.abs(w_s - w_ours).max():.2e}")
-    print(f"target: under 2 s for 1,000,000 rows x 4 margins -> {'met' if t_ours < 2 else 'NOT met'} "
-          f"({t_ours:.3f} s on {os.cpu_count()} cpu)")
-
+    verdict = ("met" if t_ours < 2 else "NOT met") if args.rows >= 1_000_000 else "not measured (use --rows 1000000)"
+    print(f"target: under 2 s for 1,000,000 rows x 4 margins -> {verdict} "
+          f"({t_ours:.3f} s wall on {os.cpu_count()} cpu; load average {os.getloadavg()[0]:.1f})")
 
 if __name__ == "__main__":
     main()
