@@ -179,3 +179,20 @@ def test_case_mix_direct_standardisation_hand_worked():
     t2 = t[~((t["org_id"] == "b") & (t["group"] == "telefoon"))]
     part = benchmark.case_mix_adjust(t2, "tevredenheid_mean", standard={"telefoon": 1, "balie": 3}).set_index("org_id")
     assert part.loc["b", "adjusted"] == pytest.approx(8.5) and part.loc["b", "coverage"] == pytest.approx(0.75)
+
+
+def test_small_sample_organisation_exports_nothing_below_min_cell(sample_dir, tmp_path):
+    from meethuis.config import load_config
+    from meethuis.io import load_survey
+    from meethuis.weights import survey_weights
+
+    config = load_config(sample_dir / "isr.yml")
+    responses = load_survey(config).responses
+    agg = benchmark.export_aggregates(responses, config, weights=survey_weights(responses, config), min_cell=10)
+    rows = pd.DataFrame(agg["kpis"])
+    assert rows["suppressed"].any()  # a small inspectorate has small channels/services
+    assert (rows.loc[~rows["suppressed"], "n"] >= 10).all()
+    assert rows.loc[rows["suppressed"], ["estimate", "ci_low", "ci_high", "se", "n", "n_eff"]].isna().all().all()
+    table = benchmark.load_aggregates([benchmark.write_aggregates(agg, tmp_path / "isr.json")])
+    assert set(table["level"]) == {"totaal", "kanaal", "dienst"}
+    assert table.loc[table["level"] == "totaal", "n"].iloc[0] == responses["tevredenheid"].notna().sum()

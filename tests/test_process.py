@@ -153,3 +153,17 @@ def test_perception_process_matrix_hand_worked():
     t2 = process.perception_process_matrix(df2, fast_days=10, min_cell=10)
     assert t2["suppressed"].sum() >= 2 and t2.loc[t2["suppressed"], "n"].isna().all()
     assert process.perception_process_matrix(df2).attrs["fast_days"] == pytest.approx(21.0)
+
+
+def test_regression_never_describes_a_small_group():
+    responses, proc = _data(300, seed=6)
+    linked = process.link_process(responses, proc, SALT).frame
+    linked["kanaal"] = linked["kanaal"].astype(str)
+    linked.loc[linked.index[:4], "kanaal"] = "chat"  # 4 respondents: merged into 'overig'
+    linked.loc[linked.index[4:7], "kanaal"] = "post"  # 3 more: 'overig' has 7 < 10, so dropped
+    linked["doorverwezen"] = False
+    linked.loc[linked.index[10:15], "doorverwezen"] = True  # 5 referred: term left out
+    res = process.process_regression(linked, min_cell=10)
+    terms = " ".join(res.table["term"])
+    assert "chat" not in terms and "post" not in terms and "overig" not in terms
+    assert "doorverwezen" not in terms and res.n == 293

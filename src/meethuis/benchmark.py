@@ -570,13 +570,13 @@ def describe_sources(table: pd.DataFrame, lang: str = "nl") -> str:
 
 def ranking_view(ranks: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
     """Reader table of :func:`rank_organisations` (keeps ``n`` so it can be protected again)."""
-    from .narrative import DASH, format_ci
+    from .narrative import DASH
 
     nl = lang == "nl"
     return pd.DataFrame({
         "Organisatie" if nl else "Organisation": ranks["org_name"],
         "Uitkomst" if nl else "Result": [_fmt(v, kind, lang) for v in ranks["estimate"]],
-        "95%-BI" if nl else "95% CI": [format_ci(lo, hi, kind, lang).split(" ", 1)[1]
+        "95%-BI" if nl else "95% CI": [f"{_fmt(lo, kind, lang)}{DASH}{_fmt(hi, kind, lang)}"
                                        for lo, hi in zip(ranks["ci_low"], ranks["ci_high"])],
         "Plaats" if nl else "Rank": [str(r) for r in ranks["rank"]],
         "Marge plaats" if nl else "Rank range": [f"{a}{DASH}{b}" for a, b in zip(ranks["rank_low"], ranks["rank_high"])],
@@ -633,14 +633,14 @@ def describe_case_mix(adjusted: pd.DataFrame, org_id: str, kind: str = "mean", l
 
 def case_mix_view(adjusted: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
     """Reader table of :func:`case_mix_adjust` (no respondent counts: strata were protected at export)."""
-    from .narrative import format_ci
+    from .narrative import DASH
 
     nl = lang == "nl"
     return pd.DataFrame({
         "Organisatie" if nl else "Organisation": adjusted["org_name"],
         "Ruw" if nl else "Crude": [_fmt(v, kind, lang) for v in adjusted["crude"]],
         "Gecorrigeerd" if nl else "Adjusted": [_fmt(v, kind, lang) for v in adjusted["adjusted"]],
-        "95%-BI" if nl else "95% CI": [format_ci(lo, hi, kind, lang).split(" ", 1)[1]
+        "95%-BI" if nl else "95% CI": [f"{_fmt(lo, kind, lang)}{DASH}{_fmt(hi, kind, lang)}"
                                        for lo, hi in zip(adjusted["ci_low"], adjusted["ci_high"])],
         "Dekking standaardmix" if nl else "Coverage of standard mix": [_fmt(c, "share", lang) for c in adjusted["coverage"]],
     })

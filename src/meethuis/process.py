@@ -338,6 +338,10 @@ def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
     ``log_doorlooptijd`` is ``ln(1 + doorlooptijd_dagen)``; ``doorverwezen`` enters as 0/1. Rows with any
     missing value are dropped (listwise).
 
+    Privacy: control levels with fewer than ``min_cell`` respondents are merged into ``overig`` (dropped
+    when that group is still too small), and a 0/1 measure whose smaller group is below ``min_cell`` is
+    left out, so no coefficient describes a small group.
+
     Returns
     -------
     RegressionResult
@@ -365,6 +369,17 @@ def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
         data[c] = linked[c].astype("string")
     data["_w"] = _weights(linked, weights)
     data = data.dropna()
+    # privacy: no coefficient may rest on fewer than min_cell respondents
+    other = "overig" if lang == "nl" else "other"
+    for c in controls:
+        counts = data[c].value_counts()
+        rare = counts[counts < min_cell].index
+        if len(rare):
+            data.loc[data[c].isin(rare), c] = other
+            if (data[c] == other).sum() < min_cell:
+                data = data[data[c] != other]
+    measures = [m for m in measures if not (set(data[m].dropna().unique()) <= {0.0, 1.0}
+                                            and min((data[m] == 1).sum(), (data[m] == 0).sum()) < min_cell)]
     kept = [c for c in controls if data[c].nunique() > 1]
     rhs = " + ".join(list(measures) + [f"C({c})" for c in kept]) or "1"
     formula = f"{outcome} ~ {rhs}"
