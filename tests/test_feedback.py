@@ -455,3 +455,28 @@ def test_said_text_and_summary_are_built_from_the_numbers():
     assert "vriendelijkheid (100% positief)" in text and "1 gerealiseerd" in text
     en = fb.feedback_summary(table, fb.you_said_we_did([], table, lang="en"), "en")
     assert en.startswith("Of the 28 open answers, 43% are about speed.")
+
+
+def test_themes_recover_the_sample_generator_truth():
+    """Known-truth check: the sample generator builds answers from sentences of known theme and
+    sentiment (``meethuis.sample._POS`` / ``_NEG``). Its labels give one theme per sentence, so a second
+    theme the lexicon rightly sees (e.g. "niemand luisterde" -> luisteren) counts as a false positive."""
+    sample = pytest.importorskip("meethuis.sample")
+    pos, neg = getattr(sample, "_POS", None), getattr(sample, "_NEG", None)
+    if not pos or not neg:
+        pytest.skip("sample generator has no sentence banks")
+    survey, _ = sample.truth("molensloot")
+    answers = survey["open_antwoord"].dropna()
+    bank = ([(s.lower(), t, "positief") for t, ss in pos.items() for s in ss]
+            + [(s.lower(), t, "negatief") for t, ss in neg.items() for s in ss])
+    truth = {(i, t): p for i, a in answers.items() for s, t, p in bank if s in a.lower()}
+    hits = fb.assign_themes(answers)
+    predicted = {(r.row, r.theme): r.sentiment for r in hits.itertuples()}
+    both = set(predicted) & set(truth)
+    precision, recall = len(both) / len(predicted), len(both) / len(truth)
+    agreement = sum(predicted[k] == truth[k] for k in both) / len(both)
+    print(f"\nsample truth ({len(answers)} answers, {len(truth)} theme labels): precision {precision:.3f}, "
+          f"recall {recall:.3f}, sentiment agreement {agreement:.3f}")
+    assert recall >= 0.90
+    assert precision >= 0.80
+    assert agreement >= 0.95
