@@ -490,3 +490,22 @@ def test_sample_data_soft_drivers_rank_above_basics(sample_dir):
     drivers = [d for d in load_codebook().drivers() if d in frame.columns]
     got = dr.shapley_importance(frame, "tevredenheid", drivers).set_index("driver")
     assert got.loc[SOFT, "rank"].max() < got.loc[BASICS, "rank"].min(), got.sort_values("rank")
+
+
+def test_bootstrap_leaves_out_degenerate_resamples_and_says_so():
+    # a rare binary driver: some resamples contain none of its 1s, so it is constant there
+    frame, names = simulate(n=60, p=2, seed=29)
+    frame["zeldzaam"] = 0.0
+    frame.loc[[5, 40, 50], "zeldzaam"] = 1.0  # about 5% of resamples miss all three
+    table, reps = dr.bootstrap_importance(frame, "y", [*names, "zeldzaam"], n_boot=200, seed=2,
+                                          return_replicates=True)
+    failed = np.isnan(reps).any(axis=1)
+    draws = np.random.default_rng(2).integers(0, 60, size=(200, 60))
+    constant = ~np.isin(draws, [5, 40, 50]).any(axis=1)  # resamples without any 1
+    assert (failed == constant).all() and constant.any()
+    assert table.attrs["n_valid"] == 200 - constant.sum()
+    assert np.isfinite(table[["ci_low", "ci_high", "p_top"]].to_numpy()).all()
+    frame.loc[[40, 50], "zeldzaam"] = 0.0
+    frame.loc[[5], "zeldzaam"] = 1.0  # a single 1: about 37% of resamples miss it
+    with pytest.raises(AnalysisError, match="bootstrap resamples"):
+        dr.bootstrap_importance(frame, "y", [*names, "zeldzaam"], n_boot=200, seed=2)

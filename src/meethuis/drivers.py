@@ -142,6 +142,9 @@ def _batched_corr(values: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.nda
     x = np.where(present, x - centre, 0.0)
     mf = present.astype(float)
     n, m = values.shape
+    # a variance below this (relative to the column's overall variance) is zero up to rounding
+    tiny = 1e-12 * np.array([np.mean(x[present[:, j], j] ** 2) if present[:, j].any() else 0.0
+                             for j in range(m)]) + 1e-300
 
     def wsum(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         # sum_n v[b, n] * left[n, i] * right[n, j], as one matrix product
@@ -151,7 +154,8 @@ def _batched_corr(values: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.nda
         s0 = v.sum(axis=1)[:, None, None]
         mean = (v @ x) / s0[:, :, 0]
         cov = wsum(x, x) / s0 - mean[:, :, None] * mean[:, None, :]
-        sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
+        var = np.diagonal(cov, axis1=1, axis2=2)
+        sd = np.where(var > tiny, np.sqrt(np.clip(var, 0, None)), np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = cov / (sd[:, :, None] * sd[:, None, :])
         return corr, np.broadcast_to(s0, corr.shape)
@@ -165,7 +169,9 @@ def _batched_corr(values: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.nda
         cov = s11 / s0 - mi * mj
         vi = s2 / s0 - mi**2
         vj = np.swapaxes(s2, 1, 2) / s0 - mj**2
-        corr = cov / np.sqrt(np.clip(vi, 0, None) * np.clip(vj, 0, None))
+        vi = np.where(vi > tiny[None, :, None], vi, np.nan)
+        vj = np.where(vj > tiny[None, None, :], vj, np.nan)
+        corr = cov / np.sqrt(vi * vj)
     return corr, s0
 
 
@@ -653,7 +659,9 @@ def bootstrap_importance(
     top:
         ``p_top`` is the share of resamples in which the driver ranks among the ``top`` most important.
     return_replicates:
-        Also return the (n_boot, p) array of replicate importances.
+        Also return the (n_boot, p) array of replicate importances (NaN rows: degenerate resamples,
+        e.g. a driver that is constant in the resample; these are left out and counted in
+        ``attrs['n_valid']``; more than 10% of them is an error).
 
     Returns
     -------
@@ -685,9 +693,25 @@ def bootstrap_importance(
         corr, _ = _batched_corr(prep.values, counts * prep.weights[None, :])
         idx = np.arange(p + 1)
         corr[:, idx, idx] = 1.0
+        # a degenerate resample (a constant or collinear column) has no decomposition: left out
         bad = ~np.isfinite(corr).all(axis=(1, 2))
-        corr[bad] = prep.corr  # a degenerate resample (e.g. constant column) falls back to full
-        reps[start:start + b] = shapley_from_r2(subset_r2(corr)).T
+        corr[bad] = prep.corr
+        bad |= np.linalg.eigvalsh(corr[:, :p, :p])[:, 0] <= _COLLINEAR_TOL
+        if missing == "pairwise":
+            bad |= np.linalg.eigvalsh(corr)[:, 0] < -_COLLINEAR_TOL
+        corr[bad] = prep.corr
+        block = shapley_from_r2(subset_r2(corr)).T
+        block[bad] = np.nan
+        reps[start:start + b] = block
+    valid = ~np.isnan(reps).any(axis=1)
+    if valid.sum() < 0.9 * n_boot:
+        raise AnalysisError(
+            f"{n_boot - int(valid.sum())} of {n_boot} bootstrap resamples have a constant or collinear "
+            "driver, too many for reliable intervals",
+            hint="use fewer drivers or more respondents, or leave out rarely varying drivers",
+        )
+    all_reps = reps
+    reps = reps[valid]
     alpha = (1 - level) / 2
     ranks = np.argsort(np.argsort(-reps, axis=1, kind="stable"), axis=1, kind="stable") + 1
     r2_reps = reps.sum(axis=1, keepdims=True)
@@ -708,9 +732,9 @@ def bootstrap_importance(
         "n_used": prep.n_used,
     })
     out.attrs.update({"r2": r2, "n": int(prep.n), "n_eff": prep.n_eff, "outcome": outcome,
-                      "missing": missing, "n_boot": int(n_boot), "seed": seed, "level": level,
-                      "top": top})
-    return (out, reps) if return_replicates else out
+                      "missing": missing, "n_boot": int(n_boot), "n_valid": int(valid.sum()), "seed": seed,
+                      "level": level, "top": top})
+    return (out, all_reps) if return_replicates else out
 
 
 # ------------------------------------------------------------------------------------------------
