@@ -480,3 +480,18 @@ def test_themes_recover_the_sample_generator_truth():
     assert recall >= 0.90
     assert precision >= 0.80
     assert agreement >= 0.95
+
+
+def test_config_themes_error_points_at_the_line(tmp_path):
+    src = ROOT / "data" / "sample" / "molensloot.yml"
+    text = src.read_text(encoding="utf-8")
+    text = text.replace('    negatief: ["in de wacht gezet"]', '    slecht: ["in de wacht gezet"]', 1)
+    cfg = tmp_path / "molensloot.yml"
+    cfg.write_text(text, encoding="utf-8")
+    config = load_config(cfg)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.strip() == "bereikbaarheid:"
+                and i > text.splitlines().index("themes:"))
+    with pytest.raises(ConfigError) as err:
+        fb.load_lexicon(config)
+    assert err.value.key == "themes.bereikbaarheid"
+    assert err.value.file == f"{cfg}:{line}" and "positief, negatief, neutraal" in str(err.value)

@@ -578,7 +578,18 @@ def _check_terms(value: Any, where: str, source: str) -> tuple[str, ...]:
 
 
 def _parse_themes(raw: Any, source: str, base: Mapping[str, Mapping[str, tuple[str, ...]]] | None,
-                  key: str = "themes") -> tuple[dict, dict]:
+                  key: str = "themes", lines: Mapping[str, int] | None = None) -> tuple[dict, dict]:
+    try:
+        return _parse_themes_checked(raw, source, base, key)
+    except ConfigError as err:
+        line = (lines or {}).get(err.key or "")
+        if line and err.file == source:
+            raise ConfigError(err.message, file=f"{source}:{line}", key=err.key, hint=err.hint) from None
+        raise
+
+
+def _parse_themes_checked(raw: Any, source: str, base: Mapping[str, Mapping[str, tuple[str, ...]]] | None,
+                          key: str = "themes") -> tuple[dict, dict]:
     themes = {t: dict(p) for t, p in (base or {}).items()}
     labels: dict[str, dict[str, str]] = {}
     if raw is None:
@@ -664,7 +675,8 @@ def load_lexicon(config: Any = None, path: str | Path | None = None) -> Lexicon:
     breaks = _check_terms(raw.get("clause_breaks", []), "clause_breaks", source)
     if config is not None:
         cfg_source = str(getattr(config, "path", "config"))
-        themes, cfg_labels = _parse_themes((getattr(config, "raw", {}) or {}).get("themes"), cfg_source, themes)
+        themes, cfg_labels = _parse_themes((getattr(config, "raw", {}) or {}).get("themes"), cfg_source, themes,
+                                           lines=getattr(config, "lines", None))
         labels.update(cfg_labels)
     codebook = getattr(config, "codebook", None)
     if codebook is None:
