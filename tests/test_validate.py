@@ -410,7 +410,7 @@ def test_bad_column_with_data_but_no_name(tmp_path):
     assert "has data but no name" in err(e)
 
 
-def test_nothing_half_read_on_error_sample_orgs_still_fine(sample_dir):
+def test_small_sample_organisations_have_no_warnings(sample_dir):
     # sanity: the sample organisations validate without warnings
     for name in ("isr", "lindewaard"):
         assert load_survey(sample_dir / f"{name}.yml").summary.problems == ()

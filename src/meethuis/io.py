@@ -199,9 +199,16 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
                         hint=f"detected delimiter {sep!r}; check quotes and the number of fields per row") from None
     frame, dups = _clean_header(frame, path)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
-    frame = frame.apply(lambda s: s.str.strip() if s.dtype == object else s)
-    frame = frame.replace({"": np.nan})
+    frame = frame.apply(_strip_column)
     return RawTable(path, frame, "csv", encoding=used, delimiter=sep, duplicate_columns=dups)
+
+
+def _strip_column(column: pd.Series) -> pd.Series:
+    """Strip surrounding spaces (once per distinct value); text that is only spaces becomes NA."""
+    idx, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = np.array([(u.strip() or np.nan) if isinstance(u, str) else u for u in uniques] + [np.nan],
+                      dtype=object)
+    return pd.Series(values[idx], index=column.index, dtype=object)
 
 
 def _clean_header(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
