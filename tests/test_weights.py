@@ -145,6 +145,13 @@ def test_error_margins_not_summing_to_one():
     assert err.value.key == "weighting.margins.kanaal"
 
 
+def test_error_shares_far_from_one_and_mixed_kinds():
+    with pytest.raises(DataError, match="sum to 1.6"):
+        rake(FRAME, {"kanaal": {"telefoon": 0.8, "balie": 0.4, "post": 0.4}})
+    with pytest.raises(DataError, match="as shares .* as totals"):
+        rake(FRAME, {"kanaal": GOOD["kanaal"], "leeftijdsgroep": {"65+": 600, "18-34": 400}})
+
+
 def test_error_totals_disagree():
     with pytest.raises(DataError, match="totals differ"):
         rake(FRAME, {"kanaal": {"telefoon": 500, "balie": 300, "post": 200},

@@ -74,11 +74,17 @@ def _margin_codes(frame: pd.DataFrame, margins: Mapping[str, Mapping[Any, float]
     is_share = {v: abs(t - 1.0) <= SHARE_TOL for v, t in totals.items()}
     for var, t in totals.items():
         spec_vals = np.array(list(margins[var].values()), dtype=float)
-        if not is_share[var] and np.all(spec_vals <= 1.0) and 0.5 < t < 1.5:
+        if not is_share[var] and np.all(spec_vals <= 1.0):
             raise DataError(f"the shares of margin '{var}' sum to {t:.6g}, not to 1",
                             key=f"weighting.margins.{var}",
                             hint="make the shares add up to 1 (or give population counts for every category)")
     count_totals = {v: t for v, t in totals.items() if not is_share[v]}
+    if count_totals and len(count_totals) < len(totals):
+        share_var = next(v for v in totals if is_share[v])
+        count_var = next(iter(count_totals))
+        raise DataError(f"margin '{share_var}' is given as shares (sum 1) but '{count_var}' as totals "
+                        f"(sum {count_totals[count_var]:g})", key=f"weighting.margins.{count_var}",
+                        hint="give every margin as shares, or every margin as population counts")
     if count_totals:
         ref_var, ref = next(iter(count_totals.items()))
         for var, t in count_totals.items():
