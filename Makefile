@@ -46,6 +46,7 @@ test-book: book ## accessibility (axe-core) and link checks on the built handboo
 	bash bench/../tests/book/check_book.sh
 
 bench: setup ## print the speed figures of weighting, driver analysis and the report
+	$(PY) bench/bench_intake.py
 	$(PY) bench/bench_weights.py
 	$(PY) bench/bench_drivers.py
 	$(PY) bench/bench_report.py
