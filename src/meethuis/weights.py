@@ -19,6 +19,7 @@ from .errors import AnalysisError, DataError
 
 DEFAULT_MAX_ITER = 1000
 SHARE_TOL = 1e-6  # how far a margin given as shares may be from 1 (rounding in a config file)
+TOTAL_RTOL = 1e-3  # population totals of different margins may differ this much (register rounding)
 MAX_CELLS = 5_000_000  # above this many cross-classified cells, rake row by row instead
 
 
@@ -88,7 +89,7 @@ def _margin_codes(frame: pd.DataFrame, margins: Mapping[str, Mapping[Any, float]
     if count_totals:
         ref_var, ref = next(iter(count_totals.items()))
         for var, t in count_totals.items():
-            if abs(t - ref) > 1e-9 * max(ref, 1.0) + 0.5:
+            if abs(t - ref) > TOTAL_RTOL * max(ref, t):
                 raise DataError(f"population totals differ between margins: '{ref_var}' sums to {ref:g}, "
                                 f"'{var}' to {t:g}", key=f"weighting.margins.{var}",
                                 hint="every margin must describe the same population; give shares or equal totals")
@@ -180,7 +181,8 @@ def rake(frame: pd.DataFrame, margins: Mapping[str, Mapping[Any, float]], base_w
         One row per respondent with a column for every margin variable (no missing values).
     margins:
         ``{column: {category: share or total}}``; any number of variables. Shares must sum to 1 per
-        variable; totals must sum to the same population total for every variable.
+        variable; totals must sum to the same population total for every variable (within 0.1 %;
+        each margin is then fitted as shares of its own total, the weights sum to the first total).
     base_weights:
         Design weights to start from (positive, finite); default 1 for every row.
     tol:
