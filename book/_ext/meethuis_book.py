@@ -84,7 +84,28 @@ def _set_figure_alt(app, doctree: nodes.document) -> None:
             image["alt"] = alts[stem]
 
 
+TOGGLE = '<summary><span class="toctree-toggle" role="presentation">'
+TOGGLE_LABELLED = '<summary aria-label="{label}"><span class="toctree-toggle" role="presentation">'
+
+
+def label_toctree_toggles(html: str, label: str = "Onderdelen tonen of verbergen") -> str:
+    """Give the theme's icon-only navigation toggles an accessible name (WCAG 4.1.2, axe summary-name)."""
+    return html.replace(TOGGLE, TOGGLE_LABELLED.format(label=label))
+
+
+def _fix_html(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    label = "Onderdelen tonen of verbergen" if app.config.language == "nl" else "Show or hide sections"
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = label_toctree_toggles(text, label)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app):
     write_generated()
     app.connect("doctree-read", _set_figure_alt)
+    app.connect("build-finished", _fix_html)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,127 @@
+"""Check the built handbook in headless Chromium: no third-party requests, axe-core WCAG 2.1 AA, links.
+
+    .venv/bin/python tests/book/check_book.py [_build/html] [--screenshots DIR]
+
+Every page is served from 127.0.0.1 and opened in Chromium (light and dark colour scheme). The check
+fails when a page requests anything outside the site, when a local resource is missing, when axe-core
+reports a violation of WCAG 2.0/2.1 A or AA, or when a figure has no real text alternative. axe-core
+comes from ``node_modules`` (``npm ci --ignore-scripts``; pinned in package.json).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+from browser import Browser, SiteServer  # noqa: E402
+from check_links import check_site  # noqa: E402
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SCREENSHOTS = {  # page -> file name: the home page, the model page and one analysis chapter
+    "book/index.html": "home.png",
+    "book/deel1/meetmodel.html": "meetmodel.png",
+}
+RUN_AXE = """
+axe.run(document, {runOnly: %s, resultTypes: ['violations']})
+  .then(r => JSON.stringify(r.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + (n.failureSummary || '').split('\\n')[1])
+  }))))
+"""
+FIGURE_ALTS = """
+JSON.stringify(Array.from(document.querySelectorAll('main img')).filter(img => {
+  const alt = (img.getAttribute('alt') || '').trim();
+  const file = (img.getAttribute('src') || '').split('/').pop();
+  return !alt || alt === file || /\\.(png|svg|jpe?g|gif)$/i.test(alt) || /^_images/.test(alt) || alt.startsWith('../');
+}).map(img => img.getAttribute('src')))
+"""
+
+
+def pages_of(site: Path) -> list[str]:
+    """Every content page of the site (no search/genindex duplicates of the theme chrome)."""
+    out = []
+    for p in sorted(site.rglob("*.html")):
+        rel = p.relative_to(site).as_posix()
+        if rel.startswith("_static/") or rel == "index.html":  # root index.html is only a redirect
+            continue
+        out.append(rel)
+    return out
+
+
+def check_pages(site: Path, screenshots: Path | None = None, schemes=("light", "dark")) -> dict:
+    """Open every page; return requests outside the site, missing resources, axe violations, bad alts."""
+    if not AXE.exists():
+        raise SystemExit(f"{AXE} not found: run `npm ci --ignore-scripts` in {ROOT}")
+    axe_source = AXE.read_text(encoding="utf-8")
+    result = {"pages": 0, "external": [], "missing": [], "violations": [], "figures_without_alt": []}
+    with SiteServer(site) as server, Browser() as browser:
+        browser.send("Page.addScriptToEvaluateOnNewDocument", session=True, source=axe_source)
+        for rel in pages_of(site):
+            url = f"{server.origin}/{rel}"
+            for scheme in schemes:
+                browser.set_color_scheme(scheme)
+                requested = browser.open(url)
+                for r in requested:
+                    if not (r.startswith(server.origin + "/") or r.startswith(("data:", "blob:", "about:"))):
+                        result["external"].append(f"{rel}: {r}")
+                for r in browser.failed_requests():
+                    result["missing"].append(f"{rel}: {r}")
+                # light: every WCAG 2.0/2.1 A and AA rule; dark: the rules a colour scheme can change
+                run_only = {"type": "tag", "values": AXE_TAGS} if scheme == schemes[0] else \
+                    {"type": "rule", "values": ["color-contrast", "link-in-text-block"]}
+                violations = json.loads(browser.evaluate(RUN_AXE % json.dumps(run_only), await_promise=True))
+                for v in violations:
+                    result["violations"].append({"page": rel, "scheme": scheme, **v})
+                if scheme == schemes[0]:
+                    bad = json.loads(browser.evaluate(FIGURE_ALTS))
+                    result["figures_without_alt"] += [f"{rel}: {b}" for b in bad]
+                    if screenshots is not None:
+                        name = SCREENSHOTS.get(rel) or (
+                            f"hoofdstuk-{Path(rel).stem}.png" if rel.startswith("notebooks/") else None)
+                        if name:
+                            browser.screenshot(screenshots / name)
+            result["pages"] += 1
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site", nargs="?", default=str(ROOT / "_build" / "html"))
+    parser.add_argument("--screenshots", help="write screenshots of key pages into this folder")
+    args = parser.parse_args(argv)
+    site = Path(args.site).resolve()
+    if not (site / "book" / "index.html").exists():
+        print(f"no built handbook in {site}: run `make book` first", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    links = check_site(site)
+    print(f"links: {links.pages} pages, {links.links} internal links, {len(links.broken)} broken, "
+          f"{len(links.external_resources)} external resources in the HTML")
+    res = check_pages(site, Path(args.screenshots) if args.screenshots else None)
+    print(f"browser: {res['pages']} pages x 2 colour schemes in {time.perf_counter() - start:.1f} s; "
+          f"{len(res['external'])} requests outside the site, {len(res['missing'])} missing resources, "
+          f"{len(res['violations'])} axe violations (WCAG 2.1 A/AA), "
+          f"{len(res['figures_without_alt'])} figures without text alternative")
+    for line in links.broken + links.external_resources + res["external"] + res["missing"]:
+        print("  " + line)
+    for v in res["violations"]:
+        print(f"  axe {v['page']} [{v['scheme']}] {v['id']} ({v['impact']}): {v['help']}")
+        for node in v["nodes"]:
+            print(f"      {node}")
+    for line in res["figures_without_alt"]:
+        print(f"  figure without alt text: {line}")
+    failed = links.broken or links.external_resources or res["external"] or res["missing"] or res["violations"] \
+        or res["figures_without_alt"]
+    print("OK" if not failed else "FAILED")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
