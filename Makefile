@@ -50,6 +50,7 @@ bench: setup ## print the speed figures of weighting, driver analysis and the re
 	$(PY) bench/bench_weights.py
 	$(PY) bench/bench_drivers.py
 	$(PY) bench/bench_report.py
+	$(PY) bench/bench_linkage.py
 
 sample: setup ## regenerate data/sample byte-identically from the seeded generator
 	$(VENV)/bin/meethuis sample --out data/sample

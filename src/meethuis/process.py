@@ -72,10 +72,15 @@ def pseudonymise(keys: pd.Series, salt: bytes | str | None = None) -> pd.Series:
     """
     salt = link_salt() if salt is None else (salt.encode("utf-8") if isinstance(salt, str) else salt)
     clean = keys.astype("string").str.strip()
-    clean = clean.where(clean != "")
-    out = [pd.NA if pd.isna(k) else hmac.new(salt, str(k).encode("utf-8"), hashlib.sha256).hexdigest()
-           for k in clean]
-    return pd.Series(out, index=keys.index, dtype="string")
+    values = clean.mask(clean == "").to_numpy(dtype=object, na_value=None)
+    base = hmac.new(salt, digestmod=hashlib.sha256)  # copying the keyed state skips re-keying per key
+
+    def one(key: str) -> str:
+        h = base.copy()
+        h.update(key.encode("utf-8"))
+        return h.hexdigest()
+
+    return pd.Series([None if k is None else one(k) for k in values], index=keys.index, dtype="string")
 
 
 @dataclass(frozen=True)
