@@ -320,16 +320,27 @@ def _sweep_tree(a: np.ndarray, sizes: list[int], k: int, out: np.ndarray) -> Non
             out[0] = a[..., g, g]
             out[1] = a[..., g, g] - (u @ np.linalg.solve(a[..., :g, :g], np.swapaxes(u, -1, -2)))[..., 0, 0]
         return
+    if k == len(sizes) - 2 and g == 1 and sizes[-1] == 1:
+        # last two single players (a 3x3 matrix: x0, x1, outcome): the four children in closed form
+        a00, a01, a0y = a[..., 0, 0], a[..., 0, 1], a[..., 0, 2]
+        a11, a1y, ayy = a[..., 1, 1], a[..., 1, 2], a[..., 2, 2]
+        o = out.reshape((out.shape[0] // 4, 2, 2) + states)[0]  # [bit of x1, bit of x0]
+        o[0, 0] = ayy
+        o[0, 1] = ayy - a0y**2 / a00
+        o[1, 0] = ayy - a1y**2 / a11
+        det = a00 * a11 - a01**2
+        o[1, 1] = ayy - (a11 * a0y**2 - 2 * a01 * a0y * a1y + a00 * a1y**2) / det
+        return
+    nxt = np.empty((2,) + states + (m - g, m - g))
     rest = a[..., g:, g:]
+    nxt[0] = rest
     if g == 1:
         u = a[..., g:, 0]
-        piv = a[..., 0, 0]
-        inc = rest - u[..., :, None] * (u / piv[..., None])[..., None, :]
+        np.multiply(u[..., :, None], (u / a[..., 0, 0][..., None])[..., None, :], out=nxt[1])
     else:
         u = a[..., g:, :g]
-        inc = rest - u @ np.linalg.solve(a[..., :g, :g], np.swapaxes(u, -1, -2))
-    nxt = np.stack([rest, inc])
-    del inc
+        np.matmul(u, np.linalg.solve(a[..., :g, :g], np.swapaxes(u, -1, -2)), out=nxt[1])
+    np.subtract(rest, nxt[1], out=nxt[1])
     _sweep_tree(nxt, sizes, k + 1, out.reshape((out.shape[0] // 2, 2) + states))
 
 
