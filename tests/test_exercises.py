@@ -1,0 +1,211 @@
+"""The training track's solutions (book/leren/oefeningen-*.md) run and give the right answers.
+
+Each page's preparation cell and each hidden solution (``:::{dropdown} Uitwerking oefening N`` with a
+``python`` block) is extracted from the Markdown and executed; the variable ``antwoord`` is compared
+with a value computed here independently: straight from the raw survey file (``molensloot_enquete.csv``,
+decoded by hand with the text labels of the config), with scipy / statsmodels and closed forms, without
+meethuis' intake, KPI, weighting or driver code.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "book" / "leren"
+RAW = ROOT / "data" / "sample" / "molensloot_enquete.csv"
+PERIOD = "2026Q3"
+AGREE = {"helemaal mee oneens": 1, "mee oneens": 2, "neutraal": 3, "mee eens": 4, "helemaal mee eens": 5}
+CHANNELS = {"Telefonisch": "telefoon", "Aan de balie": "balie", "Via de website": "website",
+            "Per e-mail": "e-mail", "Chat": "chat", "Per post": "post"}
+AGES = {"18-34 jaar": "18-34", "35-49 jaar": "35-49", "50-64 jaar": "50-64", "65+ jaar": "65+"}
+AGE_MARGIN = {"18-34": 0.27, "35-49": 0.24, "50-64": 0.26, "65+": 0.23}  # molensloot.yml weighting
+DRIVER_COLUMNS = {  # the ten core drivers, in codebook order, and their column in the raw file
+    "empathie": "Stelling empathie", "meedenken": "Stelling meedenken", "serieus_genomen": "Stelling serieus genomen",
+    "luisteren": "Stelling luisteren", "vriendelijkheid": "Stelling vriendelijkheid",
+    "snelheid": "Stelling snelheid", "juiste_informatie": "Stelling juiste informatie",
+    "duidelijkheid": "Stelling duidelijkheid", "bereikbaarheid": "Stelling bereikbaarheid",
+    "deskundigheid": "Stelling deskundigheid",
+}
+SOLUTION = re.compile(r":::\{dropdown\} Uitwerking oefening (\d+)\n```python\n(.*?)```", re.S)
+SETUP = re.compile(r"## Voorbereiding.*?```python\n(.*?)```", re.S)
+
+
+# -- extraction and execution -----------------------------------------------------------------------
+def solutions() -> list[tuple[Path, int, str, str]]:
+    """(page, exercise number, preparation code, solution code) for every exercise of the track."""
+    out = []
+    for page in sorted(PAGES.glob("oefeningen-*.md")):
+        text = page.read_text(encoding="utf-8")
+        setup = SETUP.search(text)
+        assert setup, f"{page.name}: no preparation cell ('## Voorbereiding' with a python block)"
+        out += [(page, int(m.group(1)), setup.group(1), m.group(2)) for m in SOLUTION.finditer(text)]
+    return out
+
+
+@lru_cache(maxsize=None)
+def _prepared(page: Path, setup: str) -> dict:
+    ns: dict = {}
+    exec(compile(setup, f"{page.name}:voorbereiding", "exec"), ns)
+    return ns
+
+
+def run_solution(page: Path, number: int, setup: str, code: str, monkeypatch) -> object:
+    monkeypatch.chdir(ROOT)  # the pages tell the reader to work from the repository root
+    ns = dict(_prepared(page, setup))
+    exec(compile(code, f"{page.name}:oefening {number}", "exec"), ns)
+    assert "antwoord" in ns, f"{page.name} exercise {number}: the solution sets no 'antwoord'"
+    return ns["antwoord"]
+
+
+# -- independent reference from the raw file ----------------------------------------------------------
+def _agree(series: pd.Series) -> pd.Series:
+    return series.str.strip().str.lower().map(AGREE)  # n.v.t., weet niet, empty -> NaN
+
+
+def _number(series: pd.Series, lo: int, hi: int) -> pd.Series:
+    x = pd.to_numeric(series, errors="coerce")
+    return x.where((x >= lo) & (x <= hi))
+
+
+@lru_cache(maxsize=1)
+def raw() -> pd.DataFrame:
+    d = pd.read_csv(RAW, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    out = pd.DataFrame({
+        "periode": d["Kwartaal"],
+        "kanaal": d["Kanaal"].map(CHANNELS),
+        "leeftijdsgroep": d["Leeftijd"].map(AGES),
+        "tevredenheid": _number(d["Rapportcijfer"], 1, 10),
+        "aanbeveling": _number(d["Aanbevelen"], 0, 10),
+        "menselijkheid": _agree(d["Behandeld als mens"]),
+        "menselijkheid_raw": d["Behandeld als mens"].str.strip().str.lower(),
+    })
+    for item, column in DRIVER_COLUMNS.items():
+        out[item] = _agree(d[column])
+    return out
+
+
+def _r2(corr: np.ndarray, subset: tuple[int, ...]) -> float:
+    """R² of the outcome (index 0) on the drivers in ``subset`` from a correlation matrix."""
+    if not subset:
+        return 0.0
+    idx = [i + 1 for i in subset]
+    r_xy = corr[idx, 0]
+    return float(r_xy @ np.linalg.solve(corr[np.ix_(idx, idx)], r_xy))
+
+
+def shapley_by_enumeration(frame: pd.DataFrame, outcome: str, drivers: list[str]) -> dict[str, float]:
+    """LMG / Shapley shares of R² by brute force over all orders' subsets (textbook definition)."""
+    data = frame[[outcome, *drivers]].dropna().to_numpy(float)
+    corr = np.corrcoef(data, rowvar=False)
+    p = len(drivers)
+    r2 = {s: _r2(corr, s) for k in range(p + 1) for s in itertools.combinations(range(p), k)}
+    out = {}
+    for j, name in enumerate(drivers):
+        total = 0.0
+        others = [i for i in range(p) if i != j]
+        for k in range(p):
+            weight = math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p)
+            for s in itertools.combinations(others, k):
+                total += weight * (r2[tuple(sorted(s + (j,)))] - r2[s])
+        out[name] = total
+    return out
+
+
+def expected(number: int):
+    r = raw()
+    q = r[r["periode"] == PERIOD]
+    if number == 1:
+        return (len(q), int(q["tevredenheid"].notna().sum()))
+    if number == 2:
+        reasons = r["menselijkheid_raw"].map({"n.v.t.": "nvt", "weet niet": "weet_niet", "": "missing"})
+        return {k: int(v) for k, v in reasons.value_counts().items()}
+    if number == 3:
+        y = q["tevredenheid"].dropna()
+        lo, hi = stats.t.interval(0.95, len(y) - 1, loc=y.mean(), scale=stats.sem(y))
+        return (round(y.mean(), 3), round(lo, 3), round(hi, 3))
+    if number == 4:
+        old = q[q["leeftijdsgroep"] == "65+"].dropna(subset=["menselijkheid", "kanaal"])
+        n = old.groupby("kanaal").size()
+        top2 = old.groupby("kanaal")["menselijkheid"].apply(lambda s: (s >= 4).mean())
+        shown = top2[n >= 10]
+        return (shown.idxmax(), sorted(n[n < 10].index))
+    if number == 5:
+        a = q["aanbeveling"].dropna()
+        return round(100 * ((a >= 9).sum() - (a <= 6).sum()) / len(a), 1)
+    known = q.dropna(subset=["leeftijdsgroep"])
+    n_h = known.groupby("leeftijdsgroep").size()
+    if number == 6:
+        # post-stratification in closed form: w_h = P_h n / n_h, mean over the valid answers
+        valid = known.dropna(subset=["tevredenheid"])
+        v_h = valid.groupby("leeftijdsgroep").size()
+        mean_h = valid.groupby("leeftijdsgroep")["tevredenheid"].mean()
+        weight = pd.Series(AGE_MARGIN) * v_h / n_h
+        return round(float((weight * mean_h).sum() / weight.sum()), 3)
+    if number == 7:
+        n_eff = 1.0 / float(sum(AGE_MARGIN[h] ** 2 / n_h[h] for h in n_h.index))  # (sum w)^2 / sum w^2
+        return (len(known), round(n_eff, 3), round(len(known) / n_eff, 3))
+    if number == 8:
+        cells = q.dropna(subset=["tevredenheid", "kanaal", "leeftijdsgroep"]).groupby(
+            ["kanaal", "leeftijdsgroep"]).size()
+        return int((cells < 10).sum())
+    if number == 9:
+        pair = r[["empathie", "tevredenheid"]].dropna()
+        return round(float(stats.pearsonr(pair["empathie"], pair["tevredenheid"])[0]), 3)
+    drivers = list(DRIVER_COLUMNS)
+    complete = r[["tevredenheid", *drivers]].dropna()
+    if number == 10:
+        fit = sm.OLS(complete["tevredenheid"], sm.add_constant(complete[drivers])).fit()
+        return (len(complete), round(float(fit.rsquared), 4))
+    if number == 11:
+        shares = shapley_by_enumeration(complete, "tevredenheid", drivers)
+        top3 = sorted(shares, key=shares.get, reverse=True)[:3]
+        family = "menselijke_maat" if top3[0] in list(DRIVER_COLUMNS)[:5] else "basis"
+        return (top3, family)
+    raise KeyError(number)
+
+
+# -- tests -----------------------------------------------------------------------------------------
+def test_track_has_at_least_eight_exercises_each_with_a_hidden_solution():
+    found = solutions()
+    numbers = sorted(n for _, n, _, _ in found)
+    assert len(numbers) >= 8
+    assert numbers == list(range(1, len(numbers) + 1)), "exercises are numbered 1..N without gaps"
+    for page in PAGES.glob("oefeningen-*.md"):
+        text = page.read_text(encoding="utf-8")
+        headings = re.findall(r"^## Oefening (\d+)", text, re.M)
+        hidden = re.findall(r"^:::\{dropdown\} Uitwerking oefening (\d+)", text, re.M)
+        assert headings == hidden, f"{page.name}: every exercise needs exactly one hidden solution"
+
+
+@pytest.mark.parametrize("page,number,setup,code", solutions(), ids=lambda v: str(v) if isinstance(v, int) else None)
+def test_solution_gives_the_independently_computed_answer(page, number, setup, code, monkeypatch):
+    answer = run_solution(page, number, setup, code, monkeypatch)
+    want = expected(number)
+    if isinstance(want, float):
+        assert float(answer) == pytest.approx(want, abs=1e-9), f"exercise {number}"
+    elif isinstance(want, tuple) and any(isinstance(w, float) for w in want):
+        assert len(answer) == len(want)
+        for a, w in zip(answer, want):
+            assert a == pytest.approx(w, abs=1e-9), f"exercise {number}"
+    else:
+        assert answer == want, f"exercise {number}"
+
+
+def test_shapley_reference_adds_up_to_r2():
+    """The brute-force reference itself: shares sum to the full-model R² (efficiency axiom)."""
+    r = raw()
+    drivers = list(DRIVER_COLUMNS)[:4]
+    complete = r[["tevredenheid", *drivers]].dropna()
+    shares = shapley_by_enumeration(complete, "tevredenheid", drivers)
+    fit = sm.OLS(complete["tevredenheid"], sm.add_constant(complete[drivers])).fit()
+    assert sum(shares.values()) == pytest.approx(fit.rsquared, abs=1e-12)
