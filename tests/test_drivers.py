@@ -478,18 +478,24 @@ SOFT = ["empathie", "meedenken", "serieus_genomen"]
 BASICS = ["snelheid", "juiste_informatie"]
 
 
-def test_sample_data_soft_drivers_rank_above_basics(sample_dir):
-    cfg = sample_dir / "molensloot.yml"
-    if not cfg.exists():
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sample_data_soft_drivers_rank_above_basics(sample_dir, weighted):
+    cfg_path = sample_dir / "molensloot.yml"
+    if not cfg_path.exists():
         pytest.skip("sample data not generated yet")
-    from meethuis.codebook import load_codebook
+    from meethuis.config import load_config
     from meethuis.io import load_survey
+    from meethuis.weights import survey_weights
 
-    survey = load_survey(cfg)
-    frame = survey.responses
-    drivers = [d for d in load_codebook().drivers() if d in frame.columns]
-    got = dr.shapley_importance(frame, "tevredenheid", drivers).set_index("driver")
+    cfg = load_config(cfg_path)
+    frame = load_survey(cfg).responses
+    w = survey_weights(frame, cfg) if weighted else None
+    drivers = [d for d in cfg.drivers() if d in frame.columns]
+    got = dr.shapley_importance(frame, "tevredenheid", drivers, weights=w).set_index("driver")
     assert got.loc[SOFT, "rank"].max() < got.loc[BASICS, "rank"].min(), got.sort_values("rank")
+    families = {c: [d for d in cfg.codebook.drivers(c) if d in frame.columns] for c in ("menselijke_maat", "basis")}
+    groups = dr.group_importance(frame, "tevredenheid", families, weights=w, within=False).set_index("group")
+    assert groups.loc["menselijke_maat", "importance"] > groups.loc["basis", "importance"]
 
 
 def test_bootstrap_leaves_out_degenerate_resamples_and_says_so():
