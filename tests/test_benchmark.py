@@ -196,3 +196,35 @@ def test_small_sample_organisation_exports_nothing_below_min_cell(sample_dir, tm
     table = benchmark.load_aggregates([benchmark.write_aggregates(agg, tmp_path / "isr.json")])
     assert set(table["level"]) == {"totaal", "kanaal", "dienst"}
     assert table.loc[table["level"] == "totaal", "n"].iloc[0] == responses["tevredenheid"].notna().sum()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(1, 10), st.floats(0.01, 1), st.floats(0.01, 5)), min_size=1, max_size=5))
+def test_standardised_value_lies_within_its_strata(strata):
+    # Direct standardisation is a weighted average: it can never leave the range of the stratum estimates.
+    rows = [{"org_id": "a", "level": "totaal", "group": None, "estimate": 5.0, "se": .1, "n": 100, "n_eff": 100.0,
+             "ci_low": 0, "ci_high": 0}]
+    mix = {}
+    for k, (m, se, share) in enumerate(strata):
+        rows.append({"org_id": "a", "level": "kanaal", "group": f"g{k}", "estimate": m, "se": se, "n": 50,
+                     "n_eff": 50.0, "ci_low": 0, "ci_high": 0})
+        mix[f"g{k}"] = share
+    adj = benchmark.case_mix_adjust(_table(rows), "tevredenheid_mean", standard=mix).iloc[0]
+    ests = [m for m, _, _ in strata]
+    assert min(ests) - 1e-9 <= adj["adjusted"] <= max(ests) + 1e-9
+    assert adj["se"] <= max(se for _, se, _ in strata) + 1e-12
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.floats(5, 9), min_size=2, max_size=6), st.integers(0, 2**31 - 1))
+def test_rank_interval_contains_point_rank(estimates, seed):
+    t = _table([{"org_id": f"o{k}", "level": "totaal", "group": None, "estimate": e, "se": 0.2, "ci_low": e - .4,
+                 "ci_high": e + .4, "n": 100, "n_eff": 100.0} for k, e in enumerate(estimates)])
+    r = benchmark.rank_organisations(t, "tevredenheid_mean", n_sim=400, seed=seed)
+    assert ((r["rank_low"] <= r["rank"]) & (r["rank"] <= r["rank_high"])).all()
+    assert (r["rank_low"] >= 1).all() and (r["rank_high"] <= len(estimates)).all()
+    assert r["p_best"].sum() == pytest.approx(1.0)
