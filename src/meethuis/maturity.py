@@ -25,7 +25,7 @@ import yaml
 from .errors import ConfigError
 
 LEVEL_NAMES = {
-    "nl": {1: "beginnend", 2: "in ontwikkeling", 3: "gestructureerd", 4: "geïntegreerd", 5: "toonaangevend"},
+    "nl": {1: "beginnend", 2: "ontwikkelend", 3: "gestructureerd", 4: "geïntegreerd", 5: "leidend"},
     "en": {1: "initial", 2: "developing", 3: "structured", 4: "integrated", 5: "leading"},
 }
 
@@ -242,7 +242,7 @@ def parse_maturity(data: Any, path: str | Path = "<volwassenheid>", lines: Mappi
             raise fail(key, f"unknown dimension '{dim}'", hint=f"use one of {known}")
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
             raise fail(key, f"level of '{dim}' must be a whole number from 1 to 5, got {level!r}",
-                       hint="1 = beginnend ... 5 = toonaangevend")
+                       hint="1 = beginnend ... 5 = leidend")
         if nl in scores:
             raise fail(key, f"dimension '{nl}' is scored twice")
         scores[nl] = level
