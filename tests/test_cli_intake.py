@@ -77,3 +77,13 @@ def test_help_texts(capsys):
             main([cmd, "--help"])
         out = capsys.readouterr().out
         assert "--out" in out and len(out.splitlines()) > 5
+
+
+def test_validate_language_follows_config(capsys, sample_dir, tmp_path):
+    for name in ("isr_enquete.sav", "isr_zaken.csv"):
+        shutil.copy(sample_dir / name, tmp_path / name)
+    (tmp_path / "isr.yml").write_text((sample_dir / "isr.yml").read_text().replace("lang: nl", "lang: en"))
+    code, out, _ = run(capsys, "validate", "--config", str(tmp_path / "isr.yml"))
+    assert code == 0 and out.startswith("Data quality")
+    code, out, _ = run(capsys, "validate", "--config", str(tmp_path / "isr.yml"), "--lang", "nl")
+    assert out.startswith("Gegevenskwaliteit")

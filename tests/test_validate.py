@@ -414,3 +414,38 @@ def test_small_sample_organisations_have_no_warnings(sample_dir):
     # sanity: the sample organisations validate without warnings
     for name in ("isr", "lindewaard"):
         assert load_survey(sample_dir / f"{name}.yml").summary.problems == ()
+
+
+def test_spss_user_missing_and_value_labels(tmp_path):
+    import pyreadstat
+
+    rows = _rows(12)
+    frame = pd.DataFrame(rows)
+    for item in ITEMS:
+        frame[item] = frame[item].astype(float)
+    frame.loc[0, "empathie"] = 9.0  # declared user-missing in the file
+    frame.loc[1, "empathie"] = 8.0  # labelled "n.v.t." in the file
+    frame["kanaal"] = [1.0, 2.0] * 6
+    pyreadstat.write_sav(frame, str(tmp_path / "enquete.sav"), missing_ranges={"empathie": [9.0]},
+                         variable_value_labels={"empathie": {8.0: "n.v.t.", 9.0: "geen antwoord", 5.0: "helemaal eens"},
+                                                "kanaal": {1.0: "Telefoon", 2.0: "Balie"}})
+    survey = load_survey(make_org(tmp_path, rows=[], file_name="enquete.sav"))
+    assert survey.missing_reasons.loc[:1, "empathie"].tolist() == ["missing", "nvt"]
+    assert survey.responses["kanaal"].tolist()[:2] == ["telefoon", "balie"]
+    assert survey.summary.out_of_range == ()
+
+
+def test_item_without_any_answer_is_a_warning(tmp_path):
+    rows = _rows(12)
+    for r in rows:
+        r["deskundigheid"] = ""
+    s = load_survey(make_org(tmp_path, rows)).summary
+    assert any("'deskundigheid' has no valid answers" in p.message for p in s.problems)
+
+
+def test_long_values_are_cut_in_messages(tmp_path):
+    rows = _rows(12)
+    rows[2]["empathie"] = "Mijn naam is Jan de Vries en ik woon op de Dorpsstraat 12"
+    with pytest.raises(DataError) as e:
+        load_survey(make_org(tmp_path, rows))
+    assert "Dorpsstraat" not in err(e) and "'Mijn naam is Jan de Vries e...'" in err(e)

@@ -16,7 +16,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                           hint="e.g. meethuis validate --config data/sample/molensloot.yml")
     if args.config:
         survey = load_survey(Path(args.config), strict=args.strict)
-        sys.stdout.write(survey.summary.to_text(args.lang))
+        sys.stdout.write(survey.summary.to_text(args.lang or survey.config.lang))
         if args.out:  # written only after validation succeeded
             write_text_atomic(Path(args.out), survey.summary.to_frame().to_csv(index=False))
         return 0
@@ -33,9 +33,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"meethuis validate: error: {exc}", file=sys.stderr)
             continue
-        sys.stdout.write(survey.summary.to_text(args.lang) + "\n")
+        sys.stdout.write(survey.summary.to_text(args.lang or survey.config.lang) + "\n")
     ok = len(configs) - failed
-    print(f"{ok} van {len(configs)} organisaties in orde" if args.lang == "nl"
+    print(f"{ok} van {len(configs)} organisaties in orde" if args.lang != "en"
           else f"{ok} of {len(configs)} organisations valid")
     return 2 if failed else 0
 
@@ -65,7 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--config", help="the organisation's YAML config, e.g. data/sample/molensloot.yml")
     p.add_argument("--all", metavar="FOLDER", help="validate every *.yml config in FOLDER")
-    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language of the summary (default nl)")
+    p.add_argument("--lang", choices=["nl", "en"], default=None,
+                   help="language of the summary (default: the config's lang, which defaults to nl)")
     p.add_argument("--strict", action="store_true", help="treat every out-of-range value as an error")
     p.add_argument("--out", help="also write the per-item summary as CSV to this file (only when valid)")
     p.set_defaults(func=_cmd_validate)

@@ -102,6 +102,7 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     duplicate_columns: tuple[str, ...] = ()
+    missing_ranges: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
 
 
 READERS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav",
@@ -298,7 +299,17 @@ def _read_sav(path: Path) -> RawTable:
     frame = frame.where(frame.notna(), np.nan)
     labels = {col: {_label_key(k): str(v) for k, v in lab.items()}
               for col, lab in (meta.variable_value_labels or {}).items()}
-    return RawTable(path, frame, "sav", value_labels=labels)
+    ranges = {}
+    for col, specs in (getattr(meta, "missing_ranges", None) or {}).items():
+        pairs = []
+        for spec in specs:
+            try:
+                pairs.append((float(spec["lo"]), float(spec["hi"])))
+            except (KeyError, TypeError, ValueError):
+                continue  # string user-missing values: not used for answer codes
+        if pairs:
+            ranges[col] = tuple(pairs)
+    return RawTable(path, frame, "sav", value_labels=labels, missing_ranges=ranges)
 
 
 def _label_key(value: Any) -> Any:

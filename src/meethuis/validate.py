@@ -223,8 +223,11 @@ def _first_row(raw: pd.Series, predicate) -> int:
 
 
 def _show(value: Any) -> str:
+    """A cell value for a message; long text is cut (it may be an open answer with personal data)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, str) and len(value) > 30:
+        value = value[:27] + "..."
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -272,7 +275,8 @@ def _scale_vocabulary(item: Item) -> dict[Any, Any]:
 
 
 def map_item(series: pd.Series, item: Item, column: str, recode: Mapping[Any, Any], ctx: _Context,
-             value_labels: Mapping[Any, str] | None = None) -> tuple[pd.Series, pd.Series, OutOfRange | None]:
+             value_labels: Mapping[Any, str] | None = None,
+             declared_missing: tuple[tuple[float, float], ...] = ()) -> tuple[pd.Series, pd.Series, OutOfRange | None]:
     """Map one answer column to codes (float, NaN when missing) and missing reasons.
 
     Raises
@@ -281,6 +285,7 @@ def map_item(series: pd.Series, item: Item, column: str, recode: Mapping[Any, An
         For a text label no recode covers, or out-of-range values beyond the tolerated share.
     """
     table = _recode_table(recode)
+    declared = declared_missing
     vocab = _scale_vocabulary(item)
     labels = {norm_value(k): v for k, v in (value_labels or {}).items()}
     lo, hi = item.scale.min, item.scale.max
@@ -304,6 +309,8 @@ def map_item(series: pd.Series, item: Item, column: str, recode: Mapping[Any, An
             if candidate is not k and candidate in DEFAULT_MISSING_LABELS:
                 target, found = DEFAULT_MISSING_LABELS[candidate], True
                 break
+        if not found and isinstance(k, (int, float)) and any(lo_ <= k <= hi_ for lo_, hi_ in declared):
+            target, found = "missing", True  # declared missing in the file itself (SPSS user-missing)
         if not found:
             if isinstance(k, (int, float)):
                 target, found = k, True
@@ -593,7 +600,11 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
         cmap = config.columns[target]
         col = sctx.column(cmap.column, target, f"data.columns.{target}")
         codes, why, oor = map_item(col, cb.items[target], cmap.column, cmap.recode, sctx,
-                                   raw.value_labels.get(cmap.column))
+                                   raw.value_labels.get(cmap.column),
+                                   tuple(getattr(raw, "missing_ranges", {}).get(cmap.column, ())))
+        if codes.notna().sum() == 0:
+            ctx.problems.append(Problem(f"'{target}' has no valid answers at all", file=ctx.file,
+                                        column=cmap.column, hint="check the mapping and the export"))
         out[target] = codes
         reasons[target] = why
         counts = why.value_counts()
