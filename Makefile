@@ -39,11 +39,13 @@ test: setup ## the full test suite (unit tests, notebooks with nbval, end-to-end
 test-fast: setup ## unit tests only, skipping the slow end-to-end tests
 	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests
 
-book: setup ## build the handbook into _build/html (offline, warnings are errors)
-	$(VENV)/bin/jupyter-book build . -W --keep-going
+book: setup ## build the handbook into _build/html (offline, warnings are errors; prints the build time)
+	@start=$$(date +%s); $(VENV)/bin/jupyter-book build . -W --keep-going; rc=$$?; \
+	echo "book build: $$(( $$(date +%s) - start )) s"; exit $$rc
 
-test-book: book ## accessibility (axe-core) and link checks on the built handbook
-	bash bench/../tests/book/check_book.sh
+test-book: book ## check the built handbook: no third-party requests, axe-core WCAG 2.1 AA, links, screenshots
+	test -f node_modules/axe-core/axe.min.js || npm ci --ignore-scripts --no-audit --no-fund
+	$(PY) tests/book/check_book.py _build/html --screenshots _build/screenshots
 
 bench: setup ## print the speed figures of weighting, driver analysis and the report
 	$(PY) bench/bench_intake.py
