@@ -33,11 +33,10 @@ def make_org(folder: Path, rows: int) -> Path:
     df, proc = sample.simulate(spec)
     files = sample._WRITERS["molensloot"](df, proc)
     survey_name, process_name = sample._DATA_FILES["molensloot"]
+    shutil.copytree(sample.sample_dir(), folder, dirs_exist_ok=True)  # the config's side files (maturity scan)
     (folder / survey_name).write_bytes(files["survey"])
     (folder / process_name).write_bytes(files["process"])
-    config = folder / "molensloot.yml"
-    shutil.copy(sample.sample_config("molensloot"), config)
-    return config
+    return folder / "molensloot.yml"
 
 
 def kernel_overhead(folder: Path, repeat: int = 3) -> float:
@@ -67,7 +66,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()
-        config = make_org(tmp, args.rows)
+        config = make_org(tmp / "org", args.rows)
         print(f"generated {args.rows:,} responses in {time.perf_counter() - t0:.1f} s")
 
         from meethuis.chapter import open_chapter

@@ -120,7 +120,8 @@ def _run_chapter(chapter: str, out_nb: Path, parameters: dict, position: int, pr
     try:
         pm.execute_notebook(str(NOTEBOOK_DIR / f"{chapter}.ipynb"), str(out_nb), parameters=parameters,
                             kernel_name="python3", progress_bar=bar, cwd=str(NOTEBOOK_DIR),
-                            request_save_on_cell_execute=False, log_output=False)
+                            request_save_on_cell_execute=False, log_output=False, shutdown_kernel="immediate",
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except PapermillExecutionError as exc:
         raise ChapterError(chapter, _source_cell(chapter, exc.source, exc.exec_count), exc.source or "",
                            exc.ename, exc.evalue) from None
@@ -198,11 +199,14 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         (tmp / "tables").mkdir()
         os.environ[REPORT_DIR_ENV] = str(tmp)
         try:
-            with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+            pool = ThreadPoolExecutor(max_workers=max(1, int(jobs)))
+            try:
                 futures = {c: pool.submit(_run_chapter, c, tmp / "notebooks" / f"{c}.ipynb", params, k, progress)
                            for k, c in enumerate(chapters)}
                 for c in chapters:
                     seconds[c] = futures[c].result()
+            finally:  # on a failure, chapters not yet started are cancelled
+                pool.shutdown(wait=True, cancel_futures=True)
         finally:
             if old_env is None:
                 os.environ.pop(REPORT_DIR_ENV, None)
