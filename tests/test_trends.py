@@ -177,3 +177,15 @@ def test_molensloot_rising_trend_is_detected(sample_dir):
     changes = trends.trend_changes(table)
     year = changes[changes["comparison"] == "vorig_jaar"]
     assert (year["difference"] > 0).all() and year["direction"].eq("up").any()
+
+
+def test_weighted_welch_z_hand_worked():
+    # a: answers 6, 8 with weights 1, 3 (x10): mean 7.5, n_eff 16, s^2 = 0.75 * 16/15 = 0.8, se^2 = 0.05
+    # b: answers 7, 9 unweighted (x10): mean 8, s^2 = 20/19, se^2 = 1/19
+    a = trends.weighted_estimate(np.tile([6.0, 8.0], 10), np.tile([1.0, 3.0], 10))
+    b = trends.weighted_estimate(np.tile([7.0, 9.0], 10))
+    assert (a.estimate, a.n_eff, a.se ** 2) == pytest.approx((7.5, 16.0, 0.05))
+    diff, z, p = trends.two_sample_test(a, b, "mean")
+    assert diff == pytest.approx(0.5)
+    assert z == pytest.approx(0.5 / math.sqrt(0.05 + 1 / 19))
+    assert p == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(z / math.sqrt(2)))))
