@@ -88,3 +88,18 @@ def test_no_planted_identifier_or_link_key_in_any_output(rendered_reports, org):
     leaks = find_leaks(folder, planted, keys=keys)
     print(f"\n{org}: scanned {len(files)} files for {len(planted)} planted identifiers and {len(keys)} keys")
     assert leaks == [], leaks[:10]
+
+
+def test_scanner_finds_every_planted_identifier_in_the_raw_sample_data(tmp_path, sample_dir):
+    """Positive control: the raw survey file does hold the planted identifiers and link keys, so a clean
+    report is clean because of scrubbing, not because the scanner cannot see them."""
+    raw = sample_dir / "molensloot_enquete.csv"
+    if not raw.exists():
+        pytest.skip("sample data not written")
+    (tmp_path / "copy.csv").write_bytes(raw.read_bytes())
+    planted = sample.planted_identifiers("molensloot")
+    survey, _ = sample.truth("molensloot")
+    keys = set(survey["zaak_sleutel"].astype(str))
+    leaks = find_leaks(tmp_path, planted, keys=keys)
+    assert {leak.value for leak in leaks if leak.kind == "identifier"} == set(planted)
+    assert {leak.value for leak in leaks if leak.kind == "key"} == keys
