@@ -151,8 +151,9 @@ def test_unknown_columns_listed(tmp_path):
         r["extra_vraag"] = "x"
     s = load_survey(make_org(tmp_path, rows)).summary
     assert s.unknown_columns == ("extra_vraag",)
-    assert "extra_vraag" in s.to_text("nl") and "Waarschuwingen" in s.to_text("nl")
-    assert "Warnings" in s.to_text("en")
+    assert "extra_vraag" in s.to_text("nl") and "Waarschuwingen (1)" in s.to_text("nl")
+    assert "1 kolom(men) niet gebruikt in de koppeling: extra_vraag" in s.to_text("nl")
+    assert "Warnings (1)" in s.to_text("en") and "1 column(s) not used by the mapping" in s.to_text("en")
 
 
 def test_text_labels_from_the_codebook_are_understood(tmp_path):

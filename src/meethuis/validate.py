@@ -46,6 +46,13 @@ PERIOD_FORMATS = "2026Q3, 2026-Q3, 2026 K3, Q3 2026, K3-2026 or a date"
 # Result types
 # --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class IntakeWarning(Problem):
+    """A non-fatal intake finding, with its Dutch wording for the summary (``message`` is English)."""
+
+    message_nl: str = ""
+    hint_nl: str | None = None
+
+@dataclass(frozen=True)
 class ItemQuality:
     """Counts for one mapped item: valid answers and each kind of missing."""
 
@@ -147,17 +154,21 @@ class IntakeSummary:
         if self.problems:
             lines += ["", t(f"Waarschuwingen ({len(self.problems)}):", f"Warnings ({len(self.problems)}):")]
             for pr in self.problems:
-                lines.append(f"- {_problem_text(pr)}")
+                lines.append(f"- {_problem_text(pr, 'nl' if nl else 'en')}")
         else:
             lines += ["", t("Geen waarschuwingen.", "No warnings.")]
         return "\n".join(lines) + "\n"
 
 
-def _problem_text(problem: Problem) -> str:
-    where = ", ".join(x for x in (f"row {problem.row}" if problem.row is not None else None,
-                                   f"column '{problem.column}'" if problem.column else None) if x)
-    text = f"{where}: {problem.message}" if where else problem.message
-    return text + (f" ({problem.hint})" if problem.hint else "")
+def _problem_text(problem: Problem, lang: str = "nl") -> str:
+    nl = lang != "en" and bool(getattr(problem, "message_nl", ""))
+    row, col = ("rij", "kolom") if nl else ("row", "column")
+    where = ", ".join(x for x in (f"{row} {problem.row}" if problem.row is not None else None,
+                                   f"{col} '{problem.column}'" if problem.column else None) if x)
+    message = problem.message_nl if nl else problem.message
+    hint = getattr(problem, "hint_nl", None) if nl else problem.hint
+    text = f"{where}: {message}" if where else message
+    return text + (f" ({hint})" if hint else "")
 
 
 @dataclass(frozen=True)
@@ -360,10 +371,13 @@ def map_item(series: pd.Series, item: Item, column: str, recode: Mapping[Any, An
                      "(e.g. 99 -> missing under data.missing_values)")
         out = OutOfRange(item.id, column, len(bad), tuple(int(i) for i in bad.index[:5]),
                          tuple(bad.iloc[:5].tolist()))
-        ctx.problems.append(Problem(
+        ctx.problems.append(IntakeWarning(
             f"{len(bad)} value(s) of '{item.id}' outside the scale {lo}-{hi} set to missing "
             f"(e.g. {_show(bad.iloc[0])})", file=ctx.file, row=first, column=column,
-            hint="add a recode if they mean something"))
+            hint="add a recode if they mean something",
+            message_nl=f"{len(bad)} waarde(n) van '{item.id}' buiten de schaal {lo}-{hi} als ontbrekend "
+                       f"behandeld (bijv. {_show(bad.iloc[0])})",
+            hint_nl="voeg een hercodering toe als ze iets betekenen"))
         reasons = reasons.where(~oor_mask, "missing")
     reasons = reasons.astype(object).where(reasons.notna(), None)
     return codes, reasons, out
@@ -564,9 +578,11 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
                                 hint="respondent ids must be unique; fix the export or renumber")
             keep.loc[list(rows)[1:]] = False
             duplicate_ids.append(str(rid))
-        ctx.problems.append(Problem(f"{(~keep).sum()} exact duplicate row(s) dropped "
-                                    f"(ids {', '.join(duplicate_ids[:5])})", file=ctx.file,
-                                    column=config.respondent_id))
+        ids_text = ", ".join(duplicate_ids[:5])
+        ctx.problems.append(IntakeWarning(
+            f"{(~keep).sum()} exact duplicate row(s) dropped (ids {ids_text})", file=ctx.file,
+            column=config.respondent_id,
+            message_nl=f"{(~keep).sum()} dubbele rij(en) verwijderd (nummers {ids_text})"))
         frame = frame[keep]
         ids = ids[keep]
 
@@ -603,8 +619,11 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
                                    raw.value_labels.get(cmap.column),
                                    tuple(getattr(raw, "missing_ranges", {}).get(cmap.column, ())))
         if codes.notna().sum() == 0:
-            ctx.problems.append(Problem(f"'{target}' has no valid answers at all", file=ctx.file,
-                                        column=cmap.column, hint="check the mapping and the export"))
+            ctx.problems.append(IntakeWarning(
+                f"'{target}' has no valid answers at all", file=ctx.file, column=cmap.column,
+                hint="check the mapping and the export",
+                message_nl=f"'{target}' heeft geen enkel geldig antwoord",
+                hint_nl="controleer de koppeling en de export"))
         out[target] = codes
         reasons[target] = why
         counts = why.value_counts()
@@ -629,12 +648,16 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
 
     unknown = tuple(c for c in raw.frame.columns if c not in used)
     if unknown:
-        ctx.problems.append(Problem(f"{len(unknown)} column(s) not used by the mapping: "
-                                    f"{', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}",
-                                    file=ctx.file, hint="map them under data.columns if they matter"))
+        names = f"{', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}"
+        ctx.problems.append(IntakeWarning(
+            f"{len(unknown)} column(s) not used by the mapping: {names}", file=ctx.file,
+            hint="map them under data.columns if they matter",
+            message_nl=f"{len(unknown)} kolom(men) niet gebruikt in de koppeling: {names}",
+            hint_nl="koppel ze onder data.columns als ze ertoe doen"))
     if empty.any():
-        ctx.problems.append(Problem(f"{int(empty.sum())} empty row(s) dropped", file=ctx.file,
-                                    row=int(empty[empty].index[0])))
+        ctx.problems.append(IntakeWarning(
+            f"{int(empty.sum())} empty row(s) dropped", file=ctx.file, row=int(empty[empty].index[0]),
+            message_nl=f"{int(empty.sum())} lege rij(en) verwijderd"))
 
     process, link = None, None
     if process_raw is not None:
@@ -684,8 +707,10 @@ def map_process(raw, config, problems: list[Problem] | None = None) -> tuple[pd.
     key = ctx.column(spec.key, "zaak_sleutel", "process.key")
     no_key = key.isna()
     if no_key.any():
-        problems.append(Problem(f"{int(no_key.sum())} process row(s) without a key dropped", file=ctx.file,
-                                row=int(key.index[no_key.to_numpy()][0]), column=spec.key))
+        problems.append(IntakeWarning(
+            f"{int(no_key.sum())} process row(s) without a key dropped", file=ctx.file,
+            row=int(key.index[no_key.to_numpy()][0]), column=spec.key,
+            message_nl=f"{int(no_key.sum())} procesrij(en) zonder zaaksleutel verwijderd"))
         frame = frame[~no_key]
         ctx.raw = _SubTable(raw, frame)
         key = key[~no_key]
@@ -731,8 +756,11 @@ def _process_number(col: pd.Series, fld: Field, column: str, recode: dict, ctx: 
     values = map_unique(col, one, blank=np.nan).astype("float64")
     bad = (values < 0) | ((fld.kind == "count") & values.notna() & (values % 1 != 0))
     if bad.any():
-        problems.append(Problem(f"{int(bad.sum())} impossible {fld.id} value(s) (negative or not whole) set to missing",
-                                file=ctx.file, row=int(values.index[bad.to_numpy()][0]), column=column))
+        problems.append(IntakeWarning(
+            f"{int(bad.sum())} impossible {fld.id} value(s) (negative or not whole) set to missing",
+            file=ctx.file, row=int(values.index[bad.to_numpy()][0]), column=column,
+            message_nl=f"{int(bad.sum())} onmogelijke waarde(n) van {fld.id} (negatief of geen geheel getal) "
+                       "als ontbrekend behandeld"))
         values = values.where(~bad)
     return values
 
