@@ -278,7 +278,8 @@ def subset_r2(corr: np.ndarray, sizes: Sequence[int] | None = None) -> np.ndarra
     m = c.shape[-1]
     sizes = [1] * (m - 1) if sizes is None else [int(s) for s in sizes]
     if sum(sizes) != m - 1 or any(s < 1 for s in sizes):
-        raise ValueError("player sizes must be positive and add up to the number of predictors")
+        raise AnalysisError(f"player sizes {sizes} must be positive and add up to {m - 1} predictors",
+                            key="sizes", hint="give one size per player (group of columns)")
     k = len(sizes)
     out = np.empty((1 << k, c.shape[0]))
     _sweep_tree(c.copy(), sizes, 0, out)
@@ -365,7 +366,8 @@ def shapley_from_r2(r2: np.ndarray) -> np.ndarray:
     r2 = np.asarray(r2, dtype=float)
     k = int(r2.shape[0]).bit_length() - 1
     if 1 << k != r2.shape[0]:
-        raise ValueError("r2 must have 2^K rows")
+        raise AnalysisError(f"r2 has {r2.shape[0]} rows, not a power of 2", key="r2",
+                            hint="pass the output of subset_r2")
     extra = r2.shape[1:]
     w = _shapley_weights(k)
     w_with = np.concatenate([[0.0], w])  # by |S|: weight of S as "coalition + player"

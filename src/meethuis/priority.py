@@ -42,9 +42,12 @@ _TEXT = {
         "x_top2": "Score (% (zeer) positief, top-2-box)",
         "y": "Belang (% van de verklaarde variantie in {outcome})",
         "alt": "Spreidingsdiagram van {k} drivers: horizontaal de score, verticaal het belang voor "
-               "{outcome}. De stippellijnen (mediaan) delen het vlak in vier kwadranten. ",
+               "{outcome}. De stippellijnen ({how}) delen het vlak in vier kwadranten. ",
         "alt_q": "{quadrant}: {items}.",
         "none": "geen",
+        "note": "Stippellijnen: {how}. Grijze lijnen: 95%-betrouwbaarheidsinterval.",
+        "median": "mediaan van de drivers",
+        "configured": "ingestelde drempels",
     },
     "en": {
         "title": "What to improve first? Importance and score per driver",
@@ -52,9 +55,12 @@ _TEXT = {
         "x_top2": "Score (% (very) positive, top-2-box)",
         "y": "Importance (% of explained variance in {outcome})",
         "alt": "Scatter plot of {k} drivers: score across, importance for {outcome} up. The dashed "
-               "lines (median) divide the plane into four quadrants. ",
+               "lines ({how}) divide the plane into four quadrants. ",
         "alt_q": "{quadrant}: {items}.",
         "none": "none",
+        "note": "Dashed lines: {how}. Grey lines: 95% confidence interval.",
+        "median": "median of the drivers",
+        "configured": "configured thresholds",
     },
 }
 
@@ -211,9 +217,10 @@ def priority_matrix(
     table = table.loc[ranked].reset_index(drop=True)
     protected = protect_table(table, min_cell, n_col="n", keys=["driver", "label"],
                               value_cols=["importance", "importance_ci_low", "importance_ci_high", "performance",
-                                          "performance_ci_low", "performance_ci_high", "n_eff", "priority"],
+                                          "performance_ci_low", "performance_ci_high", "n_eff"],
                               secondary=False)
     protected.loc[protected["suppressed"], ["quadrant", "quadrant_label"]] = None
+    protected["priority"] = protected["priority"].astype("Int64").mask(protected["suppressed"].to_numpy())
     protected.attrs.update({"importance_threshold": thr_imp, "performance_threshold": thr_perf,
                             "r2": importance.attrs.get("r2"), "measure": measure, "outcome": outcome,
                             "lang": lang, "median_thresholds": sorted({"importance", "performance"} - set(thresholds))})
@@ -369,7 +376,9 @@ def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codeb
         items = [lab for lab, qq in zip(labels, shown["quadrant"]) if qq == q]
         groups.append(text["alt_q"].format(quadrant=QUADRANTS[q][lang].capitalize(),
                                            items=", ".join(items) if items else text["none"]))
-    alt = text["alt"].format(k=len(shown), outcome=outcome_label) + " ".join(groups)
+    how = text["median"] if matrix.attrs.get("median_thresholds", ["importance", "performance"]) \
+        else text["configured"]
+    alt = text["alt"].format(k=len(shown), outcome=outcome_label, how=how) + " ".join(groups)
     fig, ax = new_figure(title or text["title"], xlabel, ylabel, alt, size=(8.0, 5.6))
 
     x = shown["performance"].to_numpy(float) * scale
@@ -407,6 +416,8 @@ def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codeb
         qtexts.append(ax.text(cx, cy, QUADRANTS[q][lang].capitalize(), transform=ax.transAxes, ha=ha, va=va,
                               fontsize=10, fontweight="bold", color=_COLOURS[q], zorder=4,
                               bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}))
+    ax.annotate(text["note"].format(how=how), xy=(1.0, 0.0), xycoords="axes fraction", xytext=(0, -44),
+                textcoords="offset points", ha="right", va="top", fontsize=8, color=GREY)
     _place_labels(fig, ax, x, y, labels, qtexts)
     return fig
 
