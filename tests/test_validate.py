@@ -450,3 +450,25 @@ def test_long_values_are_cut_in_messages(tmp_path):
     with pytest.raises(DataError) as e:
         load_survey(make_org(tmp_path, rows))
     assert "Dorpsstraat" not in err(e) and "'Mijn naam is Jan de Vries e...'" in err(e)
+
+
+# ---- properties ----------------------------------------------------------------------------------------
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.integers(1990, 2100), st.integers(1, 4), st.sampled_from(["{y}Q{q}", "{y}-Q{q}", "{y} K{q}", "Q{q} {y}",
+                                                                     "k{q}-{y}", "{y}q{q}", "K{q}/{y}"]))
+def test_every_quarter_spelling_parses(year, quarter, pattern):
+    assert parse_period(pattern.format(y=year, q=quarter)) == f"{year}Q{quarter}"
+
+
+@given(st.dates(min_value=pd.Timestamp("1990-01-01").date(), max_value=pd.Timestamp("2100-12-31").date()))
+def test_dates_give_their_quarter(day):
+    ts = pd.Timestamp(day)
+    assert parse_period(ts) == parse_period(day.isoformat()) == f"{ts.year}Q{ts.quarter}"
+
+
+@given(st.integers(-10_000, 10_000), st.integers(0, 9))
+def test_decimal_comma_and_point_read_the_same(whole, tenth):
+    point, comma = f"{whole}.{tenth}", f"{whole},{tenth}"
+    assert norm_value(point) == norm_value(comma) == (whole if tenth == 0 else float(point))
