@@ -236,7 +236,8 @@ def simulate(spec: OrgSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     extra_keys = np.array([f"Z-{spec.seed % 10000:04d}-{k:07d}" for k in range(3 * n + 1, 3 * n + 1 + extra_n)])
     proc = pd.DataFrame({
         "zaak_sleutel": np.concatenate([keys[has_proc], extra_keys]),
-        "doorlooptijd_dagen": np.concatenate([doorloop[has_proc], np.round(rng.lognormal(np.log(12), 0.75, extra_n), 1)]),
+        "doorlooptijd_dagen": np.concatenate([doorloop[has_proc],
+                                              np.round(rng.lognormal(np.log(12), 0.75, extra_n), 1)]),
         "aantal_contacten": np.concatenate([contacts[has_proc], 1 + rng.poisson(0.8, extra_n)]),
         "doorverwezen": np.concatenate([referred[has_proc], rng.random(extra_n) < 0.2]),
         "wachttijd_minuten": np.concatenate([wait[has_proc], np.round(rng.lognormal(np.log(6), 0.8, extra_n), 1)]),
@@ -382,7 +383,8 @@ def _item_frame(df: pd.DataFrame, items: list[str], encode: Callable[[str, float
 
 
 def _molensloot(df: pd.DataFrame, proc: pd.DataFrame) -> dict[str, bytes]:
-    cols = {"tevredenheid": "Rapportcijfer", "menselijkheid": "Behandeld als mens", "effectiviteit": "Probleem opgelost",
+    cols = {"tevredenheid": "Rapportcijfer", "menselijkheid": "Behandeld als mens",
+            "effectiviteit": "Probleem opgelost",
             "vertrouwen": "Vertrouwen gemeente", "gemak": "Moeite", "aanbeveling": "Aanbevelen",
             "ms_terugbellen": "Teruggebeld"}
     cols.update({d: f"Stelling {d.replace('_', ' ')}" for d in CORE_DRIVERS})
@@ -494,7 +496,8 @@ def _isr(df: pd.DataFrame, proc: pd.DataFrame) -> dict[str, bytes]:
     out = pd.DataFrame({
         "respnr": df["respondent_id"],
         "kwartaal": df["periode"],
-        "kanaal": df["kanaal"].map({"telefoon": 1, "website": 2, "e-mail": 3, "post": 4, "balie": 5, "chat": 6}).astype(float),
+        "kanaal": df["kanaal"].map({"telefoon": 1, "website": 2, "e-mail": 3, "post": 4, "balie": 5,
+                                    "chat": 6}).astype(float),
         "onderwerp": df["dienst"].map({"inspectiebezoek": 1, "melding": 2}).astype(float),
         "leeftijd": df["leeftijdsgroep"].map({a: k + 1 for k, a in enumerate(AGES)}).astype(float),
         "digi": df["digitale_vaardigheid"].map({s: k + 1 for k, s in enumerate(SKILLS)}).astype(float),
