@@ -147,6 +147,9 @@ def test_perception_process_matrix_hand_worked():
     assert cells[("snel", "ontevreden")] == pytest.approx(10 / 60)
     assert cells[("langzaam", "tevreden")] == pytest.approx(12 / 60)
     assert cells[("langzaam", "ontevreden")] == pytest.approx(18 / 60)
+    text = process.describe_matrix(t)
+    assert "binnen 10 dagen" in text and "mediaan" not in text and "17%" in text and "20%" in text
+    assert "(the median)" in process.describe_matrix(process.perception_process_matrix(df, lang="en"), lang="en")
     # a small cell (slow but happy: 5) is suppressed, plus a secondary cell
     df2 = pd.DataFrame({"doorlooptijd_dagen": [2.0] * 30 + [40.0] * 30,
                         "tevredenheid": [8.0] * 20 + [5.0] * 10 + [8.0] * 5 + [4.0] * 25})

@@ -481,6 +481,7 @@ def perception_process_matrix(linked: pd.DataFrame, outcome: str = "tevredenheid
                          "share": float(w[mask].sum()) / total_w})
     table = protect_table(pd.DataFrame(rows), min_cell, dims=["doorlooptijd", "oordeel"], keys=[])
     table.attrs["fast_days"] = threshold
+    table.attrs["fast_rule"] = "median" if fast_days is None else "given"
     return table
 
 
@@ -588,22 +589,22 @@ def describe_matrix(matrix: pd.DataFrame, satisfied_from: float = 7, lang: str =
     """Sentence on the off-diagonal cells: fast but dissatisfied, slow but satisfied."""
     from .narrative import format_number, format_percent
 
-    cells = matrix.set_index(["doorlooptijd", "oordeel"])
+    # rows are in a fixed order: fast-satisfied, fast-dissatisfied, slow-satisfied, slow-dissatisfied
+    fast_unhappy, slow_happy = matrix.iloc[1], matrix.iloc[2]
     days = format_number(matrix.attrs.get("fast_days", math.nan), 0, lang)
     grade = format_number(satisfied_from, 0, lang)
+    median = matrix.attrs.get("fast_rule") == "median"
     if lang == "nl":
-        fast_unhappy = cells.loc[("snel", "ontevreden")]
-        slow_happy = cells.loc[("langzaam", "tevreden")]
         def share(r):  # noqa: E306
             return "niet getoond (te weinig respondenten)" if r["suppressed"] else format_percent(r["share"], 0, lang)
-        return (f"Snel is hier: binnen {days} dagen afgehandeld (de mediaan); tevreden is een {grade} of hoger. "
+        return (f"Snel is hier: binnen {days} dagen afgehandeld{' (de mediaan)' if median else ''}; "
+                f"tevreden is een {grade} of hoger. "
                 f"Snel geholpen maar toch ontevreden: {share(fast_unhappy)}. Traag maar wel tevreden: "
                 f"{share(slow_happy)}. Juist die groepen laten zien dat beleving meer is dan snelheid.")
-    fast_unhappy = cells.loc[("fast", "dissatisfied")]
-    slow_happy = cells.loc[("slow", "satisfied")]
 
     def share_en(r):
         return "not shown (too few respondents)" if r["suppressed"] else format_percent(r["share"], 0, lang)
-    return (f"Fast here means: handled within {days} days (the median); satisfied is a grade of {grade} or higher. "
+    return (f"Fast here means: handled within {days} days{' (the median)' if median else ''}; "
+            f"satisfied is a grade of {grade} or higher. "
             f"Helped fast but still dissatisfied: {share_en(fast_unhappy)}. Slow but satisfied: {share_en(slow_happy)}. "
             "These groups show that experience is more than speed.")
