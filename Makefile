@@ -40,7 +40,7 @@ test-fast: setup ## unit tests only, skipping the slow end-to-end tests
 	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" tests
 
 book: setup ## build the handbook into _build/html (offline, warnings are errors; prints the build time)
-	@start=$$(date +%s); $(VENV)/bin/jupyter-book build . -W --keep-going; rc=$$?; \
+	@start=$$(date +%s); $(VENV)/bin/jupyter-book build . --all -W --keep-going; rc=$$?; \
 	echo "book build: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 test-book: book ## check the built handbook: no third-party requests, axe-core WCAG 2.1 AA, links, screenshots
