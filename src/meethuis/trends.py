@@ -370,10 +370,10 @@ def describe_trend(trend: pd.DataFrame, changes: pd.DataFrame, label: str, lang:
         text = f"{subject} was in het {period_text(last['periode'], lang)} {_fmt(last['estimate'], kind, lang)}."
     else:
         text = f"{subject} was {_fmt(last['estimate'], kind, lang)} in {period_text(last['periode'], lang)}."
-    for _, ch in changes[changes["periode"] == last["periode"]].iterrows():
-        was = _fmt(ch["before"], kind, lang)
-        text += (f" Dat is {ch['conclusion']} ({was} in {period_text(ch['compared_with'], lang)})." if lang == "nl"
-                 else f" That is {ch['conclusion']} ({was} in {period_text(ch['compared_with'], lang)}).")
+    parts = [f"{ch['conclusion']} ({_fmt(ch['before'], kind, lang)} in {period_text(ch['compared_with'], lang)})"
+             for _, ch in changes[changes["periode"] == last["periode"]].iterrows()]
+    if parts:
+        text += (" Dat is " if lang == "nl" else " That is ") + (" en " if lang == "nl" else " and ").join(parts) + "."
     if goal is not None:
         text += (f" Het doel is {_fmt(goal, kind, lang)}." if lang == "nl" else f" The goal is {_fmt(goal, kind, lang)}.")
     hidden = int(trend["suppressed"].sum())
