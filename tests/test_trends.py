@@ -113,7 +113,7 @@ def test_trend_changes_words_and_known_rise():
     assert changes.loc["2025Q4", "conclusion"].startswith("significant gestegen")
     assert changes.loc["2026Q1", "conclusion"].startswith("geen significante verandering")
     en = trends.trend_changes(table, lang="en").set_index("periode")
-    assert en.loc["2025Q4", "conclusion"] == "significantly increased vs. previous quarter"
+    assert en.loc["2025Q4", "conclusion"] == "a significant increase vs. previous quarter"
     assert trends.change_word("down") == "significant gedaald"
 
 

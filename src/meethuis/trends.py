@@ -33,8 +33,8 @@ KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8
 Z95 = stats.norm.ppf(0.975)
 
 _WORDS = {
-    "up": {"nl": "significant gestegen", "en": "significantly increased"},
-    "down": {"nl": "significant gedaald", "en": "significantly decreased"},
+    "up": {"nl": "significant gestegen", "en": "a significant increase"},
+    "down": {"nl": "significant gedaald", "en": "a significant decrease"},
     "none": {"nl": "geen significante verandering", "en": "no significant change"},
 }
 _COMPARISON = {
