@@ -141,8 +141,6 @@ _STREET_SUFFIXES = ("straat", "laan", "weg", "plein", "kade", "gracht", "dijk", 
                     "boulevard", "kamp", "haven", "zoom", "rade", "donk", "plantsoen", "lei", "gaarde", "horst",
                     "hout", "brink", "oord", "polder", "weerd", "hage", "vliet", "wetering", "vaart", "diep",
                     "dam", "plaats", "stede", "berg", "wijk", "hoek")
-_STREET_SUFFIX = "(?:" + "|".join(sorted(_STREET_SUFFIXES, key=len, reverse=True)) + ")"
-_STREET_WORD_CAP = "(?:" + "|".join(s.capitalize() for s in _STREET_SUFFIXES) + ")"
 _NAME_WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:-[A-ZÀ-Ý][a-zà-ÿ]+)?"
 _PARTICLE = (r"(?i:van\s+de[nr]?|van\s+het|van|de|der|den|ter|ten|te|het|'t|in\s+'t|op\s+de|aan\s+de|el|al|"
              r"ben|bin|da|di|dos|du|le|la|von)")
@@ -632,9 +630,9 @@ def _parse_themes_checked(raw: Any, source: str, base: Mapping[str, Mapping[str,
 
 
 @functools.lru_cache(maxsize=4)
-def _package_lexicon(path: str) -> tuple[dict, dict]:
+def _package_lexicon(path: str) -> Any:
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh), {}
+        return yaml.safe_load(fh)
 
 
 def load_lexicon(config: Any = None, path: str | Path | None = None) -> Lexicon:
@@ -659,7 +657,7 @@ def load_lexicon(config: Any = None, path: str | Path | None = None) -> Lexicon:
     """
     source = str(path or LEXICON_FILE)
     try:
-        raw, _ = _package_lexicon(source)
+        raw = _package_lexicon(source)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read the theme lexicon: {exc}", file=source,
                           hint="check the path and the YAML syntax") from exc
