@@ -62,6 +62,7 @@ def test_write_and_load_roundtrip(tmp_path):
     b = benchmark.export_aggregates(_responses(seed=2, shift=1), _config("b", "B"), min_cell=10)
     benchmark.write_aggregates(a, tmp_path / "a" / "aggregates.json")
     benchmark.write_aggregates(b, tmp_path / "b" / "aggregates.json")
+    (tmp_path / "a" / "provenance.json").write_text("{}", encoding="utf-8")  # other JSON in a report folder
     table = benchmark.load_aggregates(tmp_path)
     assert set(table["org_id"]) == {"a", "b"}
     assert not list(tmp_path.rglob("*.tmp"))

@@ -192,7 +192,8 @@ def load_aggregates(paths: Iterable[str | Path] | str | Path) -> pd.DataFrame:
     Parameters
     ----------
     paths:
-        Files, or a folder (searched recursively for ``aggregates.json`` and ``*.json``).
+        Files, or a folder: its ``aggregates.json`` files at any depth (e.g. ``reports/<org>/``), or every
+        ``*.json`` in it when there is none.
 
     Returns
     -------
@@ -208,7 +209,8 @@ def load_aggregates(paths: Iterable[str | Path] | str | Path) -> pd.DataFrame:
         organisation twice.
     """
     if isinstance(paths, (str, Path)) and Path(paths).is_dir():
-        paths = sorted(Path(paths).rglob("*.json"))
+        folder = Path(paths)
+        paths = sorted(folder.rglob("aggregates.json")) or sorted(folder.rglob("*.json"))
     elif isinstance(paths, (str, Path)):
         paths = [paths]
     paths = [Path(p) for p in paths]
