@@ -59,13 +59,14 @@ def baseline_all_subset_regressions(frame: pd.DataFrame, outcome: str, names: li
     if sample < 1.0:
         masks = np.random.default_rng(seed).choice(masks, int(len(masks) * sample), replace=False)
     r2 = np.zeros(1 << p)
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     for mask in masks:
         cols = [j for j in range(p) if mask >> j & 1]
         design = np.hstack([ones, x[:, cols]])
         _, rss, _, _ = np.linalg.lstsq(design, y, rcond=None)
         r2[mask] = 1 - rss[0] / tss
     seconds = time.perf_counter() - t0
+    CPU["baseline"] = (time.process_time() - c0) * ((1 << p) - 1) / len(masks)
     if sample < 1.0:
         return None, seconds * ((1 << p) - 1) / len(masks), len(masks)
     w = [factorial(s) * factorial(p - s - 1) / factorial(p) for s in range(p)]
@@ -102,14 +103,18 @@ def main(argv: list[str] | None = None) -> int:
     frame, names = simulate(10_000, 15, seed=1)
     ours, t_ours, _ = timed(dr.shapley_importance, frame, "cijfer", names)
     ours, t_ours, _ = timed(dr.shapley_importance, frame, "cijfer", names)  # warm
+    CPU["ours"] = CPU["last"]
     sample = 0.1 if args.quick else 1.0
     ref, t_base, fits = baseline_all_subset_regressions(frame, "cijfer", names, sample=sample)
     ratio = t_base / t_ours
     how = f"extrapolated from {fits} timed fits" if args.quick else f"{fits} fits timed"
     print(f"\n[p=15, n=10,000] baseline (lstsq per subset, {how}): {t_base:8.2f} s")
     print(f"[p=15, n=10,000] meethuis shapley_importance:        {t_ours:8.4f} s (CPU {CPU['last']:.4f} s)")
-    print(f"[p=15, n=10,000] speed-up: {ratio:,.0f}x  (target >= 100x)  {'OK' if ratio >= 100 else 'MISSED'}")
-    ok &= ratio >= 100
+    cpu_ratio = CPU["baseline"] / CPU["ours"]
+    print(f"[p=15, n=10,000] baseline CPU {CPU['baseline']:.2f} s")
+    print(f"[p=15, n=10,000] speed-up: {ratio:,.0f}x wall, {cpu_ratio:,.0f}x CPU  (target >= 100x)  "
+          f"{'OK' if min(ratio, cpu_ratio) >= 100 else 'MISSED'}")
+    ok &= min(ratio, cpu_ratio) >= 100
     if ref is not None:
         diff = np.abs(ref - ours["importance"].to_numpy()).max()
         print(f"[p=15, n=10,000] max |difference| with the baseline: {diff:.2e}")
