@@ -453,7 +453,21 @@ def _fmt(value: float, kind: str, lang: str) -> str:
 
 
 def plot_ranking(ranks: pd.DataFrame, label: str, kind: str = "mean", lang: str = "nl", highlight: str | None = None):
-    """Dot-and-interval chart of each organisation's estimate (95% CI), sorted, with its rank interval."""
+    """Dot-and-interval chart of each organisation's estimate (95% CI), sorted, with its rank interval.
+
+    Parameters
+    ----------
+    ranks:
+        Output of :func:`rank_organisations`.
+    label, kind:
+        KPI label and ``mean``/``share``/``nps`` (shares are drawn as percentages).
+    highlight:
+        ``org_id`` drawn in the accent colour (the organisation of the report).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from .plots import PALETTE, new_figure
 
     scale = 100.0 if kind == "share" else 1.0
@@ -480,7 +494,21 @@ def plot_ranking(ranks: pd.DataFrame, label: str, kind: str = "mean", lang: str 
 
 def plot_funnel(funnel: pd.DataFrame, target: float, sigma: float, label: str, kind: str = "mean",
                 lang: str = "nl", highlight: str | None = None):
-    """Funnel plot: estimate against effective n with 95% and 99.8% control limits around the mean."""
+    """Funnel plot: estimate against effective n with 95% and 99.8% control limits around the mean.
+
+    Parameters
+    ----------
+    funnel, target, sigma:
+        Output of :func:`funnel_table`.
+    label, kind:
+        KPI label and ``mean``/``share``/``nps``.
+    highlight:
+        ``org_id`` drawn in the accent colour.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from .plots import GREY, PALETTE, new_figure
 
     scale = 100.0 if kind == "share" else 1.0

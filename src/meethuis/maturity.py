@@ -346,7 +346,20 @@ def describe_maturity(assessment: MaturityAssessment, lang: str = "nl") -> str:
 
 
 def plot_radar(assessment: MaturityAssessment, lang: str = "nl"):
-    """Radar chart of the six levels (1–5), with the alt text listing every dimension's level."""
+    """Radar chart of the six levels (1–5), with the alt text listing every dimension's level.
+
+    Parameters
+    ----------
+    assessment:
+        Output of :func:`load_maturity`.
+    lang:
+        ``nl`` or ``en`` for labels and alt text.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Polar axes in the house style, with ``plots.alt_text``.
+    """
     from matplotlib.figure import Figure
 
     from .plots import PALETTE, style, with_alt

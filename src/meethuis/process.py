@@ -418,6 +418,24 @@ def referral_effect(linked: pd.DataFrame, outcome: str = "tevredenheid", weights
 
     The difference (referred minus not referred) uses :func:`meethuis.trends.two_sample_test` on the two
     ``kpi.mean_ci`` estimates; it is NaN when either group is suppressed.
+
+    Parameters
+    ----------
+    linked:
+        Linked rows (``LinkedData.matched``) with ``doorverwezen`` and the outcome.
+    outcome, weights, min_cell, lang:
+        Outcome item, survey weights aligned with ``linked``, disclosure threshold, language.
+
+    Returns
+    -------
+    ReferralEffect
+        Protected two-row ``table`` (``groep, estimate, ci_low, ci_high, se, n, n_eff``) and the difference
+        with its 95% interval and p-value.
+
+    Raises
+    ------
+    DataError
+        When ``doorverwezen`` is not in the linked data.
     """
     from .kpi import mean_ci
     from .trends import two_sample_test

@@ -390,7 +390,23 @@ def plot_trend(trend: pd.DataFrame, label: str, goal: float | None = None, lang:
     """Line of the KPI per quarter with its 95% band and the goal as a dashed line.
 
     Suppressed quarters are gaps (no point). Significant changes against the previous quarter are
-    marked with a triangle. Returns the figure (with alt text).
+    marked with a triangle.
+
+    Parameters
+    ----------
+    trend:
+        Output of :func:`trend_table`.
+    label:
+        KPI label for title, axis and alt text (e.g. from :func:`kpi_label`).
+    goal:
+        Target drawn as a dashed line (same scale as the estimates; shares 0-1).
+    changes:
+        Output of :func:`trend_changes` to mark significant quarter-on-quarter changes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With a text alternative (``plots.alt_text``).
     """
     from .plots import PALETTE, new_figure
 
