@@ -255,3 +255,41 @@ def test_report_shows_nothing_below_min_cell(batch_run):
     assert aggregates["organisation"]["id"] == "isr"
     executed = sorted(p.stem for p in (out / "isr" / "notebooks").glob("*.ipynb"))
     assert executed == report.chapters_available()
+
+
+# -- reader views and sentences of the chapter helpers -----------------------------------------------------
+def test_weighting_sentences_use_kish_effective_n():
+    from types import SimpleNamespace
+
+    # hand-worked: weights 0.5, 0.5, 1.5, 1.5 -> n_eff = (sum w)^2 / sum w^2 = 16 / 5 = 3.2, deff = 4 / 3.2 = 1.25
+    w = pd.Series([0.5, 0.5, 1.5, 1.5])
+    nl, rng = chapter.weighting_sentences(w, SimpleNamespace(margins={"leeftijdsgroep": {}}), "nl")
+    assert "de 4 respondenten even zwaar als 3 respondenten" in nl and "design-effect 1,25" in nl
+    assert rng == "De gewichten lopen van 0,50 tot 1,50 (gemiddeld 1)."
+    unweighted = chapter.weighting_sentences(w, SimpleNamespace(margins={}), "en")
+    assert unweighted == ["This organisation gave no population figures; the results are unweighted."]
+
+
+def test_kpi_view_formats_each_kpi_by_its_kind():
+    from meethuis.codebook import load_codebook
+
+    table = pd.DataFrame({"kpi": ["tevredenheid_mean", "menselijkheid_top2", "nps"],
+                          "estimate": [7.04, 0.553, -32.4], "ci_low": [6.9, 0.53, -35.6],
+                          "ci_high": [7.2, 0.57, -29.4], "n": [812.0, 790.0, np.nan],
+                          "suppressed": [False, False, True]})
+    view = chapter.kpi_view(table, load_codebook(), "nl")
+    assert list(view["Uitkomst"]) == ["7,0", "55%", "\u2014"]
+    assert list(view["95%-BI"]) == ["6,9\u20137,2", "53%\u201357%", "\u2014"]
+    html = table_html(view, "x", 10, "nl")
+    assert 'data-n="812"' in html and 'data-suppressed="1"' in html
+
+
+def test_quadrant_and_knob_sentences():
+    knobs = pd.DataFrame({"priority": [1, 2, 3], "label": ["Empathie", "Snelheid", "Luisteren"],
+                          "quadrant": ["eerst verbeteren", "eerst verbeteren", "koesteren"],
+                          "importance_pct": [15.4, 7.2, 10.9], "performance": [3.46, 3.51, 3.62]})
+    assert chapter.quadrant_sentences(knobs, "nl") == (
+        "- **Eerst verbeteren**: Empathie en Snelheid.\n- **Koesteren**: Luisteren.")
+    text = chapter.knob_sentences(knobs.head(1), "tevredenheid", "nl")
+    assert text == ("1. **Empathie** (eerst verbeteren): weegt 15% mee in de tevredenheid; gemiddelde score 3,5 "
+                    "op een schaal van 1 tot 5.")

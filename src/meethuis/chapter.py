@@ -229,7 +229,7 @@ class Chapter:
 
     def notable_changes(self, kpis: Sequence[str]) -> list[str]:
         """Significant changes of ``kpis`` in the latest quarter (vs. previous quarter and a year before)."""
-        from .trends import trend_changes, trend_table
+        from .trends import trend_changes, trend_table, two_sample_test
 
         lines = []
         w = self.trend_weights()
@@ -245,10 +245,19 @@ class Chapter:
             last = published["periode"].iloc[-1]
             kind = nv.kpi_kind(kpi)
             label = nv.kpi_label(kpi, self.codebook, self.lang)
+            subject = label[:1].upper() + label[1:]
             for _, c in changes[(changes["periode"] == last) & changes["significant"]].iterrows():
-                lines.append(f"{label[:1].upper() + label[1:]}: {c['conclusion']} "
+                lines.append(f"{subject}: {c['conclusion']} "
                              f"({nv.format_value(c['before'], kind, self.lang)} \u2192 "
                              f"{nv.format_value(c['after'], kind, self.lang)}, {nv.period_text(last, self.lang)}).")
+            if len(published) >= 3:  # the longer run: first against last published quarter
+                first_row, last_row = published.iloc[0], published.iloc[-1]
+                diff, _, p = two_sample_test(_estimate(first_row), _estimate(last_row), trend["kind"].iloc[0])
+                if np.isfinite(p) and p < 0.05:
+                    since = nv.period_text(first_row["periode"], self.lang)
+                    clause = nv.change_clause(first_row["estimate"], last_row["estimate"], kind=kind, lang=self.lang)
+                    lines.append(self.text(f"{subject} is sinds het {since} significant {clause}.",
+                                           f"{subject} has significantly {clause} since {since}."))
         return lines
 
     def basis_sentence(self) -> str:
@@ -618,8 +627,10 @@ def kpi_view(table: pd.DataFrame, codebook, lang: str = "nl", by: Sequence[str] 
             value = r[b]
             row[codebook.label(b, lang) if b in codebook.fields else b] = (
                 codebook.value_label(b, value, lang) if b in codebook.fields and value != "totaal" else value)
-        row[("Uitkomst" if lang == "nl" else "Estimate")] = nv.format_value(r["estimate"], kind, lang)
-        row[nv.text("ci95", lang)] = _ci_text(r, kind, lang)
+        hidden = bool(r.get("suppressed", False))
+        row[("Uitkomst" if lang == "nl" else "Estimate")] = (nv.MISSING if hidden
+                                                             else nv.format_value(r["estimate"], kind, lang))
+        row[nv.text("ci95", lang)] = nv.MISSING if hidden else _ci_text(r, kind, lang)
         row["n"] = r["n"]
         row["suppressed"] = bool(r.get("suppressed", False))
         rows.append(row)
@@ -904,7 +915,7 @@ def knobs_view(knobs: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     """The knobs-to-turn table for readers (``priority.knobs_to_turn`` output)."""
     t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
     return pd.DataFrame({
-        t("Volgorde", "Order"): knobs["priority"].astype(str),
+        t("Volgorde", "Order"): [str(int(v)) if pd.notna(v) else nv.MISSING for v in knobs["priority"]],
         t("Drijfveer", "Driver"): knobs["label"],
         t("Kwadrant", "Quadrant"): knobs["quadrant"],
         t("Belang", "Importance"): [nv.format_number(v, 0, lang) + "%" for v in knobs["importance_pct"]],
@@ -963,3 +974,18 @@ def quality_sentences(reliability: pd.DataFrame, straight: pd.DataFrame, codeboo
                      f"{nv.format_percent(r['share'], 1, 'en')} of respondents gave the same answer to all "
                      f"{int(r['k'])} driver questions (straight-lining); their answers are counted as usual."))
     return out
+
+
+def _estimate(row: pd.Series):
+    """A ``kpi.Estimate`` from a row of ``trends.trend_table`` (for ``trends.two_sample_test``)."""
+    from .kpi import Estimate
+
+    return Estimate(row["estimate"], row["ci_low"], row["ci_high"], row["se"], int(row["n"]), row["n_eff"])
+
+
+def quadrant_sentences(knobs: pd.DataFrame, lang: str = "nl") -> str:
+    """One line per quadrant naming its drivers in priority order (``priority.knobs_to_turn`` output)."""
+    lines = []
+    for quadrant, group in knobs.groupby("quadrant", sort=False):
+        lines.append(f"**{quadrant[:1].upper() + quadrant[1:]}**: {nv.join_list(group['label'], lang)}.")
+    return nv.bullets(lines)
