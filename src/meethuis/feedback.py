@@ -533,15 +533,29 @@ class Lexicon:
                 exact.setdefault(words[0], []).append(spec)
         return exact, wild
 
+    @functools.cached_property
+    def _candidates(self) -> dict[str, tuple]:
+        return {}  # word -> terms that can start at it (memo; the vocabulary of answers is small)
+
+    def _candidates_for(self, tok: str) -> tuple:
+        exact, wild = self._index
+        return (*exact.get(tok, ()), *(w for w in wild.get(tok[:2], ()) if tok.startswith(w[0][0])))
+
     def match(self, tokens: list[str]) -> list[tuple[int, int, str, tuple]]:
         """Leftmost-longest term matches in a list of lower-case words: ``(first, last, term, hits)``."""
-        exact, wild = self._index
+        memo = self._candidates
         out = []
         i, n = 0, len(tokens)
         while i < n:
             tok = tokens[i]
+            cands = memo.get(tok)
+            if cands is None:
+                cands = memo[tok] = self._candidates_for(tok)
+            if not cands:
+                i += 1
+                continue
             best = None
-            for words, is_wild, term, hits in (*exact.get(tok, ()), *wild.get(tok[:2], ())):
+            for words, is_wild, term, hits in cands:
                 k = len(words)
                 if i + k > n:
                     continue
