@@ -495,3 +495,15 @@ def test_config_themes_error_points_at_the_line(tmp_path):
         fb.load_lexicon(config)
     assert err.value.key == "themes.bereikbaarheid"
     assert err.value.file == f"{cfg}:{line}" and "positief, negatief, neutraal" in str(err.value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=8, max_size=8), st.integers(0, 5))
+def test_every_dutch_phone_format_is_removed(digits, style):
+    mobile = [f"06-{digits}", f"06 {digits[:4]} {digits[4:]}", f"06{digits}", f"+31 6 {digits}",
+              f"0031 6 {digits}", f"+31 (0)6 {digits[:2]} {digits[2:4]} {digits[4:6]} {digits[6:]}"][style]
+    landline = [f"020-{digits[:7]}", f"0591 {digits[:6]}", f"010 - {digits[:7]}", f"(0591) {digits[:6]}",
+                f"+31 20 {digits[:3]} {digits[3:7]}", f"0512-{digits[:6]}"][style]
+    for number in (mobile, landline):
+        out = fb.scrub(f"Bel mij op {number} na vijven.")
+        assert out == "Bel mij op [TELEFOON] na vijven.", (number, out)
