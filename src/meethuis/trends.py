@@ -69,23 +69,6 @@ def kpi_kind(kpi: str) -> str:
     return "mean" if stat == "mean" else "nps" if stat == "nps" else "share"
 
 
-_STAT_LABELS = {
-    "mean": {"nl": "gemiddelde", "en": "mean"},
-    "top2": {"nl": "aandeel 4 of 5", "en": "share 4 or 5"},
-    "voldoende": {"nl": "aandeel voldoende, 6 of hoger", "en": "share sufficient, 6 or higher"},
-    "share8": {"nl": "aandeel 8 of hoger", "en": "share 8 or higher"},
-}
-
-
-def kpi_label(kpi: str, codebook: Codebook | None = None, lang: str = "nl") -> str:
-    """Reader label of a KPI in running text, e.g. ``tevredenheid (gemiddelde)`` or ``NPS``."""
-    cb = codebook or load_codebook()
-    item, stat = parse_kpi(kpi, cb)
-    if stat == "nps":
-        return "NPS"
-    return f"{cb.label(item, lang).lower()} ({_STAT_LABELS[stat][lang]})"
-
-
 def goal_target(config, kpi: str) -> float | None:
     """The target of the organisation's goal on ``kpi`` (``None`` when it has none)."""
     return next((g.target for g in getattr(config, "goals", ()) if g.kpi == kpi), None)
@@ -397,7 +380,7 @@ def plot_trend(trend: pd.DataFrame, label: str, goal: float | None = None, lang:
     trend:
         Output of :func:`trend_table`.
     label:
-        KPI label for title, axis and alt text (e.g. from :func:`kpi_label`).
+        KPI label for title, axis and alt text (e.g. ``narrative.kpi_label``).
     goal:
         Target drawn as a dashed line (same scale as the estimates; shares 0-1).
     changes:
