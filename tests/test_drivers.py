@@ -515,3 +515,24 @@ def test_bootstrap_leaves_out_degenerate_resamples_and_says_so():
     frame.loc[[5], "zeldzaam"] = 1.0  # a single 1: about 37% of resamples miss it
     with pytest.raises(AnalysisError, match="bootstrap resamples"):
         dr.bootstrap_importance(frame, "y", [*names, "zeldzaam"], n_boot=200, seed=2)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_plot_importance_bars_match_the_table(lang):
+    from meethuis.plots import alt_text
+
+    frame, _ = simulate(n=300, p=3, seed=31)
+    frame = frame.rename(columns={"d0": "empathie", "d1": "snelheid", "d2": "luisteren", "y": "tevredenheid"})
+    names = ["empathie", "snelheid", "luisteren"]
+    table = dr.bootstrap_importance(frame, "tevredenheid", names, n_boot=50, seed=1)
+    fig = dr.plot_importance(table, lang=lang)
+    ax = fig.axes[0]
+    widths = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(widths, sorted(100 * table["share"]), rtol=1e-12)
+    text = alt_text(fig)
+    top = table.sort_values("rank")["driver"].iloc[0]
+    from meethuis.codebook import load_codebook
+
+    label = load_codebook().label(top, lang)
+    assert label in text and ("Belang" if lang == "nl" else "Importance") in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == label  # largest on top

@@ -819,3 +819,86 @@ def importance_by_segment(
     out["n_used"] = out["n_used"].astype("Int64")
     out.attrs.update({"min_n": min_n, "outcome": outcome, "by": by})
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# plot
+# ------------------------------------------------------------------------------------------------
+def tick_formatter(axis, lang: str = "nl"):
+    """Tick labels in ``lang`` with just enough decimals to tell neighbouring ticks apart."""
+    from matplotlib.ticker import FuncFormatter
+
+    from .narrative import format_number
+
+    def fmt(value, _pos=None):
+        ticks = np.asarray(axis.get_majorticklocs(), float)
+        step = np.min(np.diff(ticks)) if ticks.size > 1 else 1.0
+        decimals = 0
+        while decimals < 6 and abs(round(step, decimals) - step) > 1e-9 * max(1.0, abs(step)):
+            decimals += 1
+        return format_number(value, decimals, lang)
+
+    return FuncFormatter(fmt)
+
+
+_PLOT_TEXT = {
+    "nl": {"title": "Wat bepaalt {outcome}? Belang per driver",
+           "x": "Belang (% van de verklaarde variantie, R² = {r2})", "y": "",
+           "alt": "Staafdiagram van het belang van {k} drivers voor {outcome} (aandeel in de verklaarde "
+                  "variantie, R² = {r2}). Van groot naar klein: {items}.",
+           "ci": " Lijnen: 95%-betrouwbaarheidsinterval (bootstrap)."},
+    "en": {"title": "What drives {outcome}? Importance per driver",
+           "x": "Importance (% of explained variance, R² = {r2})", "y": "",
+           "alt": "Bar chart of the importance of {k} drivers for {outcome} (share of explained variance, "
+                  "R² = {r2}). From large to small: {items}.",
+           "ci": " Lines: 95% confidence interval (bootstrap)."},
+}
+
+
+def plot_importance(table: pd.DataFrame, lang: str = "nl", codebook=None, title: str | None = None):
+    """Horizontal bars of each driver's share of R² (%), largest on top, with bootstrap CIs if present.
+
+    Parameters
+    ----------
+    table:
+        Output of :func:`shapley_importance` or :func:`bootstrap_importance`.
+    lang:
+        ``"nl"`` or ``"en"`` for every text, including the alt text.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .codebook import load_codebook
+    from .narrative import format_number, format_percent
+    from .plots import PALETTE, new_figure
+
+    if lang not in _PLOT_TEXT:
+        raise AnalysisError(f"unknown language '{lang}'", key="lang", hint="use 'nl' or 'en'")
+    cb = codebook or load_codebook()
+    text = _PLOT_TEXT[lang]
+    t = table.sort_values("share", ascending=True)
+    labels = [cb.label(d, lang) for d in t["driver"]]
+    outcome = t.attrs.get("outcome") or table.attrs.get("outcome", "")
+    outcome_label = cb.label(outcome, lang).lower() if outcome else ""
+    r2 = format_number(table.attrs.get("r2", float(table["importance"].sum())), 2, lang)
+    items = ", ".join(f"{lab} {format_percent(s, 0, lang)}" for lab, s in zip(labels[::-1], t["share"][::-1]))
+    has_ci = "share_ci_low" in t
+    alt = text["alt"].format(k=len(t), outcome=outcome_label, r2=r2, items=items) + (text["ci"] if has_ci else "")
+    fig, ax = new_figure(title or text["title"].format(outcome=outcome_label), text["x"].format(r2=r2), text["y"],
+                         alt, size=(7.5, 0.9 + 0.38 * len(t)))
+    y = np.arange(len(t))
+    share = 100 * t["share"].to_numpy(float)
+    ax.barh(y, share, color=PALETTE["blauw"], height=0.65, zorder=2)
+    if has_ci:
+        lo = 100 * t["share_ci_low"].to_numpy(float)
+        hi = 100 * t["share_ci_high"].to_numpy(float)
+        ax.errorbar(share, y, xerr=np.vstack([share - lo, hi - share]), fmt="none", ecolor="#222222",
+                    elinewidth=1, capsize=2, zorder=3)
+    ax.set_yticks(y, labels)
+    ax.grid(axis="y", visible=False)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10]))
+    ax.xaxis.set_major_formatter(tick_formatter(ax.xaxis, lang))
+    return fig

@@ -322,19 +322,6 @@ def repel_labels(points: np.ndarray, sizes: np.ndarray, bounds: tuple[float, flo
     return centres
 
 
-def _tick_formatter(axis, lang: str):
-    """Tick labels in ``lang`` with just enough decimals to tell neighbouring ticks apart."""
-    from matplotlib.ticker import FuncFormatter
-
-    def fmt(value, _pos=None):
-        ticks = np.asarray(axis.get_majorticklocs(), float)
-        step = np.min(np.diff(ticks)) if ticks.size > 1 else 1.0
-        decimals = 0
-        while decimals < 6 and abs(round(step, decimals) - step) > 1e-9 * max(1.0, abs(step)):
-            decimals += 1
-        return format_number(value, decimals, lang)
-
-    return FuncFormatter(fmt)
 
 
 def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codebook | None = None,
@@ -407,8 +394,8 @@ def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codeb
     ax.set_ylim(max(0.0, np.nanmin(ys) - 0.05 * yspan), np.nanmax(ys) + 0.16 * yspan)
     ax.axvline(thr_x, color=GREY, linestyle="--", linewidth=1, zorder=2)
     ax.axhline(thr_y, color=GREY, linestyle="--", linewidth=1, zorder=2)
-    ax.xaxis.set_major_formatter(_tick_formatter(ax.xaxis, lang))
-    ax.yaxis.set_major_formatter(_tick_formatter(ax.yaxis, lang))
+    ax.xaxis.set_major_formatter(_drivers.tick_formatter(ax.xaxis, lang))
+    ax.yaxis.set_major_formatter(_drivers.tick_formatter(ax.yaxis, lang))
     corners = {"eerst_verbeteren": (0.01, 0.99, "left", "top"), "koesteren": (0.99, 0.99, "right", "top"),
                "bewaken": (0.99, 0.01, "right", "bottom"), "minder_urgent": (0.01, 0.01, "left", "bottom")}
     qtexts = []
