@@ -25,8 +25,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     except ChapterError as exc:
         print(f"meethuis report: error: {exc}", file=sys.stderr)
         return 2 if exc.user_error else 1
-    for chapter, seconds in result.seconds.items():
-        print(f"  {chapter:<26} {seconds:6.1f} s", file=sys.stderr)
+    if args.quiet:
+        for chapter, seconds in result.seconds.items():
+            print(f"  {chapter:<26} {seconds:6.1f} s", file=sys.stderr)
     print(f"  {'totaal':<26} {result.total_seconds:6.1f} s", file=sys.stderr)
     print(result.path)
     return 0

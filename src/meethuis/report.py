@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import os
+import queue
 import re
 import shutil
 import sys
@@ -111,12 +112,26 @@ def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str 
 
 
 # -- running -------------------------------------------------------------------------------------------
-def _run_chapter(chapter: str, out_nb: Path, parameters: dict, position: int, progress: bool) -> float:
+def _run_chapter(chapter: str, out_nb: Path, parameters: dict, slots, progress: bool) -> float:
+    """Run one chapter; with ``progress`` a cell bar on a free screen line, then a line when done."""
+    position = slots.get()
+    try:
+        seconds = _execute(chapter, out_nb, parameters, position, progress)
+    finally:
+        slots.put(position)
+    if progress:
+        from tqdm.auto import tqdm
+
+        tqdm.write(f"  {chapter:<26} {seconds:6.1f} s", file=sys.stderr)
+    return seconds
+
+
+def _execute(chapter: str, out_nb: Path, parameters: dict, position: int, progress: bool) -> float:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
-    bar = {"desc": f"{chapter:<24}", "position": position, "leave": True} if progress else False
+    bar = {"desc": f"  {chapter:<24}", "position": position, "leave": False} if progress else False
     try:
         pm.execute_notebook(str(NOTEBOOK_DIR / f"{chapter}.ipynb"), str(out_nb), parameters=parameters,
                             kernel_name="python3", progress_bar=bar, cwd=str(NOTEBOOK_DIR),
@@ -199,10 +214,14 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         (tmp / "tables").mkdir()
         os.environ[REPORT_DIR_ENV] = str(tmp)
         try:
-            pool = ThreadPoolExecutor(max_workers=max(1, int(jobs)))
+            jobs = max(1, int(jobs))
+            slots: queue.Queue[int] = queue.Queue()
+            for k in range(jobs):
+                slots.put(k)
+            pool = ThreadPoolExecutor(max_workers=jobs)
             try:
-                futures = {c: pool.submit(_run_chapter, c, tmp / "notebooks" / f"{c}.ipynb", params, k, progress)
-                           for k, c in enumerate(chapters)}
+                futures = {c: pool.submit(_run_chapter, c, tmp / "notebooks" / f"{c}.ipynb", params, slots, progress)
+                           for c in chapters}
                 for c in chapters:
                     seconds[c] = futures[c].result()
             finally:  # on a failure, chapters not yet started are cancelled
