@@ -123,8 +123,8 @@ def plot_measurement_house(
     floors = layout["floors"]
     n_floors = len(floors)
 
-    with matplotlib.rc_context({"font.size": 9}):
-        fig = Figure(figsize=(9.5, 3.2 + 0.75 * n_floors), layout="constrained")
+    with matplotlib.rc_context({"font.size": 10.5}):
+        fig = Figure(figsize=(9.0, 3.4 + 0.8 * n_floors), layout="constrained")
         ax = fig.add_subplot()
     ax.set_axis_off()
     width, floor_h, base_h, roof_h = 12.0, 0.75, 0.9, 1.6
@@ -151,10 +151,10 @@ def plot_measurement_house(
         for k, (label, family) in enumerate(drivers):
             x = x0 + k * step
             ax.text(x, y + floor_h / 2, FAMILY_MARKERS.get(family, ""), ha="left", va="center",
-                    color=colours.get(family, "black"), fontsize=11)
+                    color=colours.get(family, "black"), fontsize=12)
             ax.text(x + 0.3, y + floor_h / 2, label, ha="left", va="center")
     ax.text(width + 0.45, base_h + n_floors * floor_h / 2, t["floors"], rotation=90, ha="center",
-            va="center", color=GREY, fontsize=8)
+            va="center", color=GREY, fontsize=9)
 
     # roof
     ax.add_patch(Polygon([(-0.4, top_floors), (width + 0.4, top_floors), (width / 2, top_floors + roof_h)],
@@ -171,7 +171,7 @@ def plot_measurement_house(
 
     # legend: marker + family name, so colour is not the only carrier
     legend = "   ".join(f"{FAMILY_MARKERS[f]} {codebook.label(f, lang)}" for f in FAMILY_MARKERS)
-    ax.set_title(f"{t['title']}    ({legend})", loc="left", fontsize=11, weight="bold")
+    ax.set_title(f"{t['title']}    ({legend})", loc="left", fontsize=12, weight="bold")
 
     floors_text = "; ".join(f"{p}: {', '.join(lbl for lbl, _ in d)}" for p, d in floors.items())
     alt = t["alt"].format(
