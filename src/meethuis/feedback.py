@@ -1147,7 +1147,7 @@ def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
         return ("Er zijn te weinig open antwoorden om thema's te tonen." if lang == "nl"
                 else "There are too few open answers to show themes.")
     most = total.sort_values("share", ascending=False).iloc[0]
-    neg = total.sort_values("share_negative", ascending=False).iloc[0]
+    neg = total.sort_values(["share_negative", "n"], ascending=False).iloc[0]
     good = praise(themes, top=1)
     n_answers = int(total["n_answers"].max())
     if lang == "nl":
@@ -1216,7 +1216,7 @@ def loop_view(loop: pd.DataFrame) -> pd.DataFrame:
     return loop[["quarter", "theme_label", "said", "did", "status", "importance_rank"]]
 
 
-def plot_themes(table: pd.DataFrame, lang: str = "nl"):
+def plot_themes(table: pd.DataFrame, lang: str = "nl") -> tuple[Any, int | None]:
     """Bars: share of answers per published theme, split into positive, neutral and negative.
 
     Returns
