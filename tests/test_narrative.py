@@ -83,6 +83,10 @@ def test_change_clause():
     assert nv.change_clause(0.70, 0.65, -0.09, 0.01, "share", "nl") == (
         "gedaald van 70% naar 65% (\u22125 procentpunt), niet significant")
     assert nv.change_clause(7.4, 7.1, lang="en") == "fallen from 7.4 to 7.1 (\u22120.3)"
+    # the shown difference is that of the shown numbers, so the sentence adds up
+    assert nv.change_clause(3.14, 3.47) == "gestegen van 3,1 naar 3,5 (+0,4)"
+    assert nv.change_clause(0.456, 0.584, kind="share") == "gestegen van 46% naar 58% (+12 procentpunt)"
+    assert nv.change_clause(-43.4, -27.2, kind="nps") == "gestegen van \u221243 naar \u221227 (+16)"
 
 
 def test_period_and_dates():

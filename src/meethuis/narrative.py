@@ -272,10 +272,18 @@ def change_clause(before: float, after: float, ci_low: float | None = None, ci_h
                   kind: str = "mean", lang: str = "nl") -> str:
     """A change between two periods: "gestegen van 7,1 naar 7,4 (+0,3)"; the CI is of the difference.
 
-    When the interval of the difference contains zero the change is called "niet significant".
+    When the interval of the difference contains zero the change is called "niet significant". The
+    difference shown is that of the two numbers as shown (3,14 → 3,47 reads "van 3,1 naar 3,5 (+0,4)"),
+    so the sentence adds up for the reader; the direction always follows the exact values.
     """
     check_lang(lang)
-    diff = after - before
+    exact = after - before
+    if kind == "share":
+        diff = round(100 * after) / 100 - round(100 * before) / 100
+    elif kind == "nps":
+        diff = float(round(after) - round(before))
+    else:
+        diff = round(after, 1) - round(before, 1)
     if kind == "share":
         d = format_number(100 * diff, 0, lang)
         d_text = ("+" if diff > 0 and not d.strip("0,.") == "" else "") + d + (" procentpunt" if lang == "nl" else " percentage points")
@@ -285,10 +293,10 @@ def change_clause(before: float, after: float, ci_low: float | None = None, ci_h
     b, a = format_value(before, kind, lang), format_value(after, kind, lang)
     uncertain = not (_is_missing(ci_low) or _is_missing(ci_high)) and ci_low <= 0 <= ci_high  # type: ignore[operator]
     if lang == "nl":
-        verb = "gestegen" if diff > 0 else "gedaald" if diff < 0 else "gelijk gebleven"
+        verb = "gestegen" if exact > 0 else "gedaald" if exact < 0 else "gelijk gebleven"
         s = f"{verb} van {b} naar {a} ({d_text})"
         return s + (", niet significant" if uncertain else "")
-    verb = "risen" if diff > 0 else "fallen" if diff < 0 else "unchanged"
+    verb = "risen" if exact > 0 else "fallen" if exact < 0 else "unchanged"
     s = f"{verb} from {b} to {a} ({d_text})"
     return s + (", not significant" if uncertain else "")
 
