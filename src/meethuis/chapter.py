@@ -601,8 +601,7 @@ def plot_estimates(table: pd.DataFrame, label_col: str, title: str, xlabel: str,
     ax.grid(axis="y", visible=False)
     ax.set_axisbelow(True)
     decimal_axis(ax, "x", lang)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22 if len(shown) < 5 else -0.12), ncol=3,
-              frameon=False, fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False, fontsize=8)
     n_min = int(shown["n"].min()) if len(shown) else None
     return fig, n_min
 
@@ -800,7 +799,7 @@ def plot_representativeness(table: pd.DataFrame, lang: str = "nl"):
     ax.grid(axis="y", visible=False)
     ax.set_axisbelow(True)
     decimal_axis(ax, "x", lang)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False, fontsize=8)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False, fontsize=8)
     return fig, (int(shown["n"].min()) if len(shown) else None)
 
 
