@@ -229,3 +229,18 @@ def test_rank_interval_contains_point_rank(estimates, seed):
     assert ((r["rank_low"] <= r["rank"]) & (r["rank"] <= r["rank_high"])).all()
     assert (r["rank_low"] >= 1).all() and (r["rank_high"] <= len(estimates)).all()
     assert r["p_best"].sum() == pytest.approx(1.0)
+
+
+def test_benchmark_table_from_a_folder_relative_to_the_config(tmp_path):
+    folder = tmp_path / "exports"
+    for org in ("a", "b", "zelf"):
+        agg = benchmark.export_aggregates(_responses(seed=len(org)), _config(org, org.upper()), min_cell=10)
+        benchmark.write_aggregates(agg, folder / org / "aggregates.json")
+    own = benchmark.export_aggregates(_responses(seed=9, shift=0.5), _config("zelf", "Zelf"), min_cell=10)
+    config = SimpleNamespace(path=tmp_path / "zelf.yml")
+    table = benchmark.benchmark_table(own, "exports", config)
+    assert sorted(table["org_id"].unique()) == ["a", "b", "zelf"]
+    mine = table[(table["org_id"] == "zelf") & (table["kpi"] == "tevredenheid_mean") & (table["level"] == "totaal")]
+    assert mine["estimate"].iloc[0] == pytest.approx(own["kpis"][0]["estimate"])  # fresh, not the old file
+    with pytest.raises(DataError, match="benchmark folder not found"):
+        benchmark.benchmark_table(own, "nergens", config)

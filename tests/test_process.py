@@ -170,3 +170,19 @@ def test_regression_never_describes_a_small_group():
     terms = " ".join(res.table["term"])
     assert "chat" not in terms and "post" not in terms and "overig" not in terms
     assert "doorverwezen" not in terms and res.n == 293
+
+
+def test_sample_linkage_matches_raw_key_reference(sample_dir):
+    from meethuis.config import load_config
+    from meethuis.io import load_survey
+
+    config = load_config(sample_dir / "molensloot.yml")
+    survey = load_survey(config)
+    linked = process.link_survey(survey, config, salt=SALT)
+    raw_survey = survey.responses["zaak_sleutel"].astype("string").str.strip()
+    raw_process = set(survey.process["zaak_sleutel"].astype("string").str.strip())
+    expected = int(raw_survey.isin(raw_process).sum())  # independent: set membership on the raw keys
+    r = linked.report
+    assert r.n_matched == expected and 0 < r.n_survey_unmatched and r.n_process_unmatched > 0
+    assert r.n_matched + r.n_survey_unmatched + r.n_survey_without_key == len(survey.responses)
+    assert not linked.frame.astype(str).isin(list(raw_process)).any().any()  # no raw key anywhere
