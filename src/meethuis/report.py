@@ -45,6 +45,7 @@ CHAPTERS: tuple[str, ...] = (
     "07_trends",
     "08_benchmark",
     "09_procesdata",
+    "10_feedback",
     "11_volwassenheid",
 )
 
