@@ -381,6 +381,24 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 
 
     One failing organisation does not stop the others; each gets a :class:`BatchResult`.
 
+    Parameters
+    ----------
+    folder:
+        Folder with organisation configs; each report goes to ``out/<config name>``.
+    out:
+        Parent folder of the reports.
+    jobs:
+        Organisations rendered at the same time (separate processes, one kernel each).
+    lang, period:
+        As :func:`run_report`.
+    echo:
+        Optional callable that receives one line per finished organisation.
+
+    Returns
+    -------
+    list of BatchResult
+        In config-name order.
+
     Raises
     ------
     ConfigError
