@@ -144,3 +144,6 @@ def test_atomic_directory_replaces_whole_or_not_at_all(tmp_path):
             raise RuntimeError("half way")
     assert [p.name for p in out.iterdir()] == ["a"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rapport"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o777 & ~umask  # not mkdtemp's private 0700
