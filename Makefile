@@ -9,7 +9,7 @@ ORG ?= data/sample/molensloot.yml
 OUT ?= reports
 JOBS ?= 2
 
-.PHONY: help setup report reports validate test test-fast test-notebooks book test-book bench sample clean
+.PHONY: help setup tools report reports validate test test-fast test-notebooks book test-book bench sample clean
 
 help: ## list every target with a one-line explanation
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -32,7 +32,13 @@ reports: setup ## reports for every sample organisation, in parallel (JOBS=2)
 validate: setup ## validate every sample organisation and print its data-quality summary
 	for cfg in data/sample/*.yml; do $(VENV)/bin/meethuis validate --config $$cfg || exit $$?; done
 
-test: setup ## the full test suite (unit tests, notebooks with nbval, end-to-end)
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the handbook's browser checks (axe-core) will be skipped"; fi
+
+tools: node_modules/.installed ## browser-side tools of the handbook checks (axe-core, MathJax) via npm
+
+test: setup tools ## the full test suite (unit tests, handbook, notebooks with nbval, end-to-end)
 	$(PY) -m pytest -q -p no:cacheprovider tests
 	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax notebooks
 
@@ -43,8 +49,7 @@ book: setup ## build the handbook into _build/html (offline, warnings are errors
 	@start=$$(date +%s); $(VENV)/bin/jupyter-book build . --all -W --keep-going; rc=$$?; \
 	echo "book build: $$(( $$(date +%s) - start )) s"; exit $$rc
 
-test-book: book ## check the built handbook: no third-party requests, axe-core WCAG 2.1 AA, links, screenshots
-	test -f node_modules/axe-core/axe.min.js || npm ci --ignore-scripts --no-audit --no-fund
+test-book: book tools ## check the built handbook: no third-party requests, axe-core WCAG 2.1 AA, links, screenshots
 	$(PY) tests/book/check_book.py _build/html --screenshots _build/screenshots
 
 bench: setup ## print the speed figures of weighting, driver analysis and the report
