@@ -11,7 +11,7 @@ import pytest
 
 from meethuis import sample
 from meethuis.errors import DataError
-from meethuis.io import (atomic_directory, decode_text, detect_delimiter, load_survey, read_table,
+from meethuis.io import (atomic_directory, decode_text, detect_delimiter, file_digest, load_survey, read_table,
                          write_bytes_atomic, write_text_atomic)
 
 
@@ -147,3 +147,12 @@ def test_atomic_directory_replaces_whole_or_not_at_all(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o777 & ~umask  # not mkdtemp's private 0700
+
+
+def test_file_digest_is_sha256_of_the_bytes(tmp_path):
+    target = tmp_path / "abc.txt"
+    target.write_bytes(b"abc")
+    # FIPS 180-2 test vector for "abc"
+    assert file_digest(target) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert file_digest(tmp_path / "absent.csv") == "-"
+    assert file_digest(None) == "-"

@@ -33,6 +33,7 @@ import pandas as pd
 from . import narrative as nv
 from .config import OrgConfig, load_config
 from .errors import AnalysisError, ConfigError, DataError
+from .io import file_digest
 
 REPORT_DIR_ENV = "MEETHUIS_REPORT_DIR"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -297,23 +298,13 @@ class Chapter:
         show_figure(fig, n_min=n_min, min_cell=self.min_cell, lang=self.lang)
 
 
-def _file_digest(path: Path | None) -> str:
-    if path is None or not Path(path).exists():
-        return "-"
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _load_weighted(config: OrgConfig, period: str, report_dir: Path | None):
     """Survey, current rows, weights and trend rows; cached in the report folder during a report run."""
     cache = None
     if report_dir is not None:
         key = hashlib.sha256("|".join([
-            _file_digest(config.path), _file_digest(config.data_file),
-            _file_digest(config.process.file if config.process else None), period,
+            file_digest(config.path), file_digest(config.data_file),
+            file_digest(config.process.file if config.process else None), period,
         ]).encode()).hexdigest()[:20]
         cache = report_dir / ".cache" / f"{config.id}-{key}.pkl"
         if cache.exists():

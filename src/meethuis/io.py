@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
 import os
 import re
 import shutil
@@ -22,39 +23,37 @@ if TYPE_CHECKING:  # pragma: no cover
     from .validate import Survey
 
 
-def _file_mode() -> int:
-    """Permissions of a new file under the current umask (mkstemp would leave 0600)."""
+def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def file_digest(path: str | os.PathLike | None) -> str:
+    """SHA-256 of a file's bytes (hex), or ``"-"`` when there is no such file; for provenance and caches."""
+    if path is None or not Path(path).exists():
+        return "-"
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def write_text_atomic(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` via a temp file in the same folder, so readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_bytes_atomic(path, text.encode(encoding))
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    """Binary twin of :func:`write_text_atomic`."""
+    """Write ``data`` to ``path`` via a temp file in the same folder, then rename (normal permissions)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, _file_mode())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp would leave 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -69,9 +68,7 @@ def atomic_directory(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the finished folder gets normal permissions
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; the finished folder gets normal permissions
     try:
         yield tmp
     except BaseException:

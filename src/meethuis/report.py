@@ -9,7 +9,6 @@ provenance, print CSS), ``notebooks/`` (executed chapters), ``tables/*.csv`` and
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import html
 import json
 import os
@@ -28,6 +27,7 @@ from . import __version__
 from . import narrative as nv
 from .chapter import REPO_ROOT, REPORT_DIR_ENV, resolve_config_path
 from .errors import ConfigError, MeethuisError
+from .io import file_digest
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -80,16 +80,6 @@ class ReportResult:
 def chapters_available(chapters: Sequence[str] = CHAPTERS) -> list[str]:
     """The chapters whose notebook exists in ``notebooks/`` (in order)."""
     return [c for c in chapters if (NOTEBOOK_DIR / f"{c}.ipynb").exists()]
-
-
-def _digest(path: Path | None) -> str:
-    if path is None or not Path(path).exists():
-        return "-"
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:12]
 
 
 def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str = "nl"):
@@ -335,9 +325,9 @@ def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
     process_file = config.process.file if config.process else None
     provenance = {
         "version": __version__,
-        "config": f"{config.path.name} sha256:{_digest(config.path)}",
-        "data": f"{config.data_file.name} sha256:{_digest(config.data_file)}",
-        "process": f"{Path(process_file).name} sha256:{_digest(process_file)}" if process_file else "",
+        "config": f"{config.path.name} sha256:{file_digest(config.path)[:12]}",
+        "data": f"{config.data_file.name} sha256:{file_digest(config.data_file)[:12]}",
+        "process": f"{Path(process_file).name} sha256:{file_digest(process_file)[:12]}" if process_file else "",
         "python": ".".join(map(str, sys.version_info[:3])),
     }
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True)
