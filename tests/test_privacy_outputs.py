@@ -30,6 +30,11 @@ def _fake_report(tmp_path, leak: str | None = None, key: str | None = None):
         (tmp_path / "notebooks" / "10_feedback.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     elif leak == "json":
         (tmp_path / "aggregates.json").write_text(json.dumps({"example": "NAAM: Jan De Vries"}), encoding="utf-8")
+    elif leak == "pickle":  # a stray cache file left in the output is published too
+        import pickle
+
+        (tmp_path / ".cache").mkdir()
+        (tmp_path / ".cache" / "survey.pkl").write_bytes(pickle.dumps({"open_antwoord": "BSN 111222333"}))
     if key:
         (tmp_path / "tables" / "linked.csv").write_text(f"zaak,n\n{key},1\n", encoding="utf-8")
     return tmp_path
@@ -44,6 +49,7 @@ def test_clean_fake_report_has_no_leaks(tmp_path):
 
 @pytest.mark.parametrize("where, value", [
     ("html", "06 12345678"), ("csv", "111222333"), ("ipynb", "éléna@voorbeeld.nl"), ("json", "Jan de Vries"),
+    ("pickle", "111222333"),
 ])
 def test_scanner_finds_a_planted_identifier_in_every_file_kind(tmp_path, where, value):
     leaks = find_leaks(_fake_report(tmp_path, leak=where), IDENTIFIERS)
@@ -81,6 +87,8 @@ def test_no_planted_identifier_or_link_key_in_any_output(rendered_reports, org):
     folder = rendered_reports[org]
     files = [p for p in folder.rglob("*") if p.suffix in (".html", ".csv", ".json", ".ipynb")]
     assert (folder / "report.html").exists() and len(files) >= 3
+    # only the published parts: no cache or temp file with raw respondent data may stay behind
+    assert sorted(p.name for p in folder.iterdir()) == ["aggregates.json", "notebooks", "report.html", "tables"]
     planted = sample.planted_identifiers(org)
     assert planted, "the sample organisation should carry planted identifiers to look for"
     survey, process = sample.truth(org)

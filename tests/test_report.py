@@ -212,6 +212,9 @@ def test_batch_continues_after_a_broken_config_and_fails_overall(batch_run):
     assert code == 1
     assert (out / "isr" / "report.html").exists()
     assert not (out / "kapot").exists()
+    # the finished folder holds the published parts only: the run's data cache is gone
+    assert sorted(p.name for p in (out / "isr").iterdir()) == ["aggregates.json", "notebooks", "report.html", "tables"]
+    assert sorted(p.name for p in out.iterdir()) == ["isr"]  # no temp folders left behind
 
 
 @pytest.mark.slow

@@ -1325,6 +1325,9 @@ def loop_text(loop: pd.DataFrame, themes: pd.DataFrame, lang: str = "nl", lexico
 # ---------------------------------------------------------------------------------------------------
 
 SCANNED_SUFFIXES = (".html", ".htm", ".csv", ".json", ".ipynb", ".md", ".txt", ".tsv")
+# Compressed images cannot hold readable text; every other file (also a stray pickle or cache) is
+# scanned, binary files as their bytes decoded leniently.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*[A-Za-z0-9]")
 
 
@@ -1351,6 +1354,8 @@ def _json_strings(node: Any) -> Iterable[str]:
 
 def _published_text(path: Path) -> str:
     raw = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() not in SCANNED_SUFFIXES:
+        return raw  # binary or unknown kind: its bytes, leniently decoded
     if path.suffix in (".json", ".ipynb"):
         import json
 
@@ -1371,7 +1376,7 @@ def find_leaks(folder: str | Path, identifiers: Iterable[str], keys: Iterable[st
     Parameters
     ----------
     folder:
-        A report folder (html, csv, json, ipynb, md, txt files are read; images are not text).
+        A report folder: every file is read (hidden and binary files too), except compressed images.
     identifiers:
         Values that must not appear (e.g. ``sample.planted_identifiers``); matched case-insensitively,
         also with whitespace collapsed or removed (``06 1234 5678`` vs ``0612345678``).
@@ -1387,7 +1392,7 @@ def find_leaks(folder: str | Path, identifiers: Iterable[str], keys: Iterable[st
     needles = {i.strip() for i in identifiers if isinstance(i, str) and i.strip()}
     key_set = {str(k) for k in keys if isinstance(k, str) and k}
     leaks: list[Leak] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SCANNED_SUFFIXES):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES):
         text = _published_text(path)
         low = text.lower()
         flat = re.sub(r"\s+", " ", low)

@@ -222,10 +222,10 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
                 os.environ.pop(REPORT_DIR_ENV, None)
             else:
                 os.environ[REPORT_DIR_ENV] = old_env
-        shutil.rmtree(tmp / ".cache", ignore_errors=True)
         _write_aggregates(config, tmp / "aggregates.json", period, min_cell)
         page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
         (tmp / "report.html").write_text(page, encoding="utf-8")
+        shutil.rmtree(tmp / ".cache", ignore_errors=True)  # raw respondent data: never published
     return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
                         total_seconds=time.perf_counter() - t0)
 
