@@ -70,6 +70,9 @@ def test_molensloot_details():
     assert cfg.columns["kanaal"].recode["aan de balie"] == "balie"
     assert "ms_terugbellen" in cfg.drivers() and cfg.codebook.items["ms_terugbellen"].own
     assert cfg.codebook.items["ms_terugbellen"].construct == "basis"
+    # an own item's short label is used in tables and figures, in each language
+    assert cfg.codebook.label("ms_terugbellen", "nl") == "Terugbellen"
+    assert cfg.codebook.label("ms_terugbellen", "en") == "Call back"
     assert [str(g) for g in cfg.goals][0] == "tevredenheid_mean >= 7"
     assert cfg.goals[1].target == 0.6 and cfg.goals[3].target == -30 and cfg.goals[3].item == "aanbeveling"
     assert cfg.trim == (0.3, 3.0) and cfg.process.key == "Zaaknummer"
@@ -124,6 +127,8 @@ BAD = [
      "extra_items[0]", "extra item id 'empathie' is already taken"),
     (lambda t: t + "extra_items:\n  - {id: eigen, construct: geluk, column: x}\n", "- {id: eigen",
      "extra_items[0].construct", "unknown construct 'geluk'"),
+    (lambda t: t + "extra_items:\n  - {id: eigen, construct: basis, column: x, label: [a]}\n", "- {id: eigen",
+     "extra_items[0].label", "label of extra item 'eigen' must be a text"),
     (lambda t: t + "process:\n  file: zaken.csv\n  key: zaak\n  survey_key: zaak\n  columns: {wachten: w}\n",
      "columns: {wachten", "process.columns.wachten", "'wachten' is not a process field"),
     (lambda t: t.replace("id: proef", "id: Proef Gemeente"), "id: Proef", "organisation.id", "lower-case"),

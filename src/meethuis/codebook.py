@@ -50,6 +50,7 @@ class Item:
     wording: Mapping[str, str]
     principle: str | None = None
     own: bool = False  # an organisation's own extra item, not part of the shared model
+    short_label: Mapping[str, str] | None = None  # label in tables and figures (own items)
 
     def label(self, lang: str = "nl") -> str:
         return self.wording.get(lang) or self.wording.get("nl") or self.id
@@ -139,6 +140,8 @@ class Codebook:
             # a driver's short label is its id made readable; outcomes use their construct label
             if item.role == "outcome":
                 return self.constructs[item.construct]["label"][lang]
+            if item.short_label:
+                return item.short_label.get(lang) or item.short_label.get("nl") or name
             return _SHORT_LABELS.get(lang, {}).get(name, name.replace("_", " ").capitalize())
         return name.replace("_", " ")
 

@@ -488,7 +488,13 @@ def _parse_extra_items(specs: Any, check: _Checker, codebook: Codebook) -> list[
         wording = spec.get("wording") or {}
         if isinstance(wording, str):
             wording = {"nl": wording}
+        label = spec.get("label")
+        if isinstance(label, str):
+            label = {"nl": label}
+        if label is not None and not (isinstance(label, Mapping) and all(isinstance(v, str) for v in label.values())):
+            raise check.fail(f"{key}.label", f"label of extra item '{iid}' must be a text or {{nl:, en:}}",
+                             hint='e.g. label: {nl: "Terugbellen", en: "Call back"}')
         items.append(Item(id=iid, construct=construct, role=codebook.constructs[construct]["role"],
                           scale=codebook.scales[scale], core=False, wording=dict(wording),
-                          principle=principle, own=True))
+                          principle=principle, own=True, short_label=dict(label) if label else None))
     return items

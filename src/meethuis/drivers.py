@@ -32,7 +32,7 @@ _COLLINEAR_TOL = 1e-10  # smallest eigenvalue of the driver correlation matrix s
 _REASONS = {
     "nl": {
         "too_few": "Niet getoond: {n} respondenten met bruikbare antwoorden, minimaal {min_n} nodig "
-        "({per} per driver).",
+        "({per} per drijfveer).",
         "failed": "Niet getoond: de analyse is voor deze groep niet mogelijk ({error}).",
     },
     "en": {
@@ -842,9 +842,9 @@ def tick_formatter(axis, lang: str = "nl"):
 
 
 _PLOT_TEXT = {
-    "nl": {"title": "Wat bepaalt {outcome}? Belang per driver",
+    "nl": {"title": "Wat bepaalt {outcome}? Belang per drijfveer",
            "x": "Belang (% van de verklaarde variantie, R² = {r2})", "y": "",
-           "alt": "Staafdiagram van het belang van {k} drivers voor {outcome} (aandeel in de verklaarde "
+           "alt": "Staafdiagram van het belang van {k} drijfveren voor {outcome} (aandeel in de verklaarde "
                   "variantie, R² = {r2}). Van groot naar klein: {items}.",
            "ci": " Lijnen: 95%-betrouwbaarheidsinterval (bootstrap)."},
     "en": {"title": "What drives {outcome}? Importance per driver",

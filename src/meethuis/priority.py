@@ -37,16 +37,16 @@ _COLOURS = {"eerst_verbeteren": PALETTE["vermiljoen"], "koesteren": PALETTE["bla
 _MARKERS = {"eerst_verbeteren": "o", "koesteren": "s", "bewaken": "D", "minder_urgent": "^"}
 _TEXT = {
     "nl": {
-        "title": "Wat eerst verbeteren? Belang en score per driver",
+        "title": "Wat eerst verbeteren? Belang en score per drijfveer",
         "x_mean": "Score (gewogen gemiddelde, schaal {lo}–{hi})",
         "x_top2": "Score (% (zeer) positief, top-2-box)",
         "y": "Belang (% van de verklaarde variantie in {outcome})",
-        "alt": "Spreidingsdiagram van {k} drivers: horizontaal de score, verticaal het belang voor "
+        "alt": "Spreidingsdiagram van {k} drijfveren: horizontaal de score, verticaal het belang voor "
                "{outcome}. De stippellijnen ({how}) delen het vlak in vier kwadranten. ",
         "alt_q": "{quadrant}: {items}.",
         "none": "geen",
         "note": "Stippellijnen: {how}. Grijze lijnen: 95%-betrouwbaarheidsinterval.",
-        "median": "mediaan van de drivers",
+        "median": "mediaan van de drijfveren",
         "configured": "ingestelde drempels",
     },
     "en": {
