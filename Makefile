@@ -30,7 +30,7 @@ reports: setup ## reports for every sample organisation, in parallel (JOBS=2)
 	$(VENV)/bin/meethuis report --all data/sample --out $(OUT) --jobs $(JOBS)
 
 validate: setup ## validate every sample organisation and print its data-quality summary
-	for cfg in data/sample/*.yml; do $(VENV)/bin/meethuis validate --config $$cfg || exit $$?; done
+	$(VENV)/bin/meethuis validate --all data/sample
 
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
@@ -40,6 +40,9 @@ tools: node_modules/.installed ## browser-side tools of the handbook checks (axe
 
 test: setup tools ## the full test suite (unit tests, handbook, notebooks with nbval, end-to-end)
 	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(MAKE) --no-print-directory test-notebooks
+
+test-notebooks: setup ## run every chapter notebook with its default parameters (nbval)
 	$(PY) -m pytest -q -p no:cacheprovider --nbval-lax notebooks
 
 test-fast: setup ## unit tests only, skipping the slow end-to-end tests
@@ -52,12 +55,13 @@ book: setup ## build the handbook into _build/html (offline, warnings are errors
 test-book: book tools ## check the built handbook: no third-party requests, axe-core WCAG 2.1 AA, links, screenshots
 	$(PY) tests/book/check_book.py _build/html --screenshots _build/screenshots
 
-bench: setup ## print the speed figures of weighting, driver analysis and the report
+bench: setup ## print the speed figures (intake, weighting, drivers, report, linkage, scrubbing) next to their peers
 	$(PY) bench/bench_intake.py
 	$(PY) bench/bench_weights.py
 	$(PY) bench/bench_drivers.py
 	$(PY) bench/bench_report.py
 	$(PY) bench/bench_linkage.py
+	$(PY) bench/bench_feedback.py
 
 sample: setup ## regenerate data/sample byte-identically from the seeded generator
 	$(VENV)/bin/meethuis sample --out data/sample
