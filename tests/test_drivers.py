@@ -481,8 +481,6 @@ BASICS = ["snelheid", "juiste_informatie"]
 @pytest.mark.parametrize("weighted", [False, True])
 def test_sample_data_soft_drivers_rank_above_basics(sample_dir, weighted):
     cfg_path = sample_dir / "molensloot.yml"
-    if not cfg_path.exists():
-        pytest.skip("sample data not generated yet")
     from meethuis.config import load_config
     from meethuis.io import load_survey
     from meethuis.weights import survey_weights
