@@ -212,6 +212,28 @@ def parse_goal(spec: Any, key: str, check: _Checker, codebook: Codebook) -> Goal
     return Goal(kpi=kpi, op=op, target=float(target), label=label)
 
 
+def read_yaml(path: Path, *, what: str, hint: str) -> tuple[Any, dict[str, int]]:
+    """Parse a YAML file into its data and the 1-based line of every dotted key (for error messages).
+
+    Raises
+    ------
+    ConfigError
+        ``"<what> not found"`` with ``hint``, or not valid YAML with file:line of the problem.
+    """
+    if not path.exists():
+        raise ConfigError(f"{what} not found", file=str(path), hint=hint)
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=where,
+                          hint="check indentation and quotes around values with ':' or '#'") from None
+    return data, (_key_lines(node) if node is not None else {})
+
+
 def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig:
     """Read and validate an organisation config.
 
@@ -228,21 +250,10 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
         With file:line, the dotted key, what is wrong and what is allowed.
     """
     path = Path(path).resolve()
-    if not path.exists():
-        raise ConfigError("config file not found", file=str(path),
-                          hint="pass the path of an organisation YAML, e.g. data/sample/molensloot.yml")
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=where,
-                          hint="check indentation and quotes around values with ':' or '#'") from None
+    raw, lines = read_yaml(path, what="config file",
+                           hint="pass the path of an organisation YAML, e.g. data/sample/molensloot.yml")
     if not isinstance(raw, Mapping):
         raise ConfigError("the config must be a YAML mapping (key: value lines)", file=str(path))
-    lines = _key_lines(node) if node is not None else {}
     check = _Checker(path, lines)
     codebook = codebook or load_codebook()
 

@@ -20,8 +20,8 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from .config import read_yaml
 from .errors import ConfigError
 
 LEVEL_NAMES = {
@@ -186,22 +186,6 @@ class MaturityAssessment:
     path: Path | None = None
 
 
-def _lines(text: str) -> dict[str, int]:
-    lines: dict[str, int] = {}
-
-    def walk(node: yaml.Node, prefix: str) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                key = f"{prefix}.{k.value}" if prefix else str(k.value)
-                lines[key] = k.start_mark.line + 1
-                walk(v, key)
-
-    node = yaml.compose(text)
-    if node is not None:
-        walk(node, "")
-    return lines
-
-
 def parse_maturity(data: Any, path: str | Path = "<volwassenheid>", lines: Mapping[str, int] | None = None
                    ) -> MaturityAssessment:
     """Validate parsed YAML of a self-assessment.
@@ -273,17 +257,8 @@ def load_maturity(path: str | Path) -> MaturityAssessment:
         File missing or not valid YAML, or any validation problem (file:line and key named).
     """
     path = Path(path)
-    if not path.exists():
-        raise ConfigError("self-assessment file not found", file=str(path),
-                          hint="point 'maturity:' in the organisation config at an existing YAML file")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = yaml.safe_load(text)
-        lines = _lines(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                          file=f"{path}:{mark.line + 1}" if mark else str(path)) from None
+    data, lines = read_yaml(path, what="self-assessment file",
+                            hint="point 'maturity:' in the organisation config at an existing YAML file")
     return parse_maturity(data, path, lines)
 
 
