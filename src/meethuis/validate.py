@@ -476,17 +476,13 @@ def map_period(ctx: _Context, rows: pd.Index) -> tuple[pd.Series, pd.Series | No
     if col.isna().any():
         raise DataError("period is empty", file=ctx.file, row=int(col.index[col.isna().to_numpy()][0]),
                         column=spec.column, hint=f"every row needs a quarter ({PERIOD_FORMATS})")
-    idx, uniques = pd.factorize(col.astype(object))
-    parsed = []
-    for k, u in enumerate(uniques):
-        p = parse_period(u)
-        if p is None:
-            row = int(col.index[np.flatnonzero(idx == k)[0]])
-            raise DataError(f"period value {_show(u)} is not a quarter", file=ctx.file, row=row,
-                            column=spec.column,
-                            hint=f"write quarters as {PERIOD_FORMATS}, or use data.period.date_column")
-        parsed.append(p)
-    return pd.Series(np.array(parsed, dtype=object)[idx], index=col.index, dtype=object), None
+    parsed = map_unique(col, parse_period)
+    if parsed.isna().any():
+        row = parsed.isna().idxmax()  # the first row that is not a quarter
+        raise DataError(f"period value {_show(col[row])} is not a quarter", file=ctx.file, row=int(row),
+                        column=spec.column,
+                        hint=f"write quarters as {PERIOD_FORMATS}, or use data.period.date_column")
+    return parsed, None
 
 
 def parse_dates(col: pd.Series, fmt: str | None, ctx: _Context, column: str) -> pd.Series:
@@ -507,17 +503,13 @@ def parse_dates(col: pd.Series, fmt: str | None, ctx: _Context, column: str) -> 
     if col.isna().any():
         raise DataError("date is empty", file=ctx.file, row=int(col.index[col.isna().to_numpy()][0]),
                         column=column, hint="every row needs a date of contact")
-    idx, uniques = pd.factorize(col.astype(object))
-    parsed = []
-    for k, u in enumerate(uniques):
-        ts = one(u)
-        if ts is None:
-            row = int(col.index[np.flatnonzero(idx == k)[0]])
-            raise DataError(f"date {_show(u)} cannot be read", file=ctx.file, row=row, column=column,
-                            hint=f"expected format {fmt!r}" if fmt else
-                            "use 2026-07-01 or 01-07-2026, or set data.period.date_format")
-        parsed.append(ts)
-    return pd.Series(pd.DatetimeIndex(parsed)[idx], index=col.index)
+    parsed = map_unique(col, one)
+    if parsed.isna().any():
+        row = parsed.isna().idxmax()  # the first row whose date cannot be read
+        raise DataError(f"date {_show(col[row])} cannot be read", file=ctx.file, row=int(row), column=column,
+                        hint=f"expected format {fmt!r}" if fmt else
+                        "use 2026-07-01 or 01-07-2026, or set data.period.date_format")
+    return pd.Series(pd.DatetimeIndex(parsed.tolist()), index=col.index)
 
 
 # --------------------------------------------------------------------------------------------------
