@@ -28,7 +28,7 @@ from math import factorial  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from meethuis import drivers as dr  # noqa: E402
+from meethuis.stats import drivers as dr  # noqa: E402
 
 
 def simulate(n: int, p: int, seed: int = 0) -> tuple[pd.DataFrame, list[str]]:
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="time the baseline on 10%% of the subsets")
     args = parser.parse_args(argv)
-    print("Driver analysis benchmark (exact Shapley/LMG, meethuis.drivers)")
+    print("Driver analysis benchmark (exact Shapley/LMG, meethuis.stats.drivers)")
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, BLAS threads "
           f"{os.environ['OPENBLAS_NUM_THREADS']}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     ok = True

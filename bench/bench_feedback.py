@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from meethuis import feedback as fb
+from meethuis.improve import feedback as fb
 
 _SENTENCES = [
     "De medewerker was vriendelijk.", "Het duurde veel te lang.", "Niemand luisterde echt.",

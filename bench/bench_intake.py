@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from meethuis import sample
-from meethuis.config import load_config
-from meethuis.io import load_survey
+from meethuis.intake.config import load_config
+from meethuis.intake.validate import load_survey
 
 
 def best_of(func, repeat: int = 3) -> float:

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from meethuis import benchmark, process  # noqa: E402
+from meethuis.improve import benchmark  # noqa: E402
+from meethuis.improve import process  # noqa: E402
 
 
 def best_of(fn, repeat: int) -> float:

@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from meethuis import report, sample  # noqa: E402
+from meethuis.report import runner as report  # noqa: E402
+from meethuis import sample  # noqa: E402
 
 
 def make_org(folder: Path, rows: int) -> Path:
@@ -69,7 +70,7 @@ def main() -> int:
         config = make_org(tmp / "org", args.rows)
         print(f"generated {args.rows:,} responses in {time.perf_counter() - t0:.1f} s")
 
-        from meethuis.chapter import open_chapter
+        from meethuis.report.chapters.common import open_chapter
 
         t0 = time.perf_counter()
         ch = open_chapter(str(config))

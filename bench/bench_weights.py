@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from meethuis.weights import kish, rake  # noqa: E402
+from meethuis.stats.weights import kish, rake  # noqa: E402
 
 MARGINS = {
     "kanaal": {"telefoon": 0.35, "balie": 0.15, "website": 0.30, "e-mail": 0.10, "chat": 0.05, "post": 0.05},
@@ -134,7 +134,7 @@ def main() -> None:
     w_ours = w_ours / w_ours.mean()
     n_eff, deff = kish(w_ours)
     print(f"  {'':24}{'wall s':>9} {'cpu s':>9}   ratio (wall, cpu)")
-    print(f"  meethuis.weights.rake   {t_ours:9.3f} {c_ours:9.3f}   (n_eff {n_eff:,.0f}, deff {deff:.3f})")
+    print(f"  meethuis.stats.weights.rake   {t_ours:9.3f} {c_ours:9.3f}   (n_eff {n_eff:,.0f}, deff {deff:.3f})")
     t_pd, c_pd, w_pd = best_of(lambda: rake_pandas(frame, MARGINS), 1)
     print(f"  straightforward pandas  {t_pd:9.3f} {c_pd:9.3f}   {t_pd / t_ours:6.1f}x, {c_pd / c_ours:6.1f}x slower   "
           f"max |w diff| {np.abs(w_pd - w_ours).max():.2e}")

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from meethuis import benchmark
-from meethuis.codebook import load_codebook
-from meethuis.errors import DataError
-from meethuis.plots import alt_text
+from meethuis.improve import benchmark
+from meethuis.intake.codebook import load_codebook
+from meethuis.common.errors import DataError
+from meethuis.common.plots import alt_text
 
 CORE = ["tevredenheid", "menselijkheid", "effectiviteit", "vertrouwen", "gemak"]
 
@@ -183,9 +183,9 @@ def test_case_mix_direct_standardisation_hand_worked():
 
 
 def test_small_sample_organisation_exports_nothing_below_min_cell(sample_dir, tmp_path):
-    from meethuis.config import load_config
-    from meethuis.io import load_survey
-    from meethuis.weights import survey_weights
+    from meethuis.intake.config import load_config
+    from meethuis.intake.validate import load_survey
+    from meethuis.stats.weights import survey_weights
 
     config = load_config(sample_dir / "isr.yml")
     responses = load_survey(config).responses

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from meethuis import config as config_module
-from meethuis.cli import _register_optional, _REGISTRARS, build_parser, cli_reference_markdown
-from meethuis.codebook import load_codebook
+from meethuis.intake import config as config_module
+from meethuis.cli.main import build_parser, cli_reference_markdown
+from meethuis.intake.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -144,8 +144,6 @@ def test_generated_pages_are_the_codebook_and_cli_from_the_code(tmp_path):
 
 
 def test_cli_reference_lists_every_command_and_option():
-    if not _REGISTRARS:
-        _register_optional()
     text = cli_reference_markdown("nl")
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     for name, parser in sub.choices.items():

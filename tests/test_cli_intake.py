@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from meethuis.cli import main
+from meethuis.cli.main import main
 
 
 def run(capsys, *argv):

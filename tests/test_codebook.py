@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from meethuis.cli import main
-from meethuis.codebook import LANGUAGES, load_codebook
-from meethuis.errors import CodebookError
+from meethuis.cli.main import main
+from meethuis.intake.codebook import LANGUAGES, load_codebook
+from meethuis.common.errors import CodebookError
 
 SOFT = ["empathie", "meedenken", "serieus_genomen", "luisteren", "vriendelijkheid"]
 BASICS = ["snelheid", "juiste_informatie", "duidelijkheid", "bereikbaarheid", "deskundigheid",
           "afspraken_nakomen", "eenvoud_proces", "transparantie"]
-PACKAGED = Path(__file__).resolve().parents[1] / "src" / "meethuis" / "codebook.yml"
+PACKAGED = Path(__file__).resolve().parents[1] / "src" / "meethuis" / "intake" / "codebook.yml"
 
 
 @pytest.fixture(scope="module")

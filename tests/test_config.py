@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from meethuis.config import load_config
-from meethuis.errors import ConfigError
+from meethuis.intake.config import load_config
+from meethuis.common.errors import ConfigError
 from meethuis.sample import ORG_IDS, sample_config
 
 CORE_COLUMNS = """\

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meethuis.disclosure import TOTAL, assert_protected, protect_table, reason_label
-from meethuis.errors import AnalysisError
+from meethuis.stats.disclosure import TOTAL, assert_protected, protect_table, reason_label
+from meethuis.common.errors import AnalysisError
 
 
 def one_way(ns):

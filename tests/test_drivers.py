@@ -21,8 +21,8 @@ import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meethuis import drivers as dr
-from meethuis.errors import AnalysisError
+from meethuis.stats import drivers as dr
+from meethuis.common.errors import AnalysisError
 
 
 def simulate(n=400, p=5, seed=0, coef=None, noise=2.0):
@@ -481,9 +481,9 @@ BASICS = ["snelheid", "juiste_informatie"]
 @pytest.mark.parametrize("weighted", [False, True])
 def test_sample_data_soft_drivers_rank_above_basics(sample_dir, weighted):
     cfg_path = sample_dir / "molensloot.yml"
-    from meethuis.config import load_config
-    from meethuis.io import load_survey
-    from meethuis.weights import survey_weights
+    from meethuis.intake.config import load_config
+    from meethuis.intake.validate import load_survey
+    from meethuis.stats.weights import survey_weights
 
     cfg = load_config(cfg_path)
     frame = load_survey(cfg).responses
@@ -517,7 +517,7 @@ def test_bootstrap_leaves_out_degenerate_resamples_and_says_so():
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_plot_importance_bars_match_the_table(lang):
-    from meethuis.plots import alt_text
+    from meethuis.common.plots import alt_text
 
     frame, _ = simulate(n=300, p=3, seed=31)
     frame = frame.rename(columns={"d0": "empathie", "d1": "snelheid", "d2": "luisteren", "y": "tevredenheid"})
@@ -529,7 +529,7 @@ def test_plot_importance_bars_match_the_table(lang):
     np.testing.assert_allclose(widths, sorted(100 * table["share"]), rtol=1e-12)
     text = alt_text(fig)
     top = table.sort_values("rank")["driver"].iloc[0]
-    from meethuis.codebook import load_codebook
+    from meethuis.intake.codebook import load_codebook
 
     label = load_codebook().label(top, lang)
     assert label in text and ("Belang" if lang == "nl" else "Importance") in ax.get_xlabel()

@@ -1,4 +1,4 @@
-"""Tests of meethuis.feedback: scrubbing against a labelled corpus, themes against hand-labelled
+"""Tests of meethuis.improve.feedback: scrubbing against a labelled corpus, themes against hand-labelled
 sentences, the protected theme table against hand counts, and the improvement log's validation."""
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from meethuis import feedback as fb
-from meethuis.codebook import load_codebook
-from meethuis.config import load_config
-from meethuis.errors import ConfigError
+from meethuis.improve import feedback as fb
+from meethuis.improve.feedback import themes as fb_themes
+from meethuis.improve.feedback import scrubbing as fb_scrub
+from meethuis.intake.codebook import load_codebook
+from meethuis.intake.config import load_config
+from meethuis.common.errors import AnalysisError, ConfigError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +61,7 @@ CORPUS = _corpus()
 def test_corpus_is_a_sound_reference():
     assert len(CORPUS) >= 300
     kinds = {k for _, anns in CORPUS for k, _ in anns}
-    assert kinds == set(fb.TAGS)
+    assert kinds == set(fb_scrub.TAGS)
     negatives = sum(1 for _, anns in CORPUS if not anns)
     assert negatives >= 120
     for text, anns in CORPUS:
@@ -99,7 +101,7 @@ def _evaluate(rows):
 
 def test_scrub_recall_and_precision_on_labelled_corpus():
     tp, fp, hit, total, misses, false_pos = _evaluate(CORPUS)
-    structured = [k for k in total if k in fb.STRUCTURED_KINDS]
+    structured = [k for k in total if k in fb_scrub.STRUCTURED_KINDS]
     recall_structured = sum(hit[k] for k in structured) / sum(total[k] for k in structured)
     recall_names = hit["NAAM"] / total["NAAM"]
     precision = tp / (tp + fp)
@@ -119,7 +121,7 @@ def test_scrubbed_text_keeps_no_annotated_value_and_keeps_near_misses():
     for text, anns in CORPUS:
         out = fb.scrub(text)
         for kind, value in anns:
-            if kind in fb.STRUCTURED_KINDS:
+            if kind in fb_scrub.STRUCTURED_KINDS:
                 assert value not in out, (value, out)
         # every 9-digit number failing the 11-proef must survive unchanged
         for num in re.findall(r"(?<![\d.])\d{9}(?![\d])", text):
@@ -297,8 +299,8 @@ def test_theme_assignment_against_hand_labels():
     ("Ik hoefde niet lang te wachten.", "snelheid", "positief"),
 ])
 def test_negation_rules(text, theme, sentiment):
-    mentions = dict(fb._answer_themes(text, fb.load_lexicon())[i][:2]
-                    for i in range(len(fb._answer_themes(text, fb.load_lexicon()))))
+    mentions = dict(fb_themes._answer_themes(text, fb.load_lexicon())[i][:2]
+                    for i in range(len(fb_themes._answer_themes(text, fb.load_lexicon()))))
     assert mentions[theme] == sentiment
 
 
@@ -348,7 +350,7 @@ def test_quotes_only_for_themes_with_enough_answers_and_scrubbed():
 
 
 def test_theme_table_without_text_column_is_a_clear_error():
-    with pytest.raises(fb.AnalysisError, match="open_antwoord"):
+    with pytest.raises(AnalysisError, match="open_antwoord"):
         fb.theme_table(pd.DataFrame({"tevredenheid": [7.0]}))
 
 

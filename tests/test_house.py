@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from matplotlib.figure import Figure
 
-from meethuis.codebook import Item, load_codebook
-from meethuis.errors import CodebookError
-from meethuis.house import FAMILY_MARKERS, house_layout, plot_measurement_house
-from meethuis.plots import alt_text
+from meethuis.intake.codebook import Item, load_codebook
+from meethuis.common.errors import CodebookError
+from meethuis.report.house import FAMILY_MARKERS, house_layout, plot_measurement_house
+from meethuis.common.plots import alt_text
 
 # Hand-copied from codebook.yml (the reference): which drivers sit on which floor.
 FLOORS_NL = {

@@ -10,9 +10,12 @@ import pandas as pd
 import pytest
 
 from meethuis import sample
-from meethuis.errors import DataError
-from meethuis.io import (atomic_directory, decode_text, detect_delimiter, file_digest, load_survey, read_table,
-                         write_bytes_atomic, write_text_atomic)
+from meethuis.common.errors import DataError
+from meethuis.intake.io import atomic_directory, decode_text, detect_delimiter, file_digest, read_table, write_bytes_atomic, write_text_atomic
+
+
+# ---- decoding and delimiters -------------------------------------------------------------------------
+from meethuis.intake.validate import load_survey
 
 
 # ---- decoding and delimiters -------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
-from meethuis.config import Goal
-from meethuis.disclosure import TOTAL, assert_protected
-from meethuis.errors import AnalysisError, DataError
-from meethuis.kpi import (compare_goals, kpi_table, mean_ci, nps_ci, proportion_ci, status_label,
-                          wilson_interval)
-from meethuis.weights import rake
+from meethuis.intake.config import Goal
+from meethuis.stats.disclosure import TOTAL, assert_protected
+from meethuis.common.errors import AnalysisError, DataError
+from meethuis.stats.kpi import compare_goals, kpi_table, mean_ci, nps_ci, proportion_ci, status_label, wilson_interval
+from meethuis.stats.weights import rake
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -291,7 +290,7 @@ def test_property_kpi_table_publishes_no_small_cell(seed, min_cell, two_way):
 
 
 def test_goal_table_through_protect_table_keeps_targets():
-    from meethuis.disclosure import protect_table
+    from meethuis.stats.disclosure import protect_table
     kpis = pd.DataFrame({"kpi": ["nps"], "estimate": [5.0], "ci_low": [1.0], "ci_high": [9.0], "n": [4],
                          "suppressed": [False]})
     g = protect_table(compare_goals(kpis, [Goal("nps", ">=", 0)]), 10)

@@ -5,10 +5,10 @@ import textwrap
 
 import pytest
 
-from meethuis import maturity
-from meethuis.config import load_config
-from meethuis.errors import ConfigError
-from meethuis.plots import alt_text
+from meethuis.improve import maturity
+from meethuis.intake.config import load_config
+from meethuis.common.errors import ConfigError
+from meethuis.common.plots import alt_text
 
 GOOD = """\
 datum: 2026-10-01

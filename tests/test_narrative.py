@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meethuis import narrative as nv
-from meethuis.errors import ConfigError
+from meethuis.common import narrative as nv
+from meethuis.common.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_period_and_dates():
 def test_kpi_labels_and_goal_sentences():
     import pandas as pd
 
-    from meethuis.codebook import load_codebook
+    from meethuis.intake.codebook import load_codebook
 
     cb = load_codebook()
     assert nv.kpi_kind("tevredenheid_mean") == "mean"

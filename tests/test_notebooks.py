@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from meethuis.report import CHAPTERS, NOTEBOOK_DIR, markdown_for
+from meethuis.report.html import markdown_for
+from meethuis.report.runner import CHAPTERS, NOTEBOOK_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

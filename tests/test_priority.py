@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from meethuis import drivers as dr
-from meethuis import priority as pr
-from meethuis.errors import AnalysisError
-from meethuis.plots import alt_text
+from meethuis.stats import drivers as dr
+from meethuis.stats import priority as pr
+from meethuis.common.errors import AnalysisError
+from meethuis.common.plots import alt_text
 
 DRIVERS = ["empathie", "meedenken", "serieus_genomen", "snelheid", "juiste_informatie", "bereikbaarheid"]
 

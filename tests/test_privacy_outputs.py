@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from meethuis.feedback import find_leaks
+from meethuis.improve.feedback.scrubbing import find_leaks
 
 
 def _fake_report(tmp_path, leak: str | None = None, key: str | None = None):
@@ -65,7 +65,8 @@ def test_scanner_finds_raw_link_keys_as_whole_tokens(tmp_path):
 
 
 # -- the real reports ------------------------------------------------------------------------------------
-from meethuis import report, sample  # noqa: E402
+from meethuis.report import runner as report  # noqa: E402
+from meethuis import sample  # noqa: E402
 
 
 @pytest.fixture(scope="session")

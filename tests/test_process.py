@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
-from meethuis import process
-from meethuis.errors import DataError
-from meethuis.plots import alt_text
+from meethuis.improve import process
+from meethuis.common.errors import DataError
+from meethuis.common.plots import alt_text
 
 SALT = b"test-salt"
 
@@ -173,8 +173,8 @@ def test_regression_never_describes_a_small_group():
 
 
 def test_sample_linkage_matches_raw_key_reference(sample_dir):
-    from meethuis.config import load_config
-    from meethuis.io import load_survey
+    from meethuis.intake.config import load_config
+    from meethuis.intake.validate import load_survey
 
     config = load_config(sample_dir / "molensloot.yml")
     survey = load_survey(config)

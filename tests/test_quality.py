@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from meethuis.errors import AnalysisError, DataError
-from meethuis.quality import (cronbach_alpha, item_nonresponse, item_rest, mcdonald_omega, reliability_table,
-                              representativeness, straightlining, straightlining_summary)
+from meethuis.common.errors import AnalysisError, DataError
+from meethuis.stats.quality import cronbach_alpha, item_nonresponse, item_rest, mcdonald_omega, reliability_table, representativeness, straightlining, straightlining_summary
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REF = json.loads((FIXTURES / "r_reliability_reference.json").read_text())
@@ -111,3 +110,8 @@ def test_representativeness_before_and_after_weighting():
     assert old["weighted"] == pytest.approx(3 / 6)
     assert t.iloc[0]["category"] == "65+"  # most under-represented first
     assert t[t["category"] == "18-34"]["representation"].iloc[0] == "over"  # ratio 1.5 > 1 / 0.8
+
+
+def test_omega_is_the_same_on_every_run():
+    """The ML fit starts from seeded EM values: two fits of the same data give the same bits."""
+    assert mcdonald_omega(DATA, ITEMS) == mcdonald_omega(DATA, ITEMS)

@@ -16,11 +16,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from meethuis import chapter, report
-from meethuis.chapter import figure_html, select_period, table_html
-from meethuis.cli import main
-from meethuis.errors import ConfigError, DataError
-from meethuis.plots import new_figure
+from meethuis.report.chapters import common as chapter
+from meethuis.report.chapters import representativiteit as chapter_representativiteit
+from meethuis.report.chapters import prioriteiten as chapter_prioriteiten
+from meethuis.report.chapters import kpis as chapter_kpis
+from meethuis.report import html as report_html
+from meethuis.report import runner as report
+from meethuis.report.chapters.common import figure_html, select_period, table_html
+from meethuis.cli.main import main
+from meethuis.common.errors import ConfigError, DataError
+from meethuis.common.plots import new_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -65,7 +70,7 @@ def test_config_path_resolves_from_sample_name_or_repository_not_cwd(tmp_path, m
 
 # -- tables ------------------------------------------------------------------------------------------------
 def _protected() -> pd.DataFrame:
-    from meethuis.disclosure import protect_table
+    from meethuis.stats.disclosure import protect_table
 
     table = pd.DataFrame({"kanaal": ["balie", "chat", "post"], "estimate": [7.25, 6.5, 8.0],
                           "ci_low": [7.0, 6.0, 7.1], "ci_high": [7.5, 7.0, 8.9], "n": [120, 35, 4]})
@@ -119,9 +124,9 @@ def test_figure_html_embeds_png_with_alt_text_or_suppresses():
 # -- HTML assembly ------------------------------------------------------------------------------------------
 def test_markdown_cell_languages():
     source = "# Titel\n\nTekst.\n\n<!-- en\n# Title\n\nText.\n-->"
-    assert report.markdown_for(source, "nl") == "# Titel\n\nTekst."
-    assert report.markdown_for(source, "en") == "# Title\n\nText."
-    assert report.markdown_for("# Alleen NL", "en") == "# Alleen NL"
+    assert report_html.markdown_for(source, "nl") == "# Titel\n\nTekst."
+    assert report_html.markdown_for(source, "en") == "# Title\n\nText."
+    assert report_html.markdown_for("# Alleen NL", "en") == "# Alleen NL"
 
 
 def test_chapter_html_has_no_code_and_keeps_displays(tmp_path):
@@ -136,11 +141,11 @@ def test_chapter_html_has_no_code_and_keeps_displays(tmp_path):
     nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk\n\n<!-- en\n# Chapter\n-->"), code]
     path = tmp_path / "07_x.ipynb"
     nbformat.write(nb, str(path))
-    body, title = report.chapter_html(path, "nl")
+    body, title = report_html.chapter_html(path, "nl")
     assert title == "Hoofdstuk"
     assert "<p>tabel</p>" in body and "<strong>vet</strong>" in body
     assert "secret_code" not in body and "echo" not in body and "UserWarning" not in body
-    assert report.chapter_html(path, "en")[1] == "Chapter"
+    assert report_html.chapter_html(path, "en")[1] == "Chapter"
 
 
 # -- errors before any kernel ------------------------------------------------------------------------------
@@ -223,7 +228,7 @@ def test_report_has_every_chapter_and_no_code(batch_run):
     html = (out / "isr" / "report.html").read_text(encoding="utf-8")
     for name in report.chapters_available():
         nb = nbformat.read(str(report.NOTEBOOK_DIR / f"{name}.ipynb"), as_version=4)
-        title = report.markdown_for(nb.cells[0].source, "nl").splitlines()[0].lstrip("# ").strip()
+        title = report_html.markdown_for(nb.cells[0].source, "nl").splitlines()[0].lstrip("# ").strip()
         assert f">{title}</h1>" in html, f"chapter title '{title}' missing"
         assert f'href="#{name[:2]}-' in html  # in the table of contents
     for marker in ("open_chapter(", "config_path", "import ", "<pre", "In [", "Traceback"):
@@ -266,21 +271,21 @@ def test_weighting_sentences_use_kish_effective_n():
 
     # hand-worked: weights 0.5, 0.5, 1.5, 1.5 -> n_eff = (sum w)^2 / sum w^2 = 16 / 5 = 3.2, deff = 4 / 3.2 = 1.25
     w = pd.Series([0.5, 0.5, 1.5, 1.5])
-    nl, rng = chapter.weighting_sentences(w, SimpleNamespace(margins={"leeftijdsgroep": {}}), "nl")
+    nl, rng = chapter_representativiteit.weighting_sentences(w, SimpleNamespace(margins={"leeftijdsgroep": {}}), "nl")
     assert "de 4 respondenten even zwaar als 3 respondenten" in nl and "design-effect 1,25" in nl
     assert rng == "De gewichten lopen van 0,50 tot 1,50 (gemiddeld 1)."
-    unweighted = chapter.weighting_sentences(w, SimpleNamespace(margins={}), "en")
+    unweighted = chapter_representativiteit.weighting_sentences(w, SimpleNamespace(margins={}), "en")
     assert unweighted == ["This organisation gave no population figures; the results are unweighted."]
 
 
 def test_kpi_view_formats_each_kpi_by_its_kind():
-    from meethuis.codebook import load_codebook
+    from meethuis.intake.codebook import load_codebook
 
     table = pd.DataFrame({"kpi": ["tevredenheid_mean", "menselijkheid_top2", "nps"],
                           "estimate": [7.04, 0.553, -32.4], "ci_low": [6.9, 0.53, -35.6],
                           "ci_high": [7.2, 0.57, -29.4], "n": [812.0, 790.0, np.nan],
                           "suppressed": [False, False, True]})
-    view = chapter.kpi_view(table, load_codebook(), "nl")
+    view = chapter_kpis.kpi_view(table, load_codebook(), "nl")
     assert list(view["Uitkomst"]) == ["7,0", "55%", "\u2014"]
     assert list(view["95%-BI"]) == ["6,9\u20137,2", "53%\u201357%", "\u2014"]
     html = table_html(view, "x", 10, "nl")
@@ -291,7 +296,7 @@ def test_quadrant_and_knob_sentences():
     knobs = pd.DataFrame({"priority": [1, 2, 3], "label": ["Empathie", "Snelheid", "Luisteren"],
                           "quadrant": ["eerst verbeteren", "eerst verbeteren", "koesteren"],
                           "importance_pct": [15.4, 7.2, 10.9], "performance": [3.46, 3.51, 3.62]})
-    assert chapter.quadrant_sentences(knobs, "nl") == (
+    assert chapter_prioriteiten.quadrant_sentences(knobs, "nl") == (
         "- **Eerst verbeteren**: Empathie en Snelheid.\n- **Koesteren**: Luisteren.")
     text = chapter.knob_sentences(knobs.head(1), "tevredenheid", "nl")
     assert text == ("1. **Empathie** (eerst verbeteren): weegt 15% mee in de tevredenheid; gemiddelde score 3,5 "

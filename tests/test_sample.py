@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from meethuis import sample
-from meethuis.config import load_config
-from meethuis.errors import ConfigError
-from meethuis.io import load_survey
+from meethuis.intake.config import load_config
+from meethuis.common.errors import ConfigError
+from meethuis.intake.validate import load_survey
 
 AGREE = ["menselijkheid", "effectiviteit", "vertrouwen", "gemak", "empathie", "meedenken", "serieus_genomen",
          "luisteren", "vriendelijkheid", "snelheid", "juiste_informatie", "duidelijkheid", "bereikbaarheid",

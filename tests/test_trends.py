@@ -9,9 +9,9 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
-from meethuis import trends
-from meethuis.errors import ConfigError, DataError
-from meethuis.plots import alt_text
+from meethuis.stats import trends
+from meethuis.common.errors import ConfigError, DataError
+from meethuis.common.plots import alt_text
 
 
 def _frame(groups: dict[str, list[float]], item: str = "tevredenheid") -> pd.DataFrame:
@@ -156,15 +156,15 @@ def test_trend_slope_equals_polyfit_and_detects_known_rise():
     assert "significant gestegen" in trends.describe_slope(slope, "de tevredenheid")
     flat = trends.trend_slope(_frame({q: list(rng.normal(7, 1, 100)) for q in quarters[:3]}), "tevredenheid_mean")
     assert flat.direction == "none"  # no planted trend (seeded)
-    from meethuis.errors import AnalysisError
+    from meethuis.common.errors import AnalysisError
     with pytest.raises(AnalysisError, match="at least 3 quarters"):
         trends.trend_slope(_frame({"2026Q1": [7.0] * 20, "2026Q2": [8.0] * 20}), "tevredenheid_mean")
 
 
 def test_molensloot_rising_trend_is_detected(sample_dir):
-    from meethuis.config import load_config
-    from meethuis.io import load_survey
-    from meethuis.weights import survey_weights
+    from meethuis.intake.config import load_config
+    from meethuis.intake.validate import load_survey
+    from meethuis.stats.weights import survey_weights
 
     config = load_config(sample_dir / "molensloot.yml")
     responses = load_survey(config).responses

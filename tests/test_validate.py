@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from meethuis.errors import ConfigError, DataError
-from meethuis.io import load_survey
-from meethuis.validate import norm_value, parse_period
+from meethuis.common.errors import ConfigError, DataError
+from meethuis.intake.validate import load_survey
+from meethuis.intake.validate import norm_value, parse_period
 
 ITEMS = ["tevredenheid", "menselijkheid", "effectiviteit", "vertrouwen", "gemak", "empathie", "meedenken",
          "serieus_genomen", "luisteren", "vriendelijkheid", "snelheid", "juiste_informatie", "duidelijkheid",

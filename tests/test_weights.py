@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meethuis.errors import AnalysisError, DataError
-from meethuis.weights import kish, poststratify, rake, survey_weights, weighted_shares
+from meethuis.common.errors import AnalysisError, DataError
+from meethuis.stats.weights import kish, poststratify, rake, survey_weights, weighted_shares
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -95,7 +95,7 @@ def test_property_raked_weights_reproduce_every_margin(case):
 
 
 def test_row_level_path_matches_cell_path(monkeypatch):
-    import meethuis.weights as W
+    import meethuis.stats.weights as W
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"a": rng.choice(list("xyz"), 500), "b": rng.choice(list("pq"), 500)})
     margins = {"a": {"x": 0.2, "y": 0.3, "z": 0.5}, "b": {"p": 0.45, "q": 0.55}}

@@ -23,10 +23,10 @@ def write_generated(target: Path = GENERATED, lang: str = "nl") -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg", force=False)  # build process only, never in a notebook
-    from meethuis.cli import cli_reference_markdown
-    from meethuis.codebook import load_codebook
-    from meethuis.house import plot_measurement_house
-    from meethuis.plots import alt_text
+    from meethuis.cli.main import cli_reference_markdown
+    from meethuis.intake.codebook import load_codebook
+    from meethuis.report.house import plot_measurement_house
+    from meethuis.common.plots import alt_text
 
     target.mkdir(parents=True, exist_ok=True)
     cb = load_codebook()
@@ -37,9 +37,9 @@ def write_generated(target: Path = GENERATED, lang: str = "nl") -> list[Path]:
     fig = plot_measurement_house(cb, lang)
     fig.savefig(target / "meethuis-huis.png", dpi=110)
     alt = alt_text(fig).replace("\n", " ")
-    caption = ("Het meethuis, getekend uit het codeboek met `meethuis.house.plot_measurement_house`."
+    caption = ("Het meethuis, getekend uit het codeboek met `meethuis.report.house.plot_measurement_house`."
                if lang == "nl" else
-               "The measurement house, drawn from the codebook with `meethuis.house.plot_measurement_house`.")
+               "The measurement house, drawn from the codebook with `meethuis.report.house.plot_measurement_house`.")
     out["huis.md"] = (
         "```{figure} /book/_generated/meethuis-huis.png\n"
         f":alt: {alt}\n"

@@ -42,7 +42,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from meethuis.common.errors import ConfigError
 
 SOFT = ("empathie", "meedenken", "serieus_genomen", "luisteren", "vriendelijkheid")
 BASICS = ("snelheid", "juiste_informatie", "duidelijkheid", "bereikbaarheid", "deskundigheid",
@@ -652,7 +652,7 @@ def write_samples(out: str | Path, orgs: tuple[str, ...] = ORG_IDS) -> list[Path
     list[Path]
         The files written.
     """
-    from .io import write_bytes_atomic
+    from meethuis.intake.io import write_bytes_atomic
 
     out = Path(out)
     written = []

@@ -1,0 +1,1 @@
+"""Stage 5, the command line: ``meethuis validate|report|codebook|sample|...``."""

@@ -1,0 +1,128 @@
+"""The ``meethuis`` command line: one sub-command per job, user mistakes as one line and exit code 2.
+
+Each sub-command lives in its own ``_cmd_*`` function, registered in ``build_parser`` (``codebook``)
+or by the ``register`` function of a sibling module (:mod:`.intake`, :mod:`.report`); the heavy imports
+happen inside those functions so ``meethuis --help`` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from meethuis import __version__
+from meethuis.common.errors import MeethuisError
+
+
+def _cmd_codebook(args: argparse.Namespace) -> int:
+    from meethuis.intake.codebook import load_codebook
+
+    cb = load_codebook()
+    if args.format == "md":
+        text = cb.to_markdown(args.lang)
+    else:
+        lines = [f"{i.id}\t{i.construct}\t{i.scale.id}\t{'core' if i.core else 'block'}\t{i.label(args.lang)}"
+                 for i in cb.items.values()]
+        text = "\n".join(lines) + "\n"
+    if args.out:
+        from meethuis.intake.io import write_text_atomic
+
+        write_text_atomic(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meethuis",
+        description="Meethuis: measure and improve how citizens and businesses experience government services.",
+    )
+    parser.add_argument("--version", action="version", version=f"meethuis {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("codebook", help="print the measurement model (codebook) as a table or Markdown page")
+    p.add_argument("--format", choices=["md", "tsv"], default="tsv", help="md = handbook reference page")
+    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language of labels and wording")
+    p.add_argument("--out", help="write to this file instead of standard output")
+    p.set_defaults(func=_cmd_codebook)
+
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+# Each sub-command module of this package adds its parsers through ``register(subparsers)``.
+def _registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
+    from meethuis.cli import intake, report
+
+    return [intake.register, report.register]
+
+
+def cli_reference_markdown(lang: str = "nl") -> str:
+    """The CLI reference page (Markdown) for the handbook, generated from ``build_parser()``.
+
+    Parameters
+    ----------
+    lang:
+        ``"nl"`` or ``"en"`` for the headings and column names (help texts come from the parser).
+
+    Returns
+    -------
+    str
+        One section per sub-command with its usage line and a table of its arguments.
+    """
+    nl = lang == "nl"
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {choice.dest: choice.help for choice in sub._choices_actions}
+    lines = [
+        "# " + ("Referentie van de opdrachtregel (`meethuis`)" if nl else "Command-line reference (`meethuis`)"),
+        "",
+        ("Deze pagina is gegenereerd uit de code (`meethuis.cli.main.build_parser()`), dus altijd gelijk aan de "
+         "geïnstalleerde versie. Elke opdracht toont hulp met `meethuis <opdracht> --help`."
+         if nl else
+         "Generated from the code (`meethuis.cli.main.build_parser()`), so it always matches the installed "
+         "version. Every command shows help with `meethuis <command> --help`."),
+        "",
+    ]
+    head = "| argument | standaard | uitleg |" if nl else "| argument | default | meaning |"
+    for name, p in sub.choices.items():
+        lines += [f"## `meethuis {name}`", "", (helps.get(name) or "").strip(), "", "```text",
+                  p.format_usage().strip(), "```", "", head, "|---|---|---|"]
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            flag = ", ".join(action.option_strings) or action.dest
+            if action.choices and not isinstance(action, argparse._SubParsersAction):
+                flag += " {" + ",".join(str(c) for c in action.choices) + "}"
+            default = "" if action.default in (None, argparse.SUPPRESS) else f"`{action.default}`"
+            text = (action.help or "").replace("|", "\\|")
+            lines.append(f"| `{flag}` | {default} | {text} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except MeethuisError as exc:
+        print(f"meethuis {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("meethuis: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

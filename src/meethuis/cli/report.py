@@ -1,0 +1,48 @@
+"""``meethuis report``: the rendered report of one organisation, or of every config in a folder (batch)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from meethuis.report.runner import ChapterError, batch_summary, run_batch, run_report
+
+    if bool(args.config) == bool(args.all):
+        print("meethuis report: error: give either --config FILE or --all FOLDER", file=sys.stderr)
+        return 2
+    if args.all:
+        results = run_batch(args.all, args.out, jobs=args.jobs, lang=args.lang, period=args.period,
+                            echo=lambda line: print(line, file=sys.stderr, flush=True))
+        print(batch_summary(results))
+        failed = [r for r in results if r.status != "ok"]
+        for r in failed:
+            print(f"\n{r.organisation}: {r.message}", file=sys.stderr)
+        return 1 if failed else 0
+    try:
+        result = run_report(args.config, args.out, lang=args.lang, period=args.period, min_cell=args.min_cell,
+                            jobs=args.jobs, progress=not args.quiet)
+    except ChapterError as exc:
+        print(f"meethuis report: error: {exc}", file=sys.stderr)
+        return 2 if exc.user_error else 1
+    if args.quiet:
+        for chapter, seconds in result.seconds.items():
+            print(f"  {chapter:<26} {seconds:6.1f} s", file=sys.stderr)
+    print(f"  {'totaal':<26} {result.total_seconds:6.1f} s", file=sys.stderr)
+    print(result.path)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` sub-command."""
+    p = sub.add_parser("report", help="render the report of an organisation (or of every config in a folder)")
+    p.add_argument("--config", help="organisation YAML, e.g. data/sample/molensloot.yml")
+    p.add_argument("--all", metavar="FOLDER", help="every *.yml in FOLDER, in parallel (batch)")
+    p.add_argument("--out", required=True, help="output folder (with --all: one sub-folder per organisation)")
+    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language of the report")
+    p.add_argument("--period", default="", help="a quarter such as 2026Q3; empty = all data")
+    p.add_argument("--min-cell", type=int, default=None,
+                   help="smallest group shown (default: the config's min_cell; never lower than it)")
+    p.add_argument("--jobs", type=int, default=2, help="chapters (or, with --all, organisations) run at once")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_report)

@@ -1,0 +1,1 @@
+"""What every stage uses: our error types, number and text formatting (``narrative``), plot style."""

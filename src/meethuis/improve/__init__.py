@@ -1,0 +1,1 @@
+"""Stage 3, from measuring to improving: process linkage, benchmark, feedback loop, maturity."""

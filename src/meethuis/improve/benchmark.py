@@ -1,0 +1,676 @@
+"""Benchmark across organisations, using only each organisation's suppressed aggregates.
+
+Each organisation exports ``aggregates.json`` (:func:`export_aggregates`, :func:`write_aggregates`): its
+core KPIs overall, per ``kanaal`` and per ``dienst`` with CI, ``se``, ``n`` and ``n_eff``, after
+disclosure control — no respondent-level data and nothing below ``min_cell``. The benchmark reads those
+files back (:func:`load_aggregates`) and compares organisations with
+
+* a ranking with uncertainty: rank intervals by simulation from each estimate's normal sampling
+  distribution (seeded), plus the chance of being best (:func:`rank_organisations`);
+* a funnel plot: estimate against effective n with 95% and 99.8% control limits around the overall
+  mean (Spiegelhalter 2005): ``target +- z sigma / sqrt(n_eff)`` for means and NPS, with ``sigma`` the
+  pooled within-organisation standard deviation ``se * sqrt(n_eff)``, and ``p0 +- z sqrt(p0 (1 - p0) /
+  n_eff)`` for shares (:func:`funnel_table`, :func:`funnel_limits`);
+* case-mix adjustment by direct standardisation: each organisation's stratum estimates (per channel or
+  service) weighted by one common standard mix, by default the pooled respondent mix of all
+  organisations (:func:`case_mix_adjust`).
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from meethuis.intake.codebook import load_codebook
+from meethuis.common.errors import AnalysisError, DataError
+
+SCHEMA = "meethuis.aggregates"
+SCHEMA_VERSION = 1
+LEVELS = ("totaal", "kanaal", "dienst")
+ROW_FIELDS = ("kpi", "item", "statistic", "level", "group", "estimate", "ci_low", "ci_high", "se", "n", "n_eff",
+              "suppressed")
+TOP_FIELDS = ("schema", "schema_version", "codebook_version", "organisation", "period", "min_cell", "weighted",
+              "kpis")
+Z95, Z998 = stats.norm.ppf(0.975), stats.norm.ppf(0.999)
+DEFAULT_SEED = 20261123
+
+
+def _kind(statistic: str) -> str:
+    return "mean" if statistic == "mean" else "nps" if statistic == "nps" else "share"
+
+
+def _num(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)) or pd.isna(value):
+        return None
+    return round(float(value), 8)
+
+
+def core_kpi_items(codebook=None) -> list[str]:
+    """The core outcome items every organisation measures: the shared basis of the benchmark."""
+    cb = codebook or load_codebook()
+    return cb.outcomes(core_only=True)
+
+
+def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None, min_cell: int = 10,
+                      period: str = "") -> dict:
+    """The organisation's disclosure-protected aggregates on the shared core, as a JSON-ready dict.
+
+    Parameters
+    ----------
+    survey:
+        ``Survey`` (its ``responses`` are used) or the responses DataFrame itself (e.g. of one period).
+    config:
+        ``OrgConfig`` (id, name, kind, codebook version; ``min_cell`` of the config wins when higher).
+    weights:
+        Survey weights aligned with the responses (``None`` = unweighted).
+    min_cell:
+        Cells with fewer respondents are suppressed (primary and secondary, ``disclosure.protect_table``).
+    period:
+        Label of the period the responses cover (``""`` = all quarters in the data).
+
+    Returns
+    -------
+    dict
+        ``schema, schema_version, codebook_version, organisation{id,name,kind}, period{label,first,last},
+        min_cell, weighted, kpis[...]`` where each KPI row has ``kpi, item, statistic, level (totaal|kanaal|
+        dienst), group, estimate, ci_low, ci_high, se, n, n_eff, suppressed``; suppressed rows carry no numbers.
+    """
+    from meethuis.stats.kpi import kpi_table
+
+    responses = getattr(survey, "responses", survey)
+    min_cell = max(int(min_cell), int(getattr(config, "min_cell", 1)))
+    cb = config.codebook
+    items = [i for i in core_kpi_items(cb) if i in responses.columns]
+    rows: list[dict] = []
+    for level in LEVELS:
+        by = None if level == "totaal" else level
+        if by is not None and by not in responses.columns:
+            continue
+        table = kpi_table(responses, items=items, by=by, weights=weights, min_cell=min_cell, codebook=cb)
+        for rec in table.to_dict("records"):
+            suppressed = bool(rec["suppressed"])
+            row = {"kpi": rec["kpi"], "item": rec["item"], "statistic": rec["statistic"], "level": level,
+                   "group": None if by is None else str(rec[by])}
+            for f in ("estimate", "ci_low", "ci_high", "se", "n_eff"):
+                row[f] = None if suppressed else _num(rec[f])
+            row["n"] = None if suppressed or pd.isna(rec["n"]) else int(rec["n"])
+            row["suppressed"] = suppressed
+            if not suppressed and (row["n"] is None or row["n"] < min_cell):
+                raise AnalysisError(f"aggregate {row['kpi']} ({level} {row['group']}) rests on fewer than "
+                                    f"{min_cell} respondents but is not suppressed", hint="report this bug")
+            rows.append(row)
+    quarters = sorted(str(p) for p in responses["periode"].dropna().unique()) if "periode" in responses else []
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "codebook_version": str(cb.version),
+        "organisation": {"id": config.id, "name": config.name, "kind": getattr(config, "kind", "")},
+        "period": {"label": period or "", "first": quarters[0] if quarters else None,
+                   "last": quarters[-1] if quarters else None},
+        "min_cell": min_cell,
+        "weighted": weights is not None,
+        "kpis": rows,
+    }
+
+
+def write_aggregates(aggregates: Mapping, path: str | Path) -> Path:
+    """Write ``aggregates`` (from :func:`export_aggregates`) to ``path`` as JSON, atomically."""
+    from meethuis.intake.io import write_text_atomic
+
+    return write_text_atomic(Path(path), json.dumps(aggregates, ensure_ascii=False, indent=1) + "\n")
+
+
+def _fail(path: Path, message: str, key: str | None = None, hint: str | None = None) -> DataError:
+    return DataError(message, file=str(path), key=key, hint=hint)
+
+
+def validate_aggregates(data: Any, path: str | Path = "<aggregates>", codebook_version: str | None = None) -> dict:
+    """Check one parsed aggregates file against the schema and the current codebook version.
+
+    Raises
+    ------
+    DataError
+        Naming the file and key: wrong schema, missing fields, an older/newer codebook version, unknown
+        levels, or a published cell below the file's ``min_cell``.
+    """
+    path = Path(path)
+    if not isinstance(data, Mapping) or data.get("schema") != SCHEMA:
+        raise _fail(path, "not a Meethuis aggregates file (schema is not 'meethuis.aggregates')", key="schema",
+                    hint="use the aggregates.json written by `meethuis report`")
+    missing = [f for f in TOP_FIELDS if f not in data]
+    if missing:
+        raise _fail(path, f"aggregates file lacks {', '.join(missing)}", key=missing[0])
+    unknown = sorted(set(data) - set(TOP_FIELDS))
+    if unknown:
+        raise _fail(path, f"unexpected key '{unknown[0]}' in aggregates file", key=unknown[0],
+                    hint="aggregates hold only suppressed summary figures, never respondent data")
+    if data["schema_version"] != SCHEMA_VERSION:
+        raise _fail(path, f"schema version {data['schema_version']} is not supported (expected {SCHEMA_VERSION})",
+                    key="schema_version", hint="re-export the aggregates with this version of Meethuis")
+    current = str(codebook_version or load_codebook().version)
+    if str(data["codebook_version"]) != current:
+        raise _fail(path, f"made with codebook version {data['codebook_version']}, but this benchmark uses "
+                          f"codebook version {current}", key="codebook_version",
+                    hint="ask the organisation to re-run its report with the current codebook, so the core "
+                         "questions mean the same thing")
+    org = data["organisation"]
+    if not isinstance(org, Mapping) or not org.get("id") or not org.get("name"):
+        raise _fail(path, "organisation needs an id and a name", key="organisation")
+    min_cell = data["min_cell"]
+    if not isinstance(min_cell, int) or min_cell < 1:
+        raise _fail(path, f"min_cell must be a whole number >= 1, got {min_cell!r}", key="min_cell")
+    if not isinstance(data["kpis"], list):
+        raise _fail(path, "kpis must be a list of rows", key="kpis")
+    for k, row in enumerate(data["kpis"]):
+        key = f"kpis[{k}]"
+        if not isinstance(row, Mapping):
+            raise _fail(path, "a KPI row must be a mapping", key=key)
+        lacking = [f for f in ROW_FIELDS if f not in row]
+        if lacking:
+            raise _fail(path, f"KPI row lacks {', '.join(lacking)}", key=f"{key}.{lacking[0]}")
+        if row["level"] not in LEVELS:
+            raise _fail(path, f"unknown level '{row['level']}'", key=f"{key}.level", hint=f"use {', '.join(LEVELS)}")
+        if not row["suppressed"]:
+            n = row["n"]
+            if not isinstance(n, int) or n < min_cell:
+                raise _fail(path, f"published cell with n={n!r} below min_cell {min_cell}", key=f"{key}.n",
+                            hint="aggregates must be disclosure-protected; re-export them")
+            for f in ("estimate", "se", "n_eff"):
+                if not isinstance(row[f], (int, float)) or not math.isfinite(row[f]):
+                    raise _fail(path, f"published cell needs a number in '{f}', got {row[f]!r}", key=f"{key}.{f}")
+    return dict(data)
+
+
+def load_aggregates(paths: Iterable[str | Path] | str | Path) -> pd.DataFrame:
+    """Read and validate aggregates files (or every ``*.json`` in a folder) into one tidy table.
+
+    Parameters
+    ----------
+    paths:
+        Files, or a folder: its ``aggregates.json`` files at any depth (e.g. ``reports/<org>/``), or every
+        ``*.json`` in it when there is none.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per organisation × KPI × level × group: ``org_id, org_name, period, codebook_version,
+        min_cell, kpi, item, statistic, kind, level, group, estimate, ci_low, ci_high, se, n, n_eff,
+        suppressed``.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, schema problem, codebook version mismatch (naming file and versions), or the same
+        organisation twice.
+    """
+    if isinstance(paths, (str, Path)) and Path(paths).is_dir():
+        folder = Path(paths)
+        paths = sorted(folder.rglob("aggregates.json")) or sorted(folder.rglob("*.json"))
+    elif isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise DataError("no aggregates files given", hint="pass aggregates.json files or a folder holding them")
+    frames, seen = [], {}
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise _fail(path, "aggregates file not found") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _fail(path, f"not valid JSON: {exc}", hint="use the aggregates.json written by `meethuis report`") from None
+        data = validate_aggregates(data, path)
+        org_id = data["organisation"]["id"]
+        if org_id in seen:
+            raise _fail(path, f"organisation '{org_id}' also comes from {seen[org_id]}", key="organisation.id",
+                        hint="pass one aggregates file per organisation")
+        seen[org_id] = path
+        frame = pd.DataFrame(data["kpis"], columns=list(ROW_FIELDS))
+        frame.insert(0, "org_id", org_id)
+        frame.insert(1, "org_name", data["organisation"]["name"])
+        frame.insert(2, "period", data["period"].get("label") or f"{data['period'].get('first')}–{data['period'].get('last')}")
+        frame.insert(3, "codebook_version", str(data["codebook_version"]))
+        frame.insert(4, "min_cell", data["min_cell"])
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    table["kind"] = table["statistic"].map(_kind)
+    for c in ("estimate", "ci_low", "ci_high", "se", "n_eff"):
+        table[c] = pd.to_numeric(table[c], errors="coerce").astype(float)
+    table["n"] = pd.to_numeric(table["n"], errors="coerce").astype("Int64")
+    table["suppressed"] = table["suppressed"].astype(bool)
+    return table
+
+
+def _select(table: pd.DataFrame, kpi: str, level: str = "totaal") -> pd.DataFrame:
+    sel = table[(table["kpi"] == kpi) & (table["level"] == level)]
+    if sel.empty:
+        raise AnalysisError(f"no organisation has KPI '{kpi}' at level '{level}'", key="kpi",
+                            hint=f"available KPIs: {', '.join(sorted(table['kpi'].unique()))}")
+    return sel
+
+
+def rank_organisations(table: pd.DataFrame, kpi: str, n_sim: int = 10_000, seed: int = DEFAULT_SEED,
+                       level: float = 0.95) -> pd.DataFrame:
+    """Ranks with uncertainty: rank intervals and the chance of being best, by seeded simulation.
+
+    Each organisation's estimate is drawn ``n_sim`` times from ``Normal(estimate, se)``; the ranks
+    (1 = highest) in every draw give a ``level`` rank interval (percentiles) and ``p_best``.
+
+    Parameters
+    ----------
+    table:
+        Output of :func:`load_aggregates`.
+    kpi:
+        E.g. ``tevredenheid_mean``.
+    n_sim, seed:
+        Number of simulations and the random seed (same seed, same result).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``org_id, org_name, estimate, ci_low, ci_high, n, rank, rank_low, rank_high, p_best`` sorted by
+        rank; organisations whose total is suppressed are left out.
+    """
+    sel = _select(table, kpi)
+    sel = sel[~sel["suppressed"]].reset_index(drop=True)
+    if sel.empty:
+        raise AnalysisError(f"no organisation publishes '{kpi}'")
+    rng = np.random.default_rng(seed)
+    est, se = sel["estimate"].to_numpy(float), np.nan_to_num(sel["se"].to_numpy(float))
+    draws = rng.normal(est, se, size=(n_sim, len(sel)))
+    ranks = (-draws).argsort(axis=1).argsort(axis=1) + 1
+    a = (1 - level) / 2
+    out = sel[["org_id", "org_name", "estimate", "ci_low", "ci_high", "n"]].copy()
+    out["rank"] = pd.Series(-est).rank(method="min").astype(int).to_numpy()
+    out["rank_low"] = np.floor(np.quantile(ranks, a, axis=0, method="lower")).astype(int)
+    out["rank_high"] = np.ceil(np.quantile(ranks, 1 - a, axis=0, method="higher")).astype(int)
+    out["p_best"] = (ranks == 1).mean(axis=0)
+    return out.sort_values(["rank", "org_id"]).reset_index(drop=True)
+
+
+def funnel_limits(target: float, sigma: float, n: Sequence[float] | np.ndarray, kind: str = "mean") -> pd.DataFrame:
+    """Control limits of a funnel plot at effective sample sizes ``n``.
+
+    Means/NPS: ``target +- z sigma / sqrt(n)``; shares: ``target +- z sqrt(target (1 - target) / n)``
+    (``sigma`` ignored), with ``z`` = 1.96 (95%) and 3.09 (99.8%).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``n, low95, high95, low998, high998``.
+    """
+    n = np.asarray(n, dtype=float)
+    spread = np.sqrt(target * (1 - target) / n) if kind == "share" else sigma / np.sqrt(n)
+    return pd.DataFrame({"n": n, "low95": target - Z95 * spread, "high95": target + Z95 * spread,
+                         "low998": target - Z998 * spread, "high998": target + Z998 * spread})
+
+
+def funnel_table(table: pd.DataFrame, kpi: str) -> tuple[pd.DataFrame, float, float]:
+    """Each organisation's estimate and effective n with its position against the funnel limits.
+
+    The target is the ``n_eff``-weighted mean of the published estimates; for means and NPS ``sigma`` is the
+    pooled within-organisation SD ``sqrt(sum n_eff_i s_i^2 / sum n_eff_i)`` with ``s_i = se_i sqrt(n_eff_i)``.
+
+    Returns
+    -------
+    tuple
+        ``(frame, target, sigma)``; ``frame`` has ``org_id, org_name, estimate, n, n_eff, low95, high95,
+        low998, high998, position`` (``binnen``, ``boven_95``, ``onder_95``, ``boven_998``, ``onder_998``).
+    """
+    sel = _select(table, kpi)
+    sel = sel[~sel["suppressed"]].reset_index(drop=True)
+    if sel.empty:
+        raise AnalysisError(f"no organisation publishes '{kpi}'")
+    kind = sel["kind"].iloc[0]
+    ne, est, se = sel["n_eff"].to_numpy(float), sel["estimate"].to_numpy(float), sel["se"].to_numpy(float)
+    target = float(np.sum(ne * est) / ne.sum())
+    sigma = float(np.sqrt(np.sum(ne * (se * np.sqrt(ne)) ** 2) / ne.sum())) if kind != "share" else math.nan
+    limits = funnel_limits(target, sigma, ne, kind)
+    out = sel[["org_id", "org_name", "estimate", "n", "n_eff"]].copy()
+    for c in ("low95", "high95", "low998", "high998"):
+        out[c] = limits[c].to_numpy()
+    out["position"] = np.select(
+        [est > out["high998"], est < out["low998"], est > out["high95"], est < out["low95"]],
+        ["boven_998", "onder_998", "boven_95", "onder_95"], default="binnen")
+    return out, target, sigma
+
+
+def standard_mix(table: pd.DataFrame, kpi: str, by: str = "kanaal") -> pd.Series:
+    """Default standard population: the pooled share of respondents per stratum over all organisations."""
+    sel = _select(table, kpi, by)
+    sel = sel[~sel["suppressed"]]
+    counts = sel.groupby("group")["n"].sum().astype(float)
+    if counts.sum() <= 0:
+        raise AnalysisError(f"no published '{by}' strata for '{kpi}'")
+    return counts / counts.sum()
+
+
+def case_mix_adjust(table: pd.DataFrame, kpi: str, by: str = "kanaal",
+                    standard: Mapping[str, float] | pd.Series | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Direct standardisation: what each organisation would score with the standard channel/service mix.
+
+    ``adjusted = sum_s m_s est_s / sum_s m_s`` over the strata ``s`` the organisation publishes, with
+    ``m`` the standard mix; ``se = sqrt(sum_s (m_s / M)^2 se_s^2)``, ``M = sum_s m_s``. ``coverage`` = ``M``
+    (share of the standard mix the organisation covers; below 1 the adjustment is partial).
+
+    Parameters
+    ----------
+    table:
+        Output of :func:`load_aggregates`.
+    kpi:
+        KPI to adjust.
+    by:
+        ``kanaal`` or ``dienst``.
+    standard:
+        Standard mix (stratum -> share or count); default :func:`standard_mix`.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``org_id, org_name, crude, adjusted, se, ci_low, ci_high, coverage, strata`` .
+    """
+    if by not in ("kanaal", "dienst"):
+        raise AnalysisError(f"case-mix adjustment by '{by}' is not possible", key="by", hint="use kanaal or dienst")
+    mix = standard_mix(table, kpi, by) if standard is None else pd.Series(standard, dtype=float)
+    if (mix < 0).any() or mix.sum() <= 0:
+        raise AnalysisError("the standard mix needs non-negative shares with a positive total", key="standard")
+    mix = mix / mix.sum()
+    strata = _select(table, kpi, by)
+    totals = _select(table, kpi).set_index("org_id")
+    z = stats.norm.ppf(0.5 + level / 2)
+    rows = []
+    for org_id, g in strata.groupby("org_id", sort=True):
+        g = g[~g["suppressed"] & g["group"].isin(mix.index)]
+        m = mix.reindex(g["group"]).to_numpy(float)
+        cover = float(m.sum())
+        if cover <= 0:
+            adj = se = math.nan
+        else:
+            adj = float(np.sum(m * g["estimate"].to_numpy(float)) / cover)
+            se = float(np.sqrt(np.sum((m / cover) ** 2 * g["se"].to_numpy(float) ** 2)))
+        rows.append({"org_id": org_id, "org_name": totals.loc[org_id, "org_name"],
+                     "crude": totals.loc[org_id, "estimate"], "adjusted": adj, "se": se,
+                     "ci_low": adj - z * se, "ci_high": adj + z * se, "coverage": cover, "strata": len(g)})
+    return pd.DataFrame(rows, columns=["org_id", "org_name", "crude", "adjusted", "se", "ci_low", "ci_high",
+                                       "coverage", "strata"])
+
+
+def sample_aggregates(folder: str | Path | None = None, period: str = "", min_cell: int = 10) -> list[dict]:
+    """Aggregates of every organisation config (``*.yml``) in ``folder`` (default: the sample organisations).
+
+    Used by the benchmark chapter when no folder of exported aggregates is given.
+    """
+    from meethuis.intake.config import load_config
+    from meethuis.intake.validate import load_survey
+    from meethuis.stats.weights import survey_weights
+
+    folder = Path(folder) if folder else Path(__file__).resolve().parents[3] / "data" / "sample"
+    configs = [p for p in sorted(folder.glob("*.yml")) if _is_org_config(p)]
+    if not configs:
+        raise DataError("no organisation configs (*.yml) found", file=str(folder))
+    out = []
+    for path in configs:
+        config = load_config(path)
+        responses = load_survey(config).responses
+        if period:
+            responses = responses[responses["periode"].astype(str) == period]
+        weights = survey_weights(responses, config)
+        out.append(export_aggregates(responses, config, weights=weights, min_cell=min_cell, period=period))
+    return out
+
+
+def _is_org_config(path: Path) -> bool:
+    """A YAML file with ``organisation:`` and ``data:`` at the top (other YAML files are skipped)."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(raw, Mapping) and "organisation" in raw and "data" in raw
+
+
+def aggregates_table(aggregates: Iterable[Mapping]) -> pd.DataFrame:
+    """Like :func:`load_aggregates`, for dicts already in memory (each validated the same way)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for k, data in enumerate(aggregates):
+            paths.append(write_aggregates(data, Path(tmp) / f"{k:03d}_{data['organisation']['id']}.json"))
+        return load_aggregates(paths)
+
+
+def _fmt(value: float, kind: str, lang: str) -> str:
+    from meethuis.common.narrative import format_value
+
+    return format_value(value, kind, lang)
+
+
+def plot_ranking(ranks: pd.DataFrame, label: str, kind: str = "mean", lang: str = "nl", highlight: str | None = None):
+    """Dot-and-interval chart of each organisation's estimate (95% CI), sorted, with its rank interval.
+
+    Parameters
+    ----------
+    ranks:
+        Output of :func:`rank_organisations`.
+    label, kind:
+        KPI label and ``mean``/``share``/``nps`` (shares are drawn as percentages).
+    highlight:
+        ``org_id`` drawn in the accent colour (the organisation of the report).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from meethuis.common.plots import PALETTE, new_figure
+
+    scale = 100.0 if kind == "share" else 1.0
+    r = ranks.iloc[::-1].reset_index(drop=True)
+    lines = ", ".join(f"{row.org_name} {_fmt(row.estimate, kind, lang)} (rang {row.rank_low}–{row.rank_high})"
+                      if lang == "nl" else
+                      f"{row.org_name} {_fmt(row.estimate, kind, lang)} (rank {row.rank_low}–{row.rank_high})"
+                      for row in ranks.itertuples())
+    alt = (f"Organisaties gerangschikt op {label} met 95%-betrouwbaarheidsintervallen: {lines}." if lang == "nl"
+           else f"Organisations ranked by {label} with 95% confidence intervals: {lines}.")
+    title = f"{label[:1].upper() + label[1:]}: " + ("vergelijking van organisaties" if lang == "nl"
+                                                    else "organisations compared")
+    fig, ax = new_figure(title, label + (" (%)" if kind == "share" else ""), "", alt,
+                         size=(7.5, 1.2 + 0.45 * len(r)))
+    y = np.arange(len(r))
+    for i, row in r.iterrows():
+        colour = PALETTE["oranje"] if highlight and row["org_id"] == highlight else PALETTE["blauw"]
+        ax.plot([row["ci_low"] * scale, row["ci_high"] * scale], [i, i], color=colour, linewidth=2)
+        ax.plot(row["estimate"] * scale, i, "o", color=colour)
+    ax.set_yticks(y, [f"{row.org_name} ({'rang' if lang == 'nl' else 'rank'} {row.rank_low}–{row.rank_high})"
+                      for row in r.itertuples()])
+    return fig
+
+
+def plot_funnel(funnel: pd.DataFrame, target: float, sigma: float, label: str, kind: str = "mean",
+                lang: str = "nl", highlight: str | None = None):
+    """Funnel plot: estimate against effective n with 95% and 99.8% control limits around the mean.
+
+    Parameters
+    ----------
+    funnel, target, sigma:
+        Output of :func:`funnel_table`.
+    label, kind:
+        KPI label and ``mean``/``share``/``nps``.
+    highlight:
+        ``org_id`` drawn in the accent colour.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from meethuis.common.plots import GREY, PALETTE, new_figure
+
+    scale = 100.0 if kind == "share" else 1.0
+    outside = funnel[funnel["position"] != "binnen"]
+    if lang == "nl":
+        alt = (f"Trechterdiagram van {label}: {len(funnel)} organisaties rond het gemiddelde "
+               f"{_fmt(target, kind, lang)} met 95%- en 99,8%-controlegrenzen; "
+               + (f"buiten de 95%-grenzen: {', '.join(outside['org_name'])}." if len(outside)
+                  else "alle organisaties liggen binnen de grenzen."))
+    else:
+        alt = (f"Funnel plot of {label}: {len(funnel)} organisations around the mean {_fmt(target, kind, lang)} "
+               "with 95% and 99.8% control limits; "
+               + (f"outside the 95% limits: {', '.join(outside['org_name'])}." if len(outside)
+                  else "all organisations lie within the limits."))
+    fig, ax = new_figure(f"{label[:1].upper() + label[1:]}: " + ("trechterdiagram" if lang == "nl" else "funnel plot"),
+                         "Effectief aantal respondenten" if lang == "nl" else "Effective number of respondents",
+                         label + (" (%)" if kind == "share" else ""), alt)
+    lo = max(2.0, float(funnel["n_eff"].min()) * 0.5)
+    grid = np.linspace(lo, float(funnel["n_eff"].max()) * 1.2, 200)
+    lim = funnel_limits(target, sigma, grid, kind)
+    ax.axhline(target * scale, color=GREY, linewidth=1)
+    ax.plot(grid, lim["low95"] * scale, "--", color=PALETTE["hemelsblauw"], label="95%")
+    ax.plot(grid, lim["high95"] * scale, "--", color=PALETTE["hemelsblauw"])
+    ax.plot(grid, lim["low998"] * scale, ":", color=PALETTE["vermiljoen"], label="99,8%" if lang == "nl" else "99.8%")
+    ax.plot(grid, lim["high998"] * scale, ":", color=PALETTE["vermiljoen"])
+    for row in funnel.itertuples():
+        colour = PALETTE["oranje"] if highlight and row.org_id == highlight else PALETTE["blauw"]
+        ax.plot(row.n_eff, row.estimate * scale, "o", color=colour)
+        ax.annotate(row.org_name, (row.n_eff, row.estimate * scale), xytext=(4, 4), textcoords="offset points",
+                    fontsize=8)
+    ax.legend(frameon=False, loc="lower right")
+    return fig
+
+
+def describe_ranking(ranks: pd.DataFrame, org_id: str, label: str, kind: str = "mean", lang: str = "nl") -> str:
+    """One or two sentences on where ``org_id`` stands, with its rank interval instead of a bare rank."""
+    if org_id not in set(ranks["org_id"]):
+        return (f"Voor {label} is geen publiceerbare uitkomst van deze organisatie." if lang == "nl"
+                else f"This organisation has no publishable result for {label}.")
+    row = ranks.set_index("org_id").loc[org_id]
+    total = len(ranks)
+    value = _fmt(row["estimate"], kind, lang)
+    certain = row["rank_low"] == row["rank_high"]
+    if lang == "nl":
+        text = f"{row['org_name']} scoort {value} op {label}: plaats {row['rank']} van {total}."
+        text += (" Die plaats is zeker, gezien de onzekerheid van alle uitkomsten." if certain else
+                 f" Rekening houdend met de onzekerheid ligt de plaats tussen {row['rank_low']} en {row['rank_high']}"
+                 f" (kans om de hoogste te zijn: {_fmt(row['p_best'], 'share', lang)}).")
+        return text
+    text = f"{row['org_name']} scores {value} on {label}: rank {row['rank']} of {total}."
+    text += (" That rank is certain given the uncertainty of all results." if certain else
+             f" Allowing for uncertainty the rank lies between {row['rank_low']} and {row['rank_high']}"
+             f" (chance of being highest: {_fmt(row['p_best'], 'share', lang)}).")
+    return text
+
+
+def benchmark_table(own: Mapping, benchmark_dir: str | Path = "", config: Any = None, period: str = "",
+                    min_cell: int = 10) -> pd.DataFrame:
+    """The organisation's own aggregates plus the others': from ``benchmark_dir`` or, when empty, the samples.
+
+    A relative ``benchmark_dir`` resolves from the organisation config's folder. Files of the organisation
+    itself in that folder are replaced by ``own`` (the freshly computed aggregates).
+    """
+    own_id = own["organisation"]["id"]
+    if benchmark_dir:
+        folder = Path(benchmark_dir)
+        if not folder.is_absolute() and config is not None:
+            folder = Path(config.path).parent / folder
+        if not folder.exists():
+            raise DataError("benchmark folder not found", file=str(folder),
+                            hint="give a folder with aggregates.json files, or leave benchmark_dir empty")
+        others = load_aggregates(folder)
+        others = others[others["org_id"] != own_id]
+        return pd.concat([aggregates_table([own]), others], ignore_index=True)
+    others = [a for a in sample_aggregates(period=period, min_cell=min_cell) if a["organisation"]["id"] != own_id]
+    return aggregates_table([own, *others])
+
+
+def describe_sources(table: pd.DataFrame, lang: str = "nl") -> str:
+    """Which organisations the benchmark compares (names and periods)."""
+    from meethuis.common.narrative import join_list
+
+    orgs = table.drop_duplicates("org_id")
+    names = join_list([f"{r.org_name} ({r.period})" for r in orgs.itertuples()], lang)
+    if lang == "nl":
+        return f"De vergelijking gebruikt de afgeschermde totalen van {len(orgs)} organisaties: {names}."
+    return f"The comparison uses the suppressed aggregates of {len(orgs)} organisations: {names}."
+
+
+def ranking_view(ranks: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
+    """Reader table of :func:`rank_organisations` (keeps ``n`` so it can be protected again)."""
+    from meethuis.common.narrative import DASH
+
+    nl = lang == "nl"
+    return pd.DataFrame({
+        "Organisatie" if nl else "Organisation": ranks["org_name"],
+        "Uitkomst" if nl else "Result": [_fmt(v, kind, lang) for v in ranks["estimate"]],
+        "95%-BI" if nl else "95% CI": [f"{_fmt(lo, kind, lang)}{DASH}{_fmt(hi, kind, lang)}"
+                                       for lo, hi in zip(ranks["ci_low"], ranks["ci_high"])],
+        "Plaats" if nl else "Rank": [str(r) for r in ranks["rank"]],
+        "Marge plaats" if nl else "Rank range": [f"{a}{DASH}{b}" for a, b in zip(ranks["rank_low"], ranks["rank_high"])],
+        "Kans hoogste" if nl else "Chance highest": [_fmt(p, "share", lang) for p in ranks["p_best"]],
+        "n": ranks["n"],
+    })
+
+
+def describe_funnel(funnel: pd.DataFrame, org_id: str, target: float, kind: str = "mean", lang: str = "nl") -> str:
+    """Where ``org_id`` lies in the funnel plot, and which organisations lie outside the limits."""
+    words = {"nl": {"binnen": "binnen de 95%-grenzen: het verschil met het gemiddelde past bij toeval",
+                    "boven_95": "boven de 95%-grens: waarschijnlijk echt beter dan gemiddeld",
+                    "onder_95": "onder de 95%-grens: waarschijnlijk echt slechter dan gemiddeld",
+                    "boven_998": "boven de 99,8%-grens: vrijwel zeker beter dan gemiddeld",
+                    "onder_998": "onder de 99,8%-grens: vrijwel zeker slechter dan gemiddeld"},
+             "en": {"binnen": "within the 95% limits: the difference from the average fits chance",
+                    "boven_95": "above the 95% limit: probably really better than average",
+                    "onder_95": "below the 95% limit: probably really worse than average",
+                    "boven_998": "above the 99.8% limit: almost certainly better than average",
+                    "onder_998": "below the 99.8% limit: almost certainly worse than average"}}[lang]
+    avg = _fmt(target, kind, lang)
+    rows = funnel.set_index("org_id")
+    if org_id not in rows.index:
+        return (f"Het gemiddelde van alle organisaties is {avg}." if lang == "nl"
+                else f"The average of all organisations is {avg}.")
+    r = rows.loc[org_id]
+    if lang == "nl":
+        return (f"Het gemiddelde van alle organisaties is {avg}. {r['org_name']} ({_fmt(r['estimate'], kind, lang)}) "
+                f"ligt {words[r['position']]}.")
+    return (f"The average of all organisations is {avg}. {r['org_name']} ({_fmt(r['estimate'], kind, lang)}) "
+            f"lies {words[r['position']]}.")
+
+
+def describe_case_mix(adjusted: pd.DataFrame, org_id: str, kind: str = "mean", lang: str = "nl") -> str:
+    """How the organisation's result changes when every organisation had the same channel mix."""
+    rows = adjusted.set_index("org_id")
+    if org_id not in rows.index or pd.isna(rows.loc[org_id, "adjusted"]):
+        return ("Voor deze organisatie is geen gecorrigeerde uitkomst te berekenen." if lang == "nl"
+                else "No adjusted result can be computed for this organisation.")
+    r = rows.loc[org_id]
+    crude, adj = _fmt(r["crude"], kind, lang), _fmt(r["adjusted"], kind, lang)
+    cover = _fmt(r["coverage"], "share", lang)
+    if lang == "nl":
+        text = (f"Met dezelfde kanaalmix als het gemiddelde van alle organisaties zou {r['org_name']} {adj} scoren "
+                f"(ruw: {crude}).")
+        if r["coverage"] < 0.999:
+            text += f" De correctie dekt {cover} van de standaardmix; de rest zijn kanalen die hier te klein of afwezig zijn."
+        return text
+    text = f"With the same channel mix as all organisations together, {r['org_name']} would score {adj} (crude: {crude})."
+    if r["coverage"] < 0.999:
+        text += f" The adjustment covers {cover} of the standard mix; the rest are channels too small or absent here."
+    return text
+
+
+def case_mix_view(adjusted: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
+    """Reader table of :func:`case_mix_adjust` (no respondent counts: strata were protected at export)."""
+    from meethuis.common.narrative import DASH
+
+    nl = lang == "nl"
+    return pd.DataFrame({
+        "Organisatie" if nl else "Organisation": adjusted["org_name"],
+        "Ruw" if nl else "Crude": [_fmt(v, kind, lang) for v in adjusted["crude"]],
+        "Gecorrigeerd" if nl else "Adjusted": [_fmt(v, kind, lang) for v in adjusted["adjusted"]],
+        "95%-BI" if nl else "95% CI": [f"{_fmt(lo, kind, lang)}{DASH}{_fmt(hi, kind, lang)}"
+                                       for lo, hi in zip(adjusted["ci_low"], adjusted["ci_high"])],
+        "Dekking standaardmix" if nl else "Coverage of standard mix": [_fmt(c, "share", lang) for c in adjusted["coverage"]],
+    })

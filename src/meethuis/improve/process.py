@@ -1,0 +1,628 @@
+"""Process data: link survey answers to case records on a pseudonymous key, and relate them.
+
+The raw case number is replaced by a keyed hash (HMAC-SHA256) before anything else happens, so it never
+reaches a table, figure or file. The salt comes from the environment variable ``MEETHUIS_SALT`` (the
+same salt gives the same pseudonyms, e.g. across report runs) or is generated once per run. The analyses:
+match rate (counts, never keys), satisfaction by bins of throughput time and number of contacts, an OLS
+regression with controls (statsmodels formula, HC1 robust errors), the effect of being referred on
+("van het kastje naar de muur"), and a 2×2 of perception against process (fast but unhappy, slow but
+happy). Every published table passes :func:`meethuis.stats.disclosure.protect_table`.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from meethuis.stats.disclosure import protect_table
+from meethuis.common.errors import AnalysisError, DataError
+
+SALT_ENV = "MEETHUIS_SALT"
+KEY = "zaak_sleutel"
+PSEUDONYM = "koppel_id"
+PROCESS_FIELDS = ("doorlooptijd_dagen", "aantal_contacten", "doorverwezen", "wachttijd_minuten", "uitkomst")
+_RUN_SALT: bytes | None = None
+
+# Default bins for satisfaction by process measure: (edges, labels per language).
+DEFAULT_BINS: dict[str, tuple[list[float], dict[str, list[str]]]] = {
+    "doorlooptijd_dagen": ([-math.inf, 7, 14, 28, 56, math.inf], {
+        "nl": ["t/m 7 dagen", "8–14 dagen", "15–28 dagen", "29–56 dagen", "meer dan 56 dagen"],
+        "en": ["up to 7 days", "8–14 days", "15–28 days", "29–56 days", "over 56 days"]}),
+    "aantal_contacten": ([-math.inf, 1, 2, 3, math.inf], {
+        "nl": ["1 contact", "2 contacten", "3 contacten", "4 of meer"],
+        "en": ["1 contact", "2 contacts", "3 contacts", "4 or more"]}),
+    "wachttijd_minuten": ([-math.inf, 2, 5, 10, math.inf], {
+        "nl": ["t/m 2 min", "2–5 min", "5–10 min", "meer dan 10 min"],
+        "en": ["up to 2 min", "2–5 min", "5–10 min", "over 10 min"]}),
+}
+
+
+def link_salt() -> bytes:
+    """The salt of the pseudonymous key: ``$MEETHUIS_SALT`` if set, else a random one made once per run."""
+    global _RUN_SALT
+    env = os.environ.get(SALT_ENV)
+    if env:
+        return env.encode("utf-8")
+    if _RUN_SALT is None:
+        _RUN_SALT = secrets.token_bytes(32)
+    return _RUN_SALT
+
+
+def pseudonymise(keys: pd.Series, salt: bytes | str | None = None) -> pd.Series:
+    """Replace raw link keys by ``HMAC-SHA256(salt, key)`` (hex); missing or empty keys stay missing.
+
+    Parameters
+    ----------
+    keys:
+        Raw keys (case numbers); compared after trimming spaces.
+    salt:
+        Secret salt; default :func:`link_salt`. The same salt always gives the same pseudonym.
+
+    Returns
+    -------
+    pd.Series
+        Pseudonyms (``string`` dtype), same index.
+    """
+    salt = link_salt() if salt is None else (salt.encode("utf-8") if isinstance(salt, str) else salt)
+    clean = keys.astype("string").str.strip()
+    values = clean.mask(clean == "").to_numpy(dtype=object, na_value=None)
+    base = hmac.new(salt, digestmod=hashlib.sha256)  # copying the keyed state skips re-keying per key
+
+    def one(key: str) -> str:
+        h = base.copy()
+        h.update(key.encode("utf-8"))
+        return h.hexdigest()
+
+    return pd.Series([None if k is None else one(k) for k in values], index=keys.index, dtype="string")
+
+
+@dataclass(frozen=True)
+class MatchReport:
+    """How many survey responses found their process record (counts only, never keys)."""
+
+    n_survey: int
+    n_survey_without_key: int
+    n_process: int
+    n_matched: int
+    n_matched_records: int
+
+    @property
+    def n_survey_unmatched(self) -> int:
+        return self.n_survey - self.n_survey_without_key - self.n_matched
+
+    @property
+    def n_process_unmatched(self) -> int:
+        return self.n_process - self.n_matched_records
+
+    @property
+    def rate(self) -> float:
+        """Share of survey responses with a key that found a process record."""
+        base = self.n_survey - self.n_survey_without_key
+        return self.n_matched / base if base else math.nan
+
+    def to_frame(self, lang: str = "nl") -> pd.DataFrame:
+        """The counts as a two-column table for the report."""
+        labels = {
+            "nl": ["Enquêteantwoorden", "  zonder koppelsleutel", "  gekoppeld aan een zaak", "  niet gevonden in procesdata",
+                   "Zaken in procesdata", "  zonder enquêteantwoord"],
+            "en": ["Survey responses", "  without link key", "  linked to a case", "  not found in process data",
+                   "Cases in process data", "  without a survey response"],
+        }[lang]
+        values = [self.n_survey, self.n_survey_without_key, self.n_matched, self.n_survey_unmatched,
+                  self.n_process, self.n_process_unmatched]
+        return pd.DataFrame({"onderdeel" if lang == "nl" else "part": labels,
+                             "aantal" if lang == "nl" else "count": values})
+
+    def to_text(self, lang: str = "nl") -> str:
+        """One sentence with the match rate, built from the counts."""
+        from meethuis.common.narrative import format_int, format_percent
+
+        base = self.n_survey - self.n_survey_without_key
+        if lang == "nl":
+            return (f"Van de {format_int(base, lang)} enquêteantwoorden met een zaaknummer zijn er "
+                    f"{format_int(self.n_matched, lang)} gekoppeld aan procesgegevens "
+                    f"({format_percent(self.rate, 0, lang)}); {format_int(self.n_survey_unmatched, lang)} "
+                    "zaaknummers kwamen niet voor in de procesdata.")
+        return (f"Of the {format_int(base, lang)} survey responses with a case number, "
+                f"{format_int(self.n_matched, lang)} were linked to process data ({format_percent(self.rate, 0, lang)}); "
+                f"{format_int(self.n_survey_unmatched, lang)} case numbers were not found in the process data.")
+
+
+@dataclass(frozen=True)
+class LinkedData:
+    """Survey responses with their process fields, keyed by the pseudonym only."""
+
+    frame: pd.DataFrame
+    report: MatchReport
+
+    @property
+    def matched(self) -> pd.DataFrame:
+        return self.frame[self.frame["gekoppeld"]]
+
+
+def link_process(responses: pd.DataFrame, process: pd.DataFrame, salt: bytes | str | None = None, *,
+                 survey_key: str = KEY, process_key: str = KEY, file: str | None = None) -> LinkedData:
+    """Link survey responses to process records through a salted hash of the case key.
+
+    Parameters
+    ----------
+    responses:
+        ``Survey.responses`` with the raw key in ``survey_key``.
+    process:
+        ``Survey.process``: one row per case with the raw key in ``process_key`` and process fields.
+    salt:
+        Secret salt (default :func:`link_salt`).
+    file:
+        Name of the process file, for error messages.
+
+    Returns
+    -------
+    LinkedData
+        ``frame``: the responses without the raw key, plus ``koppel_id`` (pseudonym), the process fields
+        (NaN when not matched) and ``gekoppeld`` (bool); ``report``: the match counts.
+
+    Raises
+    ------
+    DataError
+        A key column is missing; the process file has duplicate keys (rows named, keys not); no survey
+        key matches any process record.
+    """
+    for frame, col, what in ((responses, survey_key, "survey"), (process, process_key, "process data")):
+        if col not in frame.columns:
+            raise DataError(f"the {what} has no link-key column '{col}'", file=file if what != "survey" else None,
+                            column=col, hint="map the case number under process.survey_key / process.key")
+    salt = link_salt() if salt is None else salt
+    p_ids = pseudonymise(process[process_key], salt)
+    dup = p_ids.notna() & p_ids.duplicated(keep=False)
+    if dup.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(dup.to_numpy())]
+        shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+        raise DataError(f"{int(dup.sum())} process records share a case key with another record (rows {shown})",
+                        file=file, column=process_key, row=rows[0],
+                        hint="give one row per case: aggregate repeated records (e.g. the last status) first")
+    s_ids = pseudonymise(responses[survey_key], salt)
+    fields = [c for c in process.columns if c != process_key]
+    proc = process[fields].copy()
+    proc.index = pd.Index(p_ids, name=PSEUDONYM)
+    proc = proc[proc.index.notna()]
+    matched = s_ids.notna() & s_ids.isin(proc.index)
+    n_with_key = int(s_ids.notna().sum())
+    if n_with_key and not matched.any():
+        raise DataError(f"none of the {n_with_key} survey case keys occurs among the {len(proc)} process records",
+                        file=file, column=process_key,
+                        hint="check that both files use the same case number (same format, prefixes and leading "
+                             "zeros) and the same period")
+    if not n_with_key:
+        raise DataError("no survey response has a case key, so nothing can be linked", column=survey_key,
+                        hint="map the case-number column of the survey as process.survey_key")
+    out = responses.drop(columns=[survey_key]).copy()
+    out[PSEUDONYM] = s_ids.to_numpy()
+    joined = proc.reindex(s_ids.where(matched).to_numpy())
+    for c in fields:
+        out[c] = joined[c].to_numpy()
+    out["gekoppeld"] = matched.to_numpy()
+    report = MatchReport(n_survey=len(responses), n_survey_without_key=len(responses) - n_with_key,
+                         n_process=len(proc), n_matched=int(matched.sum()),
+                         n_matched_records=int(pd.Index(s_ids[matched]).nunique()))
+    return LinkedData(out, report)
+
+
+def _as_float(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series) or series.dtype == object:
+        mapped = series.map({True: 1.0, False: 0.0, "true": 1.0, "false": 0.0, "ja": 1.0, "nee": 0.0})
+        return pd.to_numeric(mapped, errors="coerce")
+    return pd.to_numeric(series, errors="coerce").astype(float)
+
+
+def _weights(frame: pd.DataFrame, weights: pd.Series | np.ndarray | None) -> pd.Series:
+    if weights is None:
+        return pd.Series(1.0, index=frame.index)
+    if isinstance(weights, pd.Series):
+        return weights.reindex(frame.index).astype(float)
+    w = np.asarray(weights, dtype=float)
+    if w.size != len(frame):
+        raise DataError(f"{w.size} weights for {len(frame)} respondents", hint="pass one weight per row")
+    return pd.Series(w, index=frame.index)
+
+
+def binned_effect(linked: pd.DataFrame, measure: str, outcome: str = "tevredenheid",
+                  weights: pd.Series | None = None, min_cell: int = 10, lang: str = "nl",
+                  bins: tuple[Sequence[float], Sequence[str]] | None = None) -> pd.DataFrame:
+    """Mean of ``outcome`` per bin of a process measure, with CIs (``kpi.mean_ci``), protected.
+
+    Parameters
+    ----------
+    linked:
+        ``LinkedData.frame`` (or its matched rows).
+    measure:
+        A process field, e.g. ``doorlooptijd_dagen`` or ``aantal_contacten``.
+    bins:
+        ``(edges, labels)``; default :data:`DEFAULT_BINS` (right-closed intervals).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``bin, estimate, ci_low, ci_high, se, n, n_eff, suppressed, reason`` in bin order.
+    """
+    from meethuis.stats.kpi import mean_ci
+
+    for col in (measure, outcome):
+        if col not in linked.columns:
+            raise DataError(f"column '{col}' is not in the linked data", column=col,
+                            hint="map it under process.columns (process fields) or data.columns (items)")
+    if bins is None:
+        if measure not in DEFAULT_BINS:
+            raise AnalysisError(f"no default bins for '{measure}'", hint="pass bins=(edges, labels)")
+        edges, labels = DEFAULT_BINS[measure][0], DEFAULT_BINS[measure][1][lang]
+    else:
+        edges, labels = bins
+    x = _as_float(linked[measure])
+    cut = pd.cut(x, edges, labels=list(labels), right=True)
+    y = pd.to_numeric(linked[outcome], errors="coerce").astype(float)
+    w = _weights(linked, weights)
+    rows = []
+    for label in labels:
+        mask = (cut == label).to_numpy()
+        est = mean_ci(y[mask], w[mask])
+        rows.append({"bin": label, "estimate": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
+                     "se": est.se, "n": est.n, "n_eff": est.n_eff})
+    table = pd.DataFrame(rows)
+    table.attrs.update({"measure": measure, "outcome": outcome})
+    return protect_table(table, min_cell, dims=["bin"], keys=[])
+
+
+def plot_binned(table: pd.DataFrame, measure_label: str, outcome_label: str, lang: str = "nl"):
+    """Point-and-interval chart of the outcome per bin; suppressed bins stay empty (alt text says so)."""
+    from meethuis.common.plots import PALETTE, new_figure
+
+    shown = table[~table["suppressed"]]
+    from meethuis.common.narrative import format_number
+
+    parts = ", ".join(f"{b}: {format_number(e, 1, lang)}" for b, e in zip(shown["bin"], shown["estimate"]))
+    hidden = int(table["suppressed"].sum())
+    if lang == "nl":
+        alt = f"Gemiddelde {outcome_label} per groep van {measure_label}, met 95%-betrouwbaarheidsintervallen: {parts}."
+        alt += f" {hidden} groep(en) niet getoond (te weinig respondenten)." if hidden else ""
+        title = f"{outcome_label[:1].upper() + outcome_label[1:]} naar {measure_label}"
+    else:
+        alt = f"Mean {outcome_label} by {measure_label} group, with 95% confidence intervals: {parts}."
+        alt += f" {hidden} group(s) not shown (too few respondents)." if hidden else ""
+        title = f"{outcome_label[:1].upper() + outcome_label[1:]} by {measure_label}"
+    fig, ax = new_figure(title, measure_label[:1].upper() + measure_label[1:], outcome_label, alt)
+    x = np.arange(len(table))
+    est = table["estimate"].to_numpy(float)
+    ax.errorbar(x, est, yerr=[est - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - est],
+                fmt="o", color=PALETTE["blauw"], capsize=4)
+    ax.set_xticks(x, list(table["bin"]))
+    return fig
+
+
+@dataclass(frozen=True)
+class RegressionResult:
+    """Coefficients (with 95% CIs, HC1 robust) of the outcome on process measures and controls."""
+
+    table: pd.DataFrame
+    n: int
+    r2: float
+    formula: str
+
+
+_TERM_LABELS = {
+    "log_doorlooptijd": {"nl": "Doorlooptijd (log, per eenheid ln(dagen+1))", "en": "Throughput time (log of days+1)"},
+    "aantal_contacten": {"nl": "Aantal contacten (per extra contact)", "en": "Number of contacts (per extra contact)"},
+    "doorverwezen": {"nl": "Doorverwezen (ja vs. nee)", "en": "Referred on (yes vs. no)"},
+    "wachttijd_minuten": {"nl": "Wachttijd (per minuut)", "en": "Waiting time (per minute)"},
+    "Intercept": {"nl": "Constante", "en": "Intercept"},
+}
+
+
+def _term_label(term: str, lang: str, reference: dict[str, str] | None = None) -> str:
+    if term in _TERM_LABELS:
+        return _TERM_LABELS[term][lang]
+    if term.startswith("C(") and "[T." in term:
+        var = term[2:term.index(")")]
+        level = term[term.index("[T.") + 3:-1]
+        ref = (reference or {}).get(var, "referentie" if lang == "nl" else "reference")
+        return f"{var} = {level} (vs. {ref})"
+    return term
+
+
+def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
+                       measures: Sequence[str] = ("log_doorlooptijd", "aantal_contacten", "doorverwezen"),
+                       controls: Sequence[str] = ("kanaal",), weights: pd.Series | None = None,
+                       min_cell: int = 10, lang: str = "nl") -> RegressionResult:
+    """OLS (WLS with weights) of ``outcome`` on process measures plus categorical controls, HC1 errors.
+
+    ``log_doorlooptijd`` is ``ln(1 + doorlooptijd_dagen)``; ``doorverwezen`` enters as 0/1. Rows with any
+    missing value are dropped (listwise).
+
+    Privacy: control levels with fewer than ``min_cell`` respondents are merged into ``overig`` (dropped
+    when that group is still too small), and a 0/1 measure whose smaller group is below ``min_cell`` is
+    left out, so no coefficient describes a small group.
+
+    Returns
+    -------
+    RegressionResult
+        ``table``: ``term, label, coef, se, ci_low, ci_high, p``; ``n``; ``r2``; ``formula``.
+
+    Raises
+    ------
+    AnalysisError
+        Fewer complete rows than ``max(min_cell, number of terms + 10)``.
+    """
+    import statsmodels.formula.api as smf
+
+    data = pd.DataFrame(index=linked.index)
+    data[outcome] = pd.to_numeric(linked[outcome], errors="coerce")
+    for m in measures:
+        src = "doorlooptijd_dagen" if m == "log_doorlooptijd" else m
+        if src not in linked.columns:
+            raise DataError(f"column '{src}' is not in the linked data", column=src,
+                            hint="map it under process.columns in the organisation config")
+        v = _as_float(linked[src])
+        data[m] = np.log1p(v) if m == "log_doorlooptijd" else v
+    for c in controls:
+        if c not in linked.columns:
+            raise DataError(f"control '{c}' is not in the survey data", column=c)
+        data[c] = linked[c].astype("string")
+    data["_w"] = _weights(linked, weights)
+    data = data.dropna()
+    # privacy: no coefficient may rest on fewer than min_cell respondents
+    other = "overig" if lang == "nl" else "other"
+    for c in controls:
+        counts = data[c].value_counts()
+        rare = counts[counts < min_cell].index
+        if len(rare):
+            data.loc[data[c].isin(rare), c] = other
+            if (data[c] == other).sum() < min_cell:
+                data = data[data[c] != other]
+    measures = [m for m in measures if not (set(data[m].dropna().unique()) <= {0.0, 1.0}
+                                            and min((data[m] == 1).sum(), (data[m] == 0).sum()) < min_cell)]
+    kept = [c for c in controls if data[c].nunique() > 1]
+    rhs = " + ".join(list(measures) + [f"C({c})" for c in kept]) or "1"
+    formula = f"{outcome} ~ {rhs}"
+    n_terms = len(measures) + sum(data[c].nunique() - 1 for c in kept) + 1
+    if len(data) < max(min_cell, n_terms + 10):
+        raise AnalysisError(f"only {len(data)} linked respondents with complete data for the regression",
+                            hint="link more responses to process data, or drop controls")
+    model = smf.wls(formula, data=data, weights=data["_w"]).fit(cov_type="HC1")
+    ci = model.conf_int()
+    table = pd.DataFrame({"term": model.params.index, "coef": model.params.to_numpy(), "se": model.bse.to_numpy(),
+                          "ci_low": ci[0].to_numpy(), "ci_high": ci[1].to_numpy(), "p": model.pvalues.to_numpy()})
+    reference = {c: sorted(data[c].unique())[0] for c in kept}  # patsy's default reference level
+    table.insert(1, "label", [_term_label(t, lang, reference) for t in table["term"]])
+    return RegressionResult(table=table, n=int(model.nobs), r2=float(model.rsquared), formula=formula)
+
+
+@dataclass(frozen=True)
+class ReferralEffect:
+    """Satisfaction of referred vs. not referred respondents ("van het kastje naar de muur")."""
+
+    table: pd.DataFrame
+    difference: float
+    ci_low: float
+    ci_high: float
+    p: float
+
+
+def referral_effect(linked: pd.DataFrame, outcome: str = "tevredenheid", weights: pd.Series | None = None,
+                    min_cell: int = 10, lang: str = "nl") -> ReferralEffect:
+    """Mean outcome for referred and not-referred respondents and the difference (Welch-type z-test).
+
+    The difference (referred minus not referred) uses :func:`meethuis.stats.trends.two_sample_test` on the two
+    ``kpi.mean_ci`` estimates; it is NaN when either group is suppressed.
+
+    Parameters
+    ----------
+    linked:
+        Linked rows (``LinkedData.matched``) with ``doorverwezen`` and the outcome.
+    outcome, weights, min_cell, lang:
+        Outcome item, survey weights aligned with ``linked``, disclosure threshold, language.
+
+    Returns
+    -------
+    ReferralEffect
+        Protected two-row ``table`` (``groep, estimate, ci_low, ci_high, se, n, n_eff``) and the difference
+        with its 95% interval and p-value.
+
+    Raises
+    ------
+    DataError
+        When ``doorverwezen`` is not in the linked data.
+    """
+    from meethuis.stats.kpi import mean_ci
+    from meethuis.stats.trends import two_sample_test
+
+    if "doorverwezen" not in linked.columns:
+        raise DataError("column 'doorverwezen' is not in the linked data", column="doorverwezen",
+                        hint="map it under process.columns in the organisation config")
+    ref = _as_float(linked["doorverwezen"])
+    y = pd.to_numeric(linked[outcome], errors="coerce").astype(float)
+    w = _weights(linked, weights)
+    names = {"nl": {0.0: "niet doorverwezen", 1.0: "doorverwezen"}, "en": {0.0: "not referred", 1.0: "referred on"}}
+    ests, rows = {}, []
+    for value in (0.0, 1.0):
+        mask = (ref == value).to_numpy()
+        est = mean_ci(y[mask], w[mask])
+        ests[value] = est
+        rows.append({"groep": names[lang][value], "estimate": est.estimate, "ci_low": est.ci_low,
+                     "ci_high": est.ci_high, "se": est.se, "n": est.n, "n_eff": est.n_eff})
+    table = protect_table(pd.DataFrame(rows), min_cell, dims=["groep"], keys=[])
+    if table["suppressed"].any():
+        return ReferralEffect(table, math.nan, math.nan, math.nan, math.nan)
+    diff, z, p = two_sample_test(ests[0.0], ests[1.0], "mean")
+    se = math.hypot(ests[0.0].se, ests[1.0].se)
+    return ReferralEffect(table, diff, diff - 1.959963984540054 * se, diff + 1.959963984540054 * se, p)
+
+
+def perception_process_matrix(linked: pd.DataFrame, outcome: str = "tevredenheid", satisfied_from: float = 7,
+                              fast_days: float | None = None, weights: pd.Series | None = None,
+                              min_cell: int = 10, lang: str = "nl") -> pd.DataFrame:
+    """2×2 of process (fast/slow throughput) against perception (satisfied/not), with shares.
+
+    ``fast`` = ``doorlooptijd_dagen <= fast_days`` (default: the median of the linked rows);
+    ``satisfied`` = ``outcome >= satisfied_from``. Shares are (weighted) shares of all classified rows.
+    Cells below ``min_cell`` are suppressed (with secondary suppression across the 2×2).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``doorlooptijd, oordeel, n, share, suppressed, reason``; ``attrs['fast_days']`` holds the threshold.
+    """
+    for col in ("doorlooptijd_dagen", outcome):
+        if col not in linked.columns:
+            raise DataError(f"column '{col}' is not in the linked data", column=col)
+    days = _as_float(linked["doorlooptijd_dagen"])
+    y = pd.to_numeric(linked[outcome], errors="coerce").astype(float)
+    w = _weights(linked, weights)
+    ok = days.notna() & y.notna()
+    if not ok.any():
+        raise AnalysisError("no linked respondents with both throughput time and an answer")
+    threshold = float(days[ok].median()) if fast_days is None else float(fast_days)
+    fast = days <= threshold
+    happy = y >= satisfied_from
+    speed_lab = {"nl": ("snel", "langzaam"), "en": ("fast", "slow")}[lang]
+    mood_lab = {"nl": ("tevreden", "ontevreden"), "en": ("satisfied", "dissatisfied")}[lang]
+    total_w = float(w[ok].sum())
+    rows = []
+    for f, sl in zip((True, False), speed_lab):
+        for h, ml in zip((True, False), mood_lab):
+            mask = ok & (fast == f) & (happy == h)
+            rows.append({"doorlooptijd": sl, "oordeel": ml, "n": int(mask.sum()),
+                         "share": float(w[mask].sum()) / total_w})
+    table = protect_table(pd.DataFrame(rows), min_cell, dims=["doorlooptijd", "oordeel"], keys=[])
+    table.attrs["fast_days"] = threshold
+    table.attrs["fast_rule"] = "median" if fast_days is None else "given"
+    return table
+
+
+def describe_referral(effect: ReferralEffect, label: str = "de tevredenheid", lang: str = "nl") -> str:
+    """A sentence on the referral effect with its interval, or why it is not shown."""
+    from meethuis.common.narrative import format_number
+
+    if math.isnan(effect.difference):
+        return ("Het effect van doorverwijzen wordt niet getoond: een van de groepen is te klein."
+                if lang == "nl" else "The effect of referral is not shown: one of the groups is too small.")
+    d = format_number(effect.difference, 2, lang)
+    lo, hi = format_number(effect.ci_low, 2, lang), format_number(effect.ci_high, 2, lang)
+    sig = effect.p < 0.05
+    size = format_number(abs(effect.difference), 2, lang)
+    if lang == "nl":
+        verdict = "een significant verschil" if sig else "geen significant verschil"
+        way = "lager" if effect.difference < 0 else "hoger"
+        return (f"Wie is doorverwezen, scoort gemiddeld {size} punt {way} op {label} dan wie niet is "
+                f"doorverwezen (verschil {d}, 95%-BI {lo} tot {hi}): {verdict}.")
+    verdict = "a significant difference" if sig else "no significant difference"
+    way = "lower" if effect.difference < 0 else "higher"
+    return (f"Respondents who were referred on score {size} points {way} on {label} than those who were not "
+            f"(difference {d}, 95% CI {lo} to {hi}): {verdict}.")
+
+
+def link_survey(survey, config=None, salt: bytes | str | None = None,
+                responses: pd.DataFrame | None = None) -> LinkedData:
+    """Link a loaded ``Survey`` (or a selection of its ``responses``) to its ``process`` records."""
+    if getattr(survey, "process", None) is None:
+        raise DataError("this organisation has no process data", key="process",
+                        hint="add a 'process:' section with file, key and columns to the organisation config")
+    file = str(config.process.file) if config is not None and getattr(config, "process", None) else None
+    rows = survey.responses if responses is None else responses
+    return link_process(rows, survey.process, salt, file=file)
+
+
+__all__: Sequence[str] = ("link_salt", "pseudonymise", "MatchReport", "LinkedData", "link_process", "link_survey",
+                          "binned_effect", "plot_binned", "process_regression", "RegressionResult",
+                          "referral_effect", "ReferralEffect", "perception_process_matrix", "describe_referral")
+
+
+
+def link_chapter(ch) -> LinkedData | None:
+    """Link a chapter's responses (its period) to the organisation's process data; ``None`` without any."""
+    if getattr(ch.survey, "process", None) is None or ch.config.process is None:
+        return None
+    return link_survey(ch.survey, ch.config, responses=ch.responses)
+
+
+def smallest_shown(table: pd.DataFrame) -> int:
+    """Smallest ``n`` among the published rows of a protected table (0 when nothing is published)."""
+    n = pd.to_numeric(table.loc[~table["suppressed"], "n"], errors="coerce").dropna()
+    return int(n.min()) if len(n) else 0
+
+
+def regression_view(result: RegressionResult, lang: str = "nl") -> pd.DataFrame:
+    """Reader table of the regression: term label, coefficient, 95% CI and p-value as text (no constant)."""
+    from meethuis.common.narrative import format_number
+
+    t = result.table[result.table["term"] != "Intercept"]
+    nl = lang == "nl"
+    return pd.DataFrame({
+        "Factor" if nl else "Factor": t["label"],
+        "Effect (punten)" if nl else "Effect (points)": [format_number(v, 2, lang) for v in t["coef"]],
+        "95%-BI" if nl else "95% CI": [f"{format_number(a, 2, lang)} tot {format_number(b, 2, lang)}" if nl else
+                                       f"{format_number(a, 2, lang)} to {format_number(b, 2, lang)}"
+                                       for a, b in zip(t["ci_low"], t["ci_high"])],
+        "p-waarde" if nl else "p-value": [format_number(p, 3, lang) for p in t["p"]],
+    })
+
+
+def describe_regression(result: RegressionResult, lang: str = "nl") -> str:
+    """Sentences on the process effects in the regression, built from the coefficients."""
+    from meethuis.common.narrative import format_int, format_number
+
+    t = result.table.set_index("term")
+    parts = []
+    for term in ("log_doorlooptijd", "aantal_contacten", "doorverwezen"):
+        if term not in t.index:
+            continue
+        r = t.loc[term]
+        sig = r["p"] < 0.05
+        if term == "log_doorlooptijd":
+            per = format_number(r["coef"] * np.log(2), 2, lang)
+            parts.append(f"een verdubbeling van de doorlooptijd gaat samen met {per} punt verschil in het rapportcijfer"
+                         if lang == "nl" else f"doubling the throughput time goes with {per} points difference in the grade")
+        elif term == "aantal_contacten":
+            per = format_number(r["coef"], 2, lang)
+            parts.append(f"elk extra contact met {per} punt" if lang == "nl" else f"each extra contact with {per} points")
+        else:
+            per = format_number(r["coef"], 2, lang)
+            parts.append(f"doorverwezen worden met {per} punt" if lang == "nl" else f"being referred on with {per} points")
+        if not sig:
+            parts[-1] += " (niet significant)" if lang == "nl" else " (not significant)"
+    from meethuis.common.narrative import join_list
+
+    if lang == "nl":
+        return (f"Bij gelijk kanaal geldt (regressie op {format_int(result.n, lang)} gekoppelde antwoorden): "
+                f"{join_list(parts, lang)}. Dit is samenhang, geen bewezen oorzaak.")
+    return (f"For the same channel (regression on {format_int(result.n, lang)} linked answers): "
+            f"{join_list(parts, lang)}. This is association, not proven cause.")
+
+
+def describe_matrix(matrix: pd.DataFrame, satisfied_from: float = 7, lang: str = "nl") -> str:
+    """Sentence on the off-diagonal cells: fast but dissatisfied, slow but satisfied."""
+    from meethuis.common.narrative import format_number, format_percent
+
+    # rows are in a fixed order: fast-satisfied, fast-dissatisfied, slow-satisfied, slow-dissatisfied
+    fast_unhappy, slow_happy = matrix.iloc[1], matrix.iloc[2]
+    days = format_number(matrix.attrs.get("fast_days", math.nan), 0, lang)
+    grade = format_number(satisfied_from, 0, lang)
+    median = matrix.attrs.get("fast_rule") == "median"
+    if lang == "nl":
+        def share(r):  # noqa: E306
+            return "niet getoond (te weinig respondenten)" if r["suppressed"] else format_percent(r["share"], 0, lang)
+        return (f"Snel is hier: binnen {days} dagen afgehandeld{' (de mediaan)' if median else ''}; "
+                f"tevreden is een {grade} of hoger. "
+                f"Snel geholpen maar toch ontevreden: {share(fast_unhappy)}. Traag maar wel tevreden: "
+                f"{share(slow_happy)}. Juist die groepen laten zien dat beleving meer is dan snelheid.")
+
+    def share_en(r):
+        return "not shown (too few respondents)" if r["suppressed"] else format_percent(r["share"], 0, lang)
+    return (f"Fast here means: handled within {days} days{' (the median)' if median else ''}; "
+            f"satisfied is a grade of {grade} or higher. "
+            f"Helped fast but still dissatisfied: {share_en(fast_unhappy)}. Slow but satisfied: {share_en(slow_happy)}. "
+            "These groups show that experience is more than speed.")

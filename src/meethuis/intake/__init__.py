@@ -1,0 +1,1 @@
+"""Stage 1, intake: codebook, organisation config, reading files, validation into a typed survey."""

@@ -1,0 +1,1 @@
+"""Stage 4, the report: the runner, HTML assembly, the measurement-house figure and one view module per chapter."""

@@ -1,0 +1,698 @@
+"""Helpers for the chapter notebooks: load the survey once, select the period, show tables and figures.
+
+A chapter notebook does ``ch = open_chapter(config_path, period, lang, min_cell)`` and then calls the
+library, showing results with ``ch.show_table(df, name, caption)``, ``ch.show_figure(fig, n_min=...)``
+and ``ch.show_text(markdown)``. Inside a report run (``report.run_report`` sets ``MEETHUIS_REPORT_DIR``)
+every table is also written to ``tables/NAME.csv``, and the chapters open the run context that the
+runner wrote (:func:`write_run_context`): the config is parsed and the survey read, validated and weighted
+once for the whole run. A chapter opened on its own (JupyterLab, nbval) builds its context from
+``config_path``.
+
+Period semantics (one rule everywhere): ``period=""`` means all data. ``period="2026Q3"`` means that
+quarter for the current-state chapters (``ch.responses``, ``ch.weights``) and every quarter up to and
+including it for trends (``ch.trend_responses``, ``ch.trend_weights()``).
+
+Privacy: ``min_cell`` is never lower than the organisation's own ``min_cell`` in its config; every
+table passes ``disclosure.protect_table``; a figure must state the smallest group behind it (``n_min``)
+and is replaced by a note when that is below ``min_cell``.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io as _io
+import os
+import pickle
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from meethuis.common import narrative as nv
+from meethuis.intake.config import OrgConfig, load_config
+from meethuis.common.errors import AnalysisError, ConfigError, DataError
+
+REPORT_DIR_ENV = "MEETHUIS_REPORT_DIR"
+REPO_ROOT = Path(__file__).resolve().parents[4]
+_TABLE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+# Column headers of the tidy KPI tables, for readers.
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "estimate": {"nl": "Uitkomst", "en": "Estimate"},
+    "ci_low": {"nl": "95%-BI van", "en": "95% CI from"},
+    "ci_high": {"nl": "95%-BI tot", "en": "95% CI to"},
+    "n": {"nl": "Aantal (n)", "en": "Number (n)"},
+    "n_eff": {"nl": "Effectief aantal", "en": "Effective n"},
+    "item": {"nl": "Vraag", "en": "Question"},
+    "kpi": {"nl": "Kengetal", "en": "Indicator"},
+    "target": {"nl": "Doel", "en": "Goal"},
+    "periode": {"nl": "Kwartaal", "en": "Quarter"},
+}
+HIDDEN_COLUMNS = ("suppressed", "reason")
+
+
+def resolve_config_path(config_path: str | os.PathLike) -> Path:
+    """Where an organisation config lives: a sample name (``"molensloot"``) or a path.
+
+    A bare name without folder or ``.yml`` is a sample organisation (``meethuis.sample.sample_config``);
+    an absolute path is taken as is; a relative path resolves from the repository root, never from the
+    current directory (the report runner always passes absolute paths).
+
+    Raises
+    ------
+    ConfigError
+        When the file does not exist.
+    """
+    text = str(config_path).strip()
+    if not text:
+        raise ConfigError("no organisation config given", key="config_path",
+                          hint="pass a sample name such as 'molensloot' or the path of an organisation YAML")
+    if "/" not in text and os.sep not in text and not text.endswith((".yml", ".yaml")):
+        from meethuis.sample import sample_config
+
+        return Path(sample_config(text))
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    if not path.exists():
+        raise ConfigError("config file not found", file=str(path),
+                          hint="pass an absolute path, a path relative to the repository, or a sample name")
+    return path.resolve()
+
+
+def select_period(responses: pd.DataFrame, period: str | None, scope: str = "current") -> pd.DataFrame:
+    """Rows of ``period``: that quarter (``scope="current"``) or every quarter up to it (``"trend"``).
+
+    Parameters
+    ----------
+    responses:
+        Survey responses with a ``periode`` column (``"2026Q3"``).
+    period:
+        A quarter or ``""`` for all data.
+    scope:
+        ``"current"`` or ``"trend"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows (index kept).
+
+    Raises
+    ------
+    ConfigError
+        For a malformed period; DataError when the period holds no responses.
+    """
+    if scope not in ("current", "trend"):
+        raise ValueError(f"scope must be 'current' or 'trend', got {scope!r}")
+    parsed = nv.parse_period(period)
+    if parsed is None:
+        return responses
+    wanted = f"{parsed[0]}Q{parsed[1]}"
+    quarters = responses["periode"].astype(str)
+    mask = quarters == wanted if scope == "current" else quarters <= wanted  # YYYYQn sorts in time order
+    if not mask.any():
+        known = ", ".join(sorted(quarters.unique()))
+        raise DataError(f"no responses in period {wanted}", column="periode",
+                        hint=f"periods in the data: {known}; or leave the period empty for all data")
+    return responses.loc[mask]
+
+
+@dataclass
+class Chapter:
+    """What one chapter notebook works with: config, survey, the period's rows and their weights."""
+
+    config: OrgConfig
+    survey: Any
+    period: str
+    lang: str
+    min_cell: int
+    responses: pd.DataFrame
+    weights: pd.Series
+    trend_responses: pd.DataFrame
+    report_dir: Path | None = None
+    _trend_weights: pd.Series | None = field(default=None, repr=False)
+
+    @property
+    def codebook(self):
+        return self.config.codebook
+
+    def label(self, item_id: str) -> str:
+        """Short label of an item or field in the chapter's language."""
+        return self.codebook.label(item_id, self.lang)
+
+    def text(self, nl: str, en: str) -> str:
+        """Pick the Dutch or English version of a text."""
+        return nl if self.lang == "nl" else en
+
+    def trend_weights(self) -> pd.Series:
+        """Weights for ``trend_responses``, raked within each quarter (margins hold per quarter)."""
+        if self._trend_weights is None:
+            from meethuis.stats.weights import survey_weights
+
+            parts = [survey_weights(g, self.config) for _, g in
+                     self.trend_responses.groupby("periode", observed=True, sort=True)]
+            self._trend_weights = (pd.concat(parts).reindex(self.trend_responses.index) if parts
+                                   else pd.Series(dtype=float))
+        return self._trend_weights
+
+    # -- results used by several chapters ------------------------------------------------------------
+    def kpis(self, items=None, by=None, statistics=None) -> pd.DataFrame:
+        """``kpi.kpi_table`` on the period's rows with the chapter's weights, ``min_cell`` and codebook."""
+        from meethuis.stats.kpi import kpi_table
+
+        return kpi_table(self.responses, items=items, by=by, weights=self.weights, min_cell=self.min_cell,
+                         codebook=self.codebook, statistics=statistics)
+
+    def goal_comparison(self) -> pd.DataFrame:
+        """``kpi.compare_goals`` of the organisation's goals against the period's overall KPIs."""
+        from meethuis.stats.kpi import compare_goals
+
+        items = sorted({g.item for g in self.config.goals if g.item in self.responses.columns})
+        kpis = self.kpis(items=items) if items else self.kpis()
+        return compare_goals(kpis, self.config.goals)
+
+    def driver_importance(self, outcome: str, n_boot: int = 500):
+        """Bootstrap Shapley importance of the drivers for ``outcome`` and the two families' shares.
+
+        Returns ``(importance, groups)``, or ``None`` after showing why when the period has too few
+        complete answers (fewer than ``max(min_cell, 10 per driver)``) or the analysis is impossible.
+        """
+        from meethuis.stats import drivers as drv
+        from meethuis.common.errors import AnalysisError
+
+        names = [d for d in self.config.drivers() if d in self.responses.columns]
+        complete = int(self.responses[[outcome, *names]].notna().all(axis=1).sum())
+        needed = max(self.min_cell, 10 * len(names))
+        label = self.label(outcome).lower()
+        if complete < needed:
+            self.show_text(self.text(
+                f"Voor {label} is geen drijfverenanalyse gemaakt: {nv.format_int(complete, 'nl')} respondenten "
+                f"beantwoordden alle vragen, en er zijn er minstens {needed} nodig (10 per drijfveer).",
+                f"No driver analysis for {label}: {nv.format_int(complete, 'en')} respondents answered every "
+                f"question, and at least {needed} are needed (10 per driver)."))
+            return None
+        try:
+            boot = drv.bootstrap_importance(self.responses, outcome, names, weights=self.weights, n_boot=n_boot)
+            groups = drv.group_importance(self.responses, outcome, driver_groups(self.codebook, names),
+                                          weights=self.weights)
+        except AnalysisError as exc:
+            self.show_text(self.text(f"Voor {label} is geen drijfverenanalyse mogelijk: {exc.message}",
+                                     f"No driver analysis possible for {label}: {exc.message}"))
+            return None
+        boot = boot.assign(n=boot["n_used"])
+        return boot, groups
+
+    def priority(self, outcome: str = "tevredenheid", n_boot: int = 500) -> pd.DataFrame | None:
+        """``priority.priority_matrix`` for ``outcome`` on the period (``None`` after a note if impossible)."""
+        from meethuis.stats.priority import priority_matrix
+
+        result = self.driver_importance(outcome, n_boot)
+        if result is None:
+            return None
+        importance, _ = result
+        return priority_matrix(self.responses, outcome, list(importance["driver"]), weights=self.weights,
+                               importance=importance.drop(columns=["n"]), min_cell=self.min_cell,
+                               codebook=self.codebook, lang=self.lang)
+
+    def top_knobs(self, top: int = 5, outcome: str = "tevredenheid") -> pd.DataFrame | None:
+        """Show the ``top`` knobs to turn for ``outcome`` as a numbered list, built from the priority matrix."""
+        from meethuis.stats.priority import knobs_to_turn
+
+        matrix = self.priority(outcome)
+        if matrix is None:
+            return None
+        knobs = knobs_to_turn(matrix, self.lang, top=top)
+        self.show_text(knob_sentences(knobs, self.label(outcome).lower(), self.lang))
+        return knobs
+
+    def notable_changes(self, kpis: Sequence[str]) -> list[str]:
+        """Significant changes of ``kpis`` in the latest quarter (vs. previous quarter and a year before)."""
+        from meethuis.stats.trends import trend_changes, trend_table, two_sample_test
+
+        lines = []
+        w = self.trend_weights()
+        for kpi in kpis:
+            item = "aanbeveling" if kpi == "nps" else kpi.rsplit("_", 1)[0]
+            if item not in self.trend_responses.columns:
+                continue
+            trend = trend_table(self.trend_responses, kpi, weights=w, min_cell=self.min_cell, codebook=self.codebook)
+            changes = trend_changes(trend, lang=self.lang)
+            published = trend[~trend["suppressed"]]
+            if published.empty:
+                continue
+            last = published["periode"].iloc[-1]
+            kind = nv.kpi_kind(kpi)
+            label = nv.kpi_label(kpi, self.codebook, self.lang)
+            subject = label[:1].upper() + label[1:]
+            for _, c in changes[(changes["periode"] == last) & changes["significant"]].iterrows():
+                lines.append(f"{subject}: {c['conclusion']} "
+                             f"({nv.format_value(c['before'], kind, self.lang)} \u2192 "
+                             f"{nv.format_value(c['after'], kind, self.lang)}, {nv.period_text(last, self.lang)}).")
+            if len(published) >= 3:  # the longer run: first against last published quarter
+                first_row, last_row = published.iloc[0], published.iloc[-1]
+                diff, _, p = two_sample_test(_estimate(first_row), _estimate(last_row), trend["kind"].iloc[0])
+                if np.isfinite(p) and p < 0.05:
+                    since = nv.period_text(first_row["periode"], self.lang)
+                    clause = nv.change_clause(first_row["estimate"], last_row["estimate"], kind=kind, lang=self.lang)
+                    lines.append(self.text(f"{subject} is sinds het {since} significant {clause}.",
+                                           f"{subject} has significantly {clause} since {since}."))
+        return lines
+
+    def basis_sentence(self) -> str:
+        """"Gebaseerd op 812 respondenten (3e kwartaal 2026), gewogen naar ..." for under a heading."""
+        n = len(self.responses)
+        when = nv.period_text(self.period, self.lang)
+        margins = [self.label(m) if m in self.codebook.fields or m in self.codebook.items else m
+                   for m in self.config.margins]
+        if self.lang == "nl":
+            s = f"Gebaseerd op {nv.format_int(n, 'nl')} respondenten ({when})"
+            s += f", gewogen naar {nv.join_list([m.lower() for m in margins], 'nl')}." if margins else ", ongewogen."
+        else:
+            s = f"Based on {nv.format_int(n, 'en')} respondents ({when})"
+            s += f", weighted by {nv.join_list([m.lower() for m in margins], 'en')}." if margins else ", unweighted."
+        return s
+
+    def show_text(self, markdown: str) -> None:
+        """Display Markdown text (built from numbers by ``narrative``) in the notebook and the report."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(markdown))
+
+    def show_table(self, table: pd.DataFrame, name: str, caption: str, *,
+                   formats: Mapping[str, str | Callable[[Any], str]] | None = None,
+                   labels: Mapping[str, str] | None = None, protect: bool = True,
+                   view: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> None:
+        """Protect, save and display a table (nothing is returned, so nothing is echoed twice).
+
+        See :func:`show_table`; uses the chapter's ``min_cell``, ``lang`` and codebook labels.
+        """
+        return show_table(table, name, caption, min_cell=self.min_cell, lang=self.lang, formats=formats,
+                          labels=labels, protect=protect, codebook=self.codebook, report_dir=self.report_dir,
+                          view=view)
+
+    def show_figure(self, fig, *, n_min: int | None) -> None:
+        """Display ``fig`` with its alt text, or a note when ``n_min`` is below ``min_cell``."""
+        show_figure(fig, n_min=n_min, min_cell=self.min_cell, lang=self.lang)
+
+
+RUN_CONTEXT = Path(".cache") / "run-context.pkl"  # inside the report's private working folder
+
+
+@dataclass
+class RunContext:
+    """What a report run reads, validates and weights once, and every chapter of that run opens.
+
+    ``responses``/``weights`` are the period's rows and their raked weights; ``trend_responses`` every
+    quarter up to the period (see the module docstring).
+    """
+
+    config: OrgConfig
+    period: str
+    survey: Any
+    responses: pd.DataFrame
+    weights: pd.Series
+    trend_responses: pd.DataFrame
+
+
+def build_run_context(config: OrgConfig, period: str = "") -> RunContext:
+    """Load and validate the survey of ``config``, select ``period`` and rake its weights.
+
+    Raises
+    ------
+    ConfigError, DataError
+        For a bad period, data file or weighting margins (what, where, and a hint).
+    """
+    from meethuis.intake.validate import load_survey
+    from meethuis.stats.weights import survey_weights
+
+    period = (period or "").strip().upper()
+    nv.parse_period(period)
+    survey = load_survey(config)
+    current = select_period(survey.responses, period, "current")
+    trend = select_period(survey.responses, period, "trend")
+    return RunContext(config=config, period=period, survey=survey, responses=current,
+                      weights=survey_weights(current, config), trend_responses=trend)
+
+
+def write_run_context(context: RunContext, report_dir: Path) -> Path:
+    """Store ``context`` for the chapters of a report run (``report_dir`` is the run's working folder)."""
+    path = Path(report_dir) / RUN_CONTEXT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(context, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return path
+
+
+def read_run_context(report_dir: Path | None) -> RunContext | None:
+    """The run context written by the report runner, or ``None`` outside a report run."""
+    if report_dir is None:
+        return None
+    path = Path(report_dir) / RUN_CONTEXT
+    if not path.exists():
+        return None
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
+def open_chapter(config_path: str | os.PathLike = "molensloot", period: str = "", lang: str = "nl",
+                 min_cell: int = 10) -> Chapter:
+    """Load the organisation, its survey and weights for one chapter.
+
+    Parameters
+    ----------
+    config_path:
+        Sample name or path of the organisation YAML (see :func:`resolve_config_path`).
+    period:
+        ``""`` for all data or a quarter such as ``"2026Q3"`` (see the module docstring).
+    lang:
+        ``"nl"`` or ``"en"``.
+    min_cell:
+        Smallest group shown; the config's ``min_cell`` wins when it is higher.
+
+    Returns
+    -------
+    Chapter
+
+    Raises
+    ------
+    ConfigError, DataError
+        For a bad config, period or data file.
+    """
+    nv.check_lang(lang)
+    if int(min_cell) < 1:
+        raise ConfigError(f"min_cell must be at least 1, got {min_cell}", key="min_cell",
+                          hint="10 is the default; never publish results of fewer respondents")
+    period = (period or "").strip().upper()
+    nv.parse_period(period)
+    env = os.environ.get(REPORT_DIR_ENV)
+    report_dir = Path(env) if env else None
+    context = read_run_context(report_dir)
+    if context is None or context.period != period or \
+            Path(context.config.path) != resolve_config_path(config_path):
+        context = build_run_context(load_config(resolve_config_path(config_path)), period)
+    config = context.config
+    return Chapter(config=config, survey=context.survey, period=period, lang=lang,
+                   min_cell=max(int(min_cell), int(config.min_cell)), responses=context.responses,
+                   weights=context.weights, trend_responses=context.trend_responses, report_dir=report_dir)
+
+
+# -- tables ------------------------------------------------------------------------------------------
+def _column_kind(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_integer_dtype(series):
+        return "int"
+    if pd.api.types.is_float_dtype(series):
+        vals = series.dropna()
+        if len(vals) and np.all(np.isclose(vals, np.round(vals))) and vals.abs().max() >= 10:
+            return "int"
+        return "num2"
+    return "text"
+
+
+def _format_cell(value: Any, kind: str | Callable[[Any], str], lang: str) -> str:
+    if callable(kind):
+        return kind(value)
+    if kind == "text":
+        return nv.MISSING if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if kind == "bool":
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return nv.MISSING
+        return ("ja" if value else "nee") if lang == "nl" else ("yes" if value else "no")
+    if kind == "int":
+        return nv.format_int(value, lang)
+    if kind in ("share", "percent"):
+        return nv.format_percent(value, 0, lang)
+    if kind == "share1":
+        return nv.format_percent(value, 1, lang)
+    if kind == "nps":
+        return nv.format_value(value, "nps", lang)
+    m = re.fullmatch(r"num(\d)", kind)
+    if m:
+        return nv.format_number(value, int(m.group(1)), lang)
+    raise ValueError(f"unknown column format {kind!r}")
+
+
+def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl",
+               formats: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None,
+               name: str = "") -> str:
+    """An accessible HTML table: caption, column headers with ``scope``, Dutch number formatting.
+
+    Rows flagged ``suppressed`` show an em dash in every numeric cell (and no ``n``); every shown row
+    carries ``data-n`` when the table has an ``n`` column, so checks can prove nothing below ``min_cell``
+    is displayed.
+    """
+    formats = dict(formats or {})
+    labels = dict(labels or {})
+    shown = [c for c in table.columns if c not in HIDDEN_COLUMNS]
+    kinds = {c: formats.get(c) or ("int" if c in ("n", "n_eff") else _column_kind(table[c])) for c in shown}
+    suppressed = (table["suppressed"].fillna(False).astype(bool) if "suppressed" in table.columns
+                  else pd.Series(False, index=table.index))
+    head = "".join(
+        f'<th scope="col">{html.escape(labels.get(c) or COLUMN_LABELS.get(c, {}).get(lang) or str(c))}</th>'
+        for c in shown)
+    rows = []
+    any_suppressed = False
+    for idx, row in table.iterrows():
+        sup = bool(suppressed.loc[idx])
+        attrs = ' data-suppressed="1"' if sup else ""
+        if not sup and "n" in table.columns and pd.notna(row["n"]):
+            attrs += f' data-n="{int(row["n"])}"'
+        cells = []
+        for k, c in enumerate(shown):
+            kind = kinds[c]
+            numeric = kind not in ("text",) and not callable(kind)
+            if sup and numeric:
+                value, any_suppressed = nv.MISSING, True
+            else:
+                value = _format_cell(row[c], kind, lang)
+                any_suppressed |= value == nv.MISSING and numeric
+            cls = ' class="num"' if numeric else ""
+            tag = "th" if k == 0 and not numeric else "td"
+            scope = ' scope="row"' if tag == "th" else ""
+            cells.append(f"<{tag}{scope}{cls}>{html.escape(value)}</{tag}>")
+        rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
+    if not rows:
+        body = f'<tr><td colspan="{max(len(shown), 1)}">{html.escape(nv.text("empty_table", lang))}</td></tr>'
+    else:
+        body = "".join(rows)
+    note = (f'<p class="table-note">{html.escape(nv.text("suppressed_note", lang, min_cell=min_cell))}</p>'
+            if any_suppressed else "")
+    return (f'<div class="mh-table-wrap"><table class="mh-table" data-table="{html.escape(name)}" '
+            f'data-min-cell="{min_cell}"><caption>{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}</div>")
+
+
+def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 10, lang: str = "nl",
+               formats: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None,
+               protect: bool = True, codebook=None, report_dir: Path | None = None,
+               view: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> None:
+    """Pass a table through ``disclosure.protect_table``, save it as ``tables/NAME.csv``, display it.
+
+    Parameters
+    ----------
+    table:
+        Tidy table; an ``n`` column (respondents per row) is what suppression works on.
+    name:
+        File name without ``.csv`` (lower case, digits, ``-``/``_``); unique within a report.
+    caption:
+        What the table shows, in the reader's language.
+    min_cell, lang:
+        Smallest group shown; ``nl`` or ``en``.
+    formats:
+        Per column ``"int"``, ``"num1"``, ``"num2"``, ``"share"``, ``"share1"``, ``"nps"``, ``"text"``
+        or a function value → text (defaults from the dtype).
+    labels:
+        Column headers to show (defaults: :data:`COLUMN_LABELS`, else the column name).
+    protect:
+        ``False`` only for tables without respondent counts (e.g. a list of goals); then the table
+        must not have an ``n`` column.
+    codebook:
+        When given, ids in an ``item`` column are shown as their labels.
+    report_dir:
+        Report folder (default: ``$MEETHUIS_REPORT_DIR``); ``None`` outside a report run.
+    view:
+        Turns the protected table into what readers see (e.g. :func:`kpi_view`: one text column per
+        formatted value); it must keep ``n`` and ``suppressed``. The CSV holds the protected table.
+
+    Returns
+    -------
+    None
+        Nothing, so a notebook cell does not echo the raw table after the formatted one; call
+        ``disclosure.protect_table`` yourself when you need the protected numbers.
+
+    Raises
+    ------
+    AnalysisError
+        When a bad table name is given or an unprotected table has an ``n`` column.
+    """
+    if not _TABLE_NAME.match(name):
+        raise AnalysisError(f"table name '{name}' is not a simple file name",
+                            hint="use lower-case letters, digits, - and _, e.g. 'kpi_kern'")
+    if protect:
+        from meethuis.stats.disclosure import protect_table
+
+        published = protect_table(table, min_cell)
+    else:
+        if "n" in table.columns:
+            raise AnalysisError(f"table '{name}' has respondent counts but protect=False",
+                                hint="let show_table protect it; protect=False is for tables without n")
+        published = table.copy()
+    if report_dir is None and os.environ.get(REPORT_DIR_ENV):
+        report_dir = Path(os.environ[REPORT_DIR_ENV])
+    if report_dir is not None:
+        from meethuis.intake.io import write_text_atomic
+
+        path = Path(report_dir) / "tables" / f"{name}.csv"
+        if path.exists():
+            raise AnalysisError(f"two tables are called '{name}' in one report", hint="give each table its own name")
+        write_text_atomic(path, published.to_csv(index=False))
+    shown = view(published) if view is not None else published
+    if codebook is not None and "item" in shown.columns:
+        shown = shown.copy()
+        shown["item"] = [codebook.label(i, lang) if i in codebook.items or i in codebook.fields else i
+                         for i in shown["item"]]
+    from IPython.display import HTML, display
+
+    display(HTML(table_html(shown, caption, min_cell, lang, formats, labels, name)))
+
+
+# -- figures -----------------------------------------------------------------------------------------
+def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl") -> str:
+    """``<figure>`` with the PNG embedded (base64) and the figure's text alternative as ``alt``.
+
+    ``n_min`` is the smallest number of respondents behind any mark in the figure (``None`` when the
+    figure shows no respondent data); below ``min_cell`` a note replaces the figure.
+    """
+    from meethuis.common.plots import alt_text
+
+    alt = alt_text(fig)
+    if n_min is not None and int(n_min) < min_cell:
+        note = nv.text("suppressed_figure", lang, min_cell=min_cell)
+        return f'<p class="figure-suppressed" data-suppressed="1">{html.escape(note)}</p>'
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    n_attr = f' data-n-min="{int(n_min)}"' if n_min is not None else ' data-n-min="none"'
+    return (f'<figure class="mh-figure"{n_attr}><img src="data:image/png;base64,{data}" '
+            f'alt="{html.escape(alt, quote=True)}"></figure>')
+
+
+def show_figure(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl") -> None:
+    """Display a figure accessibly (see :func:`figure_html`); the figure is not shown twice."""
+    from IPython.display import HTML, display
+
+    display(HTML(figure_html(fig, n_min=n_min, min_cell=min_cell, lang=lang)))
+
+
+# -- a generic figure: estimates with their 95% interval --------------------------------------------
+def plot_estimates(table: pd.DataFrame, label_col: str, title: str, xlabel: str, alt: str, *,
+                   kind: str = "mean", goal: float | None = None, lang: str = "nl"):
+    """Horizontal dots with 95% intervals, one per published row of ``table`` (suppressed rows left out).
+
+    Returns the figure and the smallest ``n`` behind a dot (for ``show_figure(n_min=...)``).
+    """
+    from meethuis.common.plots import PALETTE, new_figure
+
+    shown = table[~table.get("suppressed", pd.Series(False, index=table.index)).fillna(False).astype(bool)]
+    shown = shown[shown["estimate"].notna()]
+    scale = 100.0 if kind == "share" else 1.0
+    height = max(2.2, 0.45 * len(shown) + 1.3)
+    fig, ax = new_figure(title, xlabel, "", alt, size=(7.5, height))
+    y = np.arange(len(shown))[::-1]
+    est = shown["estimate"].to_numpy(float) * scale
+    lo = shown["ci_low"].to_numpy(float) * scale
+    hi = shown["ci_high"].to_numpy(float) * scale
+    ax.hlines(y, lo, hi, color=PALETTE["hemelsblauw"], linewidth=4,
+              label="95%-betrouwbaarheidsinterval" if lang == "nl" else "95% confidence interval")
+    ax.plot(est, y, "o", color=PALETTE["blauw"], markersize=7, label="uitkomst" if lang == "nl" else "estimate")
+    for yy, e in zip(y, est):
+        ax.annotate(nv.format_value(e / scale, kind, lang), (e, yy), xytext=(0, 7), textcoords="offset points",
+                    ha="center", fontsize=9)
+    if goal is not None:
+        ax.axvline(goal * scale, color=PALETTE["vermiljoen"], linestyle="--", label="doel" if lang == "nl" else "goal")
+    ax.set_yticks(y, [str(v) for v in shown[label_col]])
+    ax.set_ylim(-0.7, len(shown) - 0.3)
+    ax.grid(axis="y", visible=False)
+    ax.set_axisbelow(True)
+    decimal_axis(ax, "x", lang)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False, fontsize=8)
+    n_min = int(shown["n"].min()) if len(shown) else None
+    return fig, n_min
+
+
+# -- reader views of tidy tables (what is shown; the CSV keeps the tidy numbers) -----------------------
+def _ci_text(row: pd.Series, kind: str, lang: str) -> str:
+    if pd.isna(row.get("ci_low")) or pd.isna(row.get("ci_high")):
+        return nv.MISSING
+    return nv.range_text(nv.format_value(row["ci_low"], kind, lang), nv.format_value(row["ci_high"], kind, lang), lang)
+
+
+def goal_view(comparison: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFrame:
+    """Goals for readers: the goal in words, result, 95% CI, status (``kpi.status_label``), n."""
+    from meethuis.stats.kpi import status_label
+
+    rows = []
+    for _, r in comparison.iterrows():
+        kind = nv.kpi_kind(r["kpi"])
+        label = nv.kpi_label(r["kpi"], codebook, lang)
+        op = {">=": "\u2265", ">": ">", "<=": "\u2264", "<": "<"}[r["op"]]
+        rows.append({
+            ("Doel" if lang == "nl" else "Goal"): f"{label[:1].upper() + label[1:]} {op} "
+                                                  f"{nv.format_value(r['target'], kind, lang)}",
+            ("Uitkomst" if lang == "nl" else "Estimate"): nv.format_value(r["estimate"], kind, lang),
+            nv.text("ci95", lang): _ci_text(r, kind, lang),
+            "Status": status_label(r["status"], lang),
+            "n": r["n"],
+            "suppressed": bool(r.get("suppressed", False)),
+        })
+    return pd.DataFrame(rows)
+
+
+def decimal_axis(ax, which: str = "x", lang: str = "nl") -> None:
+    """Tick labels with a decimal comma (nl) on axis ``which``; English keeps the point."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(value, _pos):
+        decimals = 0 if float(value).is_integer() else (1 if round(value, 1) == round(value, 6) else 2)
+        return nv.format_number(value, decimals, lang)
+
+    getattr(ax, f"{which}axis").set_major_formatter(FuncFormatter(fmt))
+
+
+def driver_groups(codebook, drivers: Sequence[str]) -> dict[str, list[str]]:
+    """The organisation's drivers by family (``menselijke_maat``, ``basis``), empty families left out."""
+    groups: dict[str, list[str]] = {}
+    for d in drivers:
+        groups.setdefault(codebook.items[d].construct, []).append(d)
+    return groups
+
+
+# -- priorities (chapters 00 and 06) ------------------------------------------------------------------------
+def knob_sentences(knobs: pd.DataFrame, outcome_label: str, lang: str = "nl") -> str:
+    """A numbered Markdown list of knobs: label, quadrant, weight in the outcome and score."""
+    lines = []
+    for _, k in knobs.iterrows():
+        imp = nv.format_number(k["importance_pct"], 0, lang) + "%"
+        perf = nv.format_number(k["performance"], 1, lang)
+        if lang == "nl":
+            lines.append(f"**{k['label']}** ({k['quadrant']}): weegt {imp} mee in de {outcome_label}; "
+                         f"gemiddelde score {perf} op een schaal van 1 tot 5.")
+        else:
+            lines.append(f"**{k['label']}** ({k['quadrant']}): weighs {imp} in {outcome_label}; "
+                         f"average score {perf} on a scale of 1 to 5.")
+    return nv.ranked_list(lines, lang)
+
+
+def _estimate(row: pd.Series):
+    """A ``kpi.Estimate`` from a row of ``trends.trend_table`` (for ``trends.two_sample_test``)."""
+    from meethuis.stats.kpi import Estimate
+
+    return Estimate(row["estimate"], row["ci_low"], row["ci_high"], row["se"], int(row["n"]), row["n_eff"])
+
+

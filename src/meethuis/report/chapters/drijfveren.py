@@ -1,0 +1,90 @@
+"""Views, sentences and figures of ``notebooks/05_drijfveren.ipynb``: driver importance (Shapley/LMG with bootstrap margins)."""
+from __future__ import annotations
+
+
+import numpy as np
+import pandas as pd
+
+from meethuis.common import narrative as nv
+from meethuis.report.chapters.common import decimal_axis
+
+
+# -- driver importance (chapter 05) ------------------------------------------------------------------------
+def importance_view(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFrame:
+    """Bootstrap importance for readers: driver, family, share of R² with 95% CI, rank range, n."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    rows = []
+    for _, r in table.sort_values("rank").iterrows():
+        construct = codebook.items[r["driver"]].construct if r["driver"] in codebook.items else ""
+        rank_range = (str(int(r["rank_ci_low"])) if r["rank_ci_low"] == r["rank_ci_high"]
+                      else f"{int(r['rank_ci_low'])}{nv.DASH}{int(r['rank_ci_high'])}") if pd.notna(r["rank_ci_low"]) else nv.MISSING
+        rows.append({
+            t("Drijfveer", "Driver"): codebook.label(r["driver"], lang) if r["driver"] in codebook.items else r["driver"],
+            t("Soort", "Kind"): codebook.constructs[construct]["label"][lang] if construct in codebook.constructs else "",
+            t("Aandeel in verklaring", "Share of explanation"): nv.format_percent(r["share"], 0, lang),
+            nv.text("ci95", lang): nv.range_text(nv.format_percent(r["share_ci_low"], 0, lang),
+                                                 nv.format_percent(r["share_ci_high"], 0, lang), lang),
+            t("Plaats (95%-BI)", "Rank (95% CI)"): rank_range,
+            "n": r["n"],
+            "suppressed": bool(r.get("suppressed", False)),
+        })
+    return pd.DataFrame(rows)
+
+def plot_importance(table: pd.DataFrame, codebook, outcome_label: str, lang: str = "nl"):
+    """Bars of each driver's share of the explained variance with 95% CI, coloured by family; fig, n_min."""
+    from meethuis.common.plots import PALETTE, new_figure
+
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    shown = table[~table.get("suppressed", pd.Series(False, index=table.index)).fillna(False).astype(bool)]
+    shown = shown.sort_values("share", ascending=True)
+    human = [codebook.items[d].construct == "menselijke_maat" if d in codebook.items else False for d in shown["driver"]]
+    labels = [codebook.label(d, lang) if d in codebook.items else d for d in shown["driver"]]
+    top = shown.iloc[::-1].head(3)
+    alt = t("Staafdiagram van het aandeel van elke drijfveer in de verklaring van ",
+            "Bar chart of each driver's share in explaining ") + outcome_label + ". " + t(
+        "Grootste: ", "Largest: ") + nv.join_list(
+        [f"{codebook.label(d, lang) if d in codebook.items else d} ({nv.format_percent(s, 0, lang)})"
+         for d, s in zip(top["driver"], top["share"])], lang) + "."
+    fig, ax = new_figure(t(f"Wat bepaalt {outcome_label}?", f"What drives {outcome_label}?"),
+                         t("aandeel in de verklaarde variantie (%)", "share of explained variance (%)"), "", alt,
+                         size=(7.5, max(3.0, 0.38 * len(shown) + 1.5)))
+    y = np.arange(len(shown))
+    colours = [PALETTE["vermiljoen"] if h else PALETTE["blauw"] for h in human]
+    share = shown["share"].to_numpy(float) * 100
+    err = np.vstack([share - shown["share_ci_low"].to_numpy(float) * 100,
+                     shown["share_ci_high"].to_numpy(float) * 100 - share])
+    ax.barh(y, share, color=colours, height=0.65)
+    ax.errorbar(share, y, xerr=np.clip(err, 0, None), fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
+    ax.set_yticks(y, labels)
+    ax.grid(axis="y", visible=False)
+    ax.set_axisbelow(True)
+    decimal_axis(ax, "x", lang)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=PALETTE["vermiljoen"], label=codebook.constructs["menselijke_maat"]["label"][lang]),
+                       Patch(color=PALETTE["blauw"], label=codebook.constructs["basis"]["label"][lang])],
+              loc="lower right", frameon=False, fontsize=8)
+    return fig, (int(shown["n"].min()) if len(shown) else None)
+
+def importance_sentences(table: pd.DataFrame, groups: pd.DataFrame | None, codebook, outcome_label: str,
+                         lang: str = "nl") -> list[str]:
+    """What the driver analysis says, built from the numbers: R², the top three, the two families."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    r2 = table.attrs.get("r2", np.nan)
+    top = table.sort_values("rank").head(3)
+    names = [f"{codebook.label(d, lang).lower() if d in codebook.items else d} "
+             f"({nv.format_percent(s, 0, lang)})" for d, s in zip(top["driver"], top["share"])]
+    out = [t(f"Samen verklaren de drijfveren {nv.format_percent(r2, 0, lang)} van de verschillen in "
+             f"{outcome_label} (R\u00b2, {nv.format_int(table.attrs.get('n'), lang)} respondenten die alle vragen "
+             f"beantwoordden).",
+             f"Together the drivers explain {nv.format_percent(r2, 0, lang)} of the differences in {outcome_label} "
+             f"(R\u00b2, {nv.format_int(table.attrs.get('n'), lang)} respondents who answered every question).")]
+    out.append(t(f"Het zwaarst wegen {nv.join_list(names, lang)}.", f"The heaviest weigh {nv.join_list(names, lang)}."))
+    if groups is not None and len(groups):
+        g = groups[groups["level"] == "group"].set_index("group")["share"]
+        if {"menselijke_maat", "basis"} <= set(g.index):
+            out.append(t(f"De menselijke maat samen is goed voor {nv.format_percent(g['menselijke_maat'], 0, lang)} "
+                         f"van de verklaring, de basis op orde voor {nv.format_percent(g['basis'], 0, lang)}.",
+                         f"The human touch together accounts for {nv.format_percent(g['menselijke_maat'], 0, lang)} "
+                         f"of the explanation, the basics for {nv.format_percent(g['basis'], 0, lang)}."))
+    return out

@@ -1,0 +1,55 @@
+"""Views, sentences and figures of ``notebooks/04_meetkwaliteit.ipynb``: measurement quality: reliability of the scales, straight-lining."""
+from __future__ import annotations
+
+
+import pandas as pd
+
+from meethuis.common import narrative as nv
+from meethuis.stats.disclosure import protect_table  # noqa: F401
+from meethuis.stats.quality import reliability_table, representativeness, straightlining_summary  # noqa: F401
+
+
+# -- measurement quality (chapter 04) ----------------------------------------------------------------------
+def reliability_view(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFrame:
+    """``quality.reliability_table`` for readers: construct, items, alpha with CI, omega, verdict, n."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+
+    def verdict(a: float) -> str:
+        if pd.isna(a):
+            return nv.MISSING
+        return (t("goed", "good") if a >= 0.8 else t("voldoende", "acceptable") if a >= 0.7
+                else t("zwak", "weak"))
+
+    return pd.DataFrame({
+        t("Onderdeel", "Construct"): [codebook.constructs[c]["label"][lang] if c in codebook.constructs else c
+                                      for c in table["construct"]],
+        t("Vragen", "Questions"): table["k"],
+        "Cronbach's alpha": [nv.format_number(a, 2, lang) for a in table["alpha"]],
+        nv.text("ci95", lang): [nv.range_text(nv.format_number(a, 2, lang), nv.format_number(b, 2, lang), lang)
+                                if pd.notna(a) and pd.notna(b) else nv.MISSING
+                                for a, b in zip(table["ci_low"], table["ci_high"])],
+        "Omega": [nv.format_number(o, 2, lang) for o in table["omega"]],
+        t("Oordeel", "Verdict"): [verdict(a) for a in table["alpha"]],
+        "n": table["n"],
+        "suppressed": table["suppressed"],
+    })
+
+def quality_sentences(reliability: pd.DataFrame, straight: pd.DataFrame, codebook, lang: str = "nl") -> list[str]:
+    """Reliability per driver family and straight-lining, in words (published rows only)."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    out = []
+    for _, r in reliability[~reliability["suppressed"].astype(bool) & reliability["alpha"].notna()].iterrows():
+        name = codebook.constructs[r["construct"]]["label"][lang] if r["construct"] in codebook.constructs else r["construct"]
+        out.append(t(f"De vragen over {name.lower()} meten samen één ding betrouwbaar genoeg als alpha minstens "
+                     f"0,70 is; hier is alpha {nv.format_number(r['alpha'], 2, 'nl')} "
+                     f"({'voldoende' if r['alpha'] >= 0.7 else 'te laag'}).",
+                     f"The questions on {name.lower()} measure one thing reliably enough when alpha is at least "
+                     f"0.70; here alpha is {nv.format_number(r['alpha'], 2, 'en')} "
+                     f"({'acceptable' if r['alpha'] >= 0.7 else 'too low'})."))
+    for _, r in straight[~straight["suppressed"].astype(bool)].iterrows():
+        out.append(t(f"{nv.format_percent(r['share'], 1, 'nl')} van de respondenten gaf bij alle "
+                     f"{int(r['k'])} drijfveer-vragen hetzelfde antwoord (rechtlijnig invullen); hun antwoorden "
+                     "zijn gewoon meegeteld.",
+                     f"{nv.format_percent(r['share'], 1, 'en')} of respondents gave the same answer to all "
+                     f"{int(r['k'])} driver questions (straight-lining); their answers are counted as usual."))
+    return out

@@ -1,0 +1,33 @@
+"""Views, sentences and figures of ``notebooks/06_prioriteiten.ipynb``: the priority matrix (importance x performance) and the knobs to turn."""
+from __future__ import annotations
+
+
+import pandas as pd
+
+from meethuis.common import narrative as nv
+from meethuis.stats.priority import knobs_to_turn, plot_priority_matrix  # noqa: F401
+
+
+def knobs_view(knobs: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """The knobs-to-turn table for readers (``priority.knobs_to_turn`` output)."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    return pd.DataFrame({
+        t("Volgorde", "Order"): [str(int(v)) if pd.notna(v) else nv.MISSING for v in knobs["priority"]],
+        t("Drijfveer", "Driver"): knobs["label"],
+        t("Kwadrant", "Quadrant"): knobs["quadrant"],
+        t("Belang", "Importance"): [nv.format_number(v, 0, lang) + "%" for v in knobs["importance_pct"]],
+        t("Belang 95%-BI", "Importance 95% CI"): [
+            nv.range_text(nv.format_number(a, 0, lang), nv.format_number(b, 0, lang), lang) + "%"
+            if pd.notna(a) and pd.notna(b) else nv.MISSING
+            for a, b in zip(knobs["importance_ci_low_pct"], knobs["importance_ci_high_pct"])],
+        t("Score (1\u20135)", "Score (1\u20135)"): [nv.format_number(v, 2, lang) for v in knobs["performance"]],
+        "n": knobs["n"],
+        "suppressed": knobs.get("suppressed", pd.Series(False, index=knobs.index)),
+    })
+
+def quadrant_sentences(knobs: pd.DataFrame, lang: str = "nl") -> str:
+    """One line per quadrant naming its drivers in priority order (``priority.knobs_to_turn`` output)."""
+    lines = []
+    for quadrant, group in knobs.groupby("quadrant", sort=False):
+        lines.append(f"**{quadrant[:1].upper() + quadrant[1:]}**: {nv.join_list(group['label'], lang)}.")
+    return nv.bullets(lines)

@@ -1,0 +1,107 @@
+"""Assemble the report: the executed chapter notebooks become one self-contained HTML page (contents,
+cover, provenance, print CSS), with no code and no outside requests.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from meethuis import __version__
+from meethuis.common import narrative as nv
+from meethuis.intake.io import file_digest
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+
+_EN_BLOCK = re.compile(r"<!--\s*en\s*\n(.*?)-->", re.S)
+
+
+def markdown_for(source: str, lang: str) -> str:
+    """The text of a markdown cell in ``lang``: Dutch as written, English from a ``<!-- en ... -->`` block.
+
+    A cell without an English block shows its Dutch text in both languages.
+    """
+    english = _EN_BLOCK.search(source)
+    if lang == "en" and english:
+        return english.group(1).strip()
+    return _EN_BLOCK.sub("", source).strip()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>", "", text).lower()).strip("-") or "sectie"
+
+
+def chapter_html(nb_path: Path, lang: str) -> tuple[str, str]:
+    """Reader-facing HTML of one executed chapter (markdown and rich outputs, no code); and its title."""
+    import mistune
+    import nbformat
+
+    nb = nbformat.read(str(nb_path), as_version=4)
+    parts: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(mistune.html(markdown_for(cell.source, lang)))
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if output.get("output_type") != "display_data":
+                    continue  # values echoed by a cell, streams (warnings) and errors are not for readers
+                data = output.get("data", {})
+                if "text/html" in data:
+                    parts.append(_join(data["text/html"]))
+                elif "text/markdown" in data:
+                    parts.append(mistune.html(_join(data["text/markdown"])))
+    body = "\n".join(parts)
+    m = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
+    title = re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else nb_path.stem
+    return body, title
+
+
+def _join(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
+                  today: _dt.date | None = None) -> str:
+    """One self-contained HTML page of the executed chapters, with contents, cover and provenance."""
+    import jinja2
+
+    sections, toc, used = [], [], set()
+    for nb_path in notebooks:
+        body, title = chapter_html(Path(nb_path), lang)
+        entries = []
+
+        def anchor(match: re.Match) -> str:
+            level, inner = match.group(1), match.group(2)
+            slug = base = f"{Path(nb_path).stem[:2]}-{_slug(inner)}"
+            k = 2
+            while slug in used:
+                slug, k = f"{base}-{k}", k + 1
+            used.add(slug)
+            entries.append((int(level), re.sub(r"<[^>]+>", "", inner).strip(), slug))
+            return f'<h{level} id="{slug}">{inner}</h{level}>'
+
+        body = re.sub(r"<h([12])>(.*?)</h\1>", anchor, body, flags=re.S)
+        sections.append({"id": Path(nb_path).stem, "title": title, "body": body})
+        toc.append(entries)
+    today = today or _dt.date.today()
+    process_file = config.process.file if config.process else None
+    provenance = {
+        "version": __version__,
+        "config": f"{config.path.name} sha256:{file_digest(config.path)[:12]}",
+        "data": f"{config.data_file.name} sha256:{file_digest(config.data_file)[:12]}",
+        "process": f"{Path(process_file).name} sha256:{file_digest(process_file)[:12]}" if process_file else "",
+        "python": ".".join(map(str, sys.version_info[:3])),
+    }
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True)
+    template = env.get_template("report.html.j2")
+    return template.render(
+        lang=lang, org=config.name, sections=sections, toc=toc,
+        css=(TEMPLATE_DIR / "report.css").read_text(encoding="utf-8"),
+        title=nv.text("report_title", lang), period=nv.period_text(period, lang),
+        date=nv.format_date(today, lang), provenance=provenance, t=lambda key: nv.text(key, lang),
+    )
+
+

@@ -1,0 +1,316 @@
+"""The per-organisation report: run the chapter notebooks with papermill and assemble one HTML file.
+
+``run_report(config, out)`` validates the config and data before any kernel starts, runs the chapters
+(:data:`CHAPTERS`, in order, at most ``jobs`` kernels at a time), and writes into ``out`` — atomically,
+so the folder appears only when complete — ``report.html`` (self-contained, no code, table of contents,
+provenance, print CSS), ``notebooks/`` (executed chapters), ``tables/*.csv`` and ``aggregates.json``.
+``run_batch(folder, out)`` does this for every organisation config in a folder, in parallel processes.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from meethuis.common import narrative as nv
+from meethuis.intake.config import load_config
+from meethuis.report.chapters.common import (
+    REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, resolve_config_path, write_run_context,
+)
+from meethuis.common.errors import ConfigError, MeethuisError
+from meethuis.report.html import assemble_html
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+
+# The chapters of a report, in order: notebook names in notebooks/ (without .ipynb).
+# Add a chapter by appending its name here; the notebook follows the pattern of 03_kpis.
+CHAPTERS: tuple[str, ...] = (
+    "00_samenvatting",
+    "01_intake",
+    "02_representativiteit",
+    "03_kpis",
+    "04_meetkwaliteit",
+    "05_drijfveren",
+    "06_prioriteiten",
+    "07_trends",
+    "08_benchmark",
+    "09_procesdata",
+    "10_feedback",
+    "11_volwassenheid",
+)
+
+_OUR_ERRORS = {"MeethuisError", "ConfigError", "DataError", "AnalysisError", "CodebookError"}
+
+
+class ChapterError(Exception):
+    """A chapter notebook failed; names the chapter, the cell and the error.
+
+    ``user_error`` is true when the notebook raised one of our own error types (bad data or config),
+    which the CLI turns into exit code 2.
+    """
+
+    def __init__(self, chapter: str, cell: int | None, source: str, ename: str, evalue: str) -> None:
+        self.chapter, self.cell, self.source, self.ename, self.evalue = chapter, cell, source, ename, evalue
+        self.user_error = ename in _OUR_ERRORS
+        first = (source.strip().splitlines() or [""])[0][:80]
+        where = f"cell {cell} of notebooks/{chapter}.ipynb" if cell is not None else "kernel start-up"
+        super().__init__(f"chapter {chapter} failed in {where} ({first!r}): {ename}: {evalue}")
+
+
+@dataclass
+class ReportResult:
+    """What one report run produced."""
+
+    path: Path
+    chapters: list[str]
+    seconds: dict[str, float] = field(default_factory=dict)
+    total_seconds: float = 0.0
+
+
+def chapters_available(chapters: Sequence[str] = CHAPTERS) -> list[str]:
+    """The chapters whose notebook exists in ``notebooks/`` (in order)."""
+    return [c for c in chapters if (NOTEBOOK_DIR / f"{c}.ipynb").exists()]
+
+
+def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str = "nl") -> RunContext:
+    """Check config, language, period, data and weights before any kernel starts: the run context.
+
+    The config is parsed and the survey read, validated and weighted here, once per run; the chapters
+    open the result (:func:`~meethuis.report.chapters.common.write_run_context`).
+
+    Raises
+    ------
+    ConfigError, DataError
+        What is wrong, where, and a hint.
+    """
+    nv.check_lang(lang)
+    nv.parse_period(period)
+    return build_run_context(load_config(resolve_config_path(config_path)), period)
+
+
+# -- running -------------------------------------------------------------------------------------------
+def _run_chapter(chapter: str, out_nb: Path, parameters: dict, slots, progress: bool) -> float:
+    """Run one chapter; with ``progress`` a cell bar on a free screen line, then a line when done."""
+    position = slots.get()
+    try:
+        seconds = _execute(chapter, out_nb, parameters, position, progress)
+    finally:
+        slots.put(position)
+    if progress:
+        from tqdm.auto import tqdm
+
+        tqdm.write(f"  {chapter:<26} {seconds:6.1f} s", file=sys.stderr)
+    return seconds
+
+
+def _execute(chapter: str, out_nb: Path, parameters: dict, position: int, progress: bool) -> float:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    bar = {"desc": f"  {chapter:<24}", "position": position, "leave": False} if progress else False
+    try:
+        pm.execute_notebook(str(NOTEBOOK_DIR / f"{chapter}.ipynb"), str(out_nb), parameters=parameters,
+                            kernel_name="python3", progress_bar=bar, cwd=str(NOTEBOOK_DIR),
+                            request_save_on_cell_execute=False, log_output=False, shutdown_kernel="immediate",
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    except PapermillExecutionError as exc:
+        raise ChapterError(chapter, _source_cell(chapter, exc.source, exc.exec_count), exc.source or "",
+                           exc.ename, exc.evalue) from None
+    except Exception as exc:  # kernel died or did not start
+        raise ChapterError(chapter, None, "", type(exc).__name__, str(exc)) from None
+    return time.perf_counter() - start
+
+
+def _source_cell(chapter: str, source: str | None, fallback: int | None) -> int | None:
+    """1-based position of the failing cell in the committed notebook (markdown cells counted)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(NOTEBOOK_DIR / f"{chapter}.ipynb"), as_version=4)
+    except Exception:
+        return fallback
+    for k, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type == "code" and source is not None and cell.source.strip() == source.strip():
+            return k
+    return fallback
+
+
+def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: str = "nl",
+               period: str = "", min_cell: int | None = None, chapters: Sequence[str] | None = None,
+               jobs: int = 2, progress: bool = True) -> ReportResult:
+    """Render the report of one organisation into the folder ``out``.
+
+    Parameters
+    ----------
+    config_path:
+        Organisation YAML (path, or sample name such as ``"molensloot"``).
+    out:
+        Output folder; replaced whole when the run succeeds, untouched when it fails.
+    lang:
+        ``"nl"`` or ``"en"``.
+    period:
+        ``""`` (all data) or a quarter such as ``"2026Q3"``.
+    min_cell:
+        Smallest group shown (default: the config's ``min_cell``; never lower than it).
+    chapters:
+        Notebook names to run (default: every available chapter of :data:`CHAPTERS`).
+    jobs:
+        Kernels running at the same time.
+    progress:
+        Show a progress bar per chapter.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    ConfigError, DataError
+        Bad input, found before any kernel starts.
+    ChapterError
+        A chapter failed (names chapter and cell).
+    """
+    from meethuis.intake.io import atomic_directory
+
+    t0 = time.perf_counter()
+    period = (period or "").strip().upper()
+    context = validate_inputs(config_path, period, lang)
+    config = context.config
+    min_cell = max(int(min_cell or 0), int(config.min_cell))
+    chapters = list(chapters) if chapters is not None else chapters_available()
+    missing = [c for c in chapters if not (NOTEBOOK_DIR / f"{c}.ipynb").exists()]
+    if missing:
+        raise ConfigError(f"unknown chapter(s): {', '.join(missing)}", key="chapters",
+                          hint=f"available: {', '.join(chapters_available())}")
+    out = Path(out).resolve()
+    params = {"config_path": str(config.path), "period": period, "lang": lang, "min_cell": min_cell}
+    seconds: dict[str, float] = {}
+    old_env = os.environ.get(REPORT_DIR_ENV)
+    with atomic_directory(out) as tmp:
+        (tmp / "notebooks").mkdir()
+        (tmp / "tables").mkdir()
+        write_run_context(context, tmp)
+        os.environ[REPORT_DIR_ENV] = str(tmp)
+        try:
+            jobs = max(1, int(jobs))
+            slots: queue.Queue[int] = queue.Queue()
+            for k in range(jobs):
+                slots.put(k)
+            pool = ThreadPoolExecutor(max_workers=jobs)
+            try:
+                futures = {c: pool.submit(_run_chapter, c, tmp / "notebooks" / f"{c}.ipynb", params, slots, progress)
+                           for c in chapters}
+                for c in chapters:
+                    seconds[c] = futures[c].result()
+            finally:  # on a failure, chapters not yet started are cancelled
+                pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            if old_env is None:
+                os.environ.pop(REPORT_DIR_ENV, None)
+            else:
+                os.environ[REPORT_DIR_ENV] = old_env
+        _write_aggregates(context, tmp / "aggregates.json", period, min_cell)
+        page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
+        (tmp / "report.html").write_text(page, encoding="utf-8")
+        shutil.rmtree(tmp / ".cache", ignore_errors=True)  # the run context holds raw answers: never published
+    return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
+                        total_seconds=time.perf_counter() - t0)
+
+
+def _write_aggregates(context: RunContext, path: Path, period: str, min_cell: int) -> None:
+    """aggregates.json: the organisation's suppressed aggregates on the shared core (benchmark module)."""
+    from meethuis.improve import benchmark
+
+    aggregates = benchmark.export_aggregates(context.responses, context.config, weights=context.weights,
+                                             min_cell=min_cell, period=period)
+    benchmark.write_aggregates(aggregates, path)
+
+
+# -- batch ---------------------------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    """Outcome of one organisation in a batch run."""
+
+    organisation: str
+    status: str  # "ok" or "fout"
+    seconds: float
+    path: str
+    message: str = ""
+
+
+def _batch_one(config_path: str, out: str, lang: str, period: str) -> BatchResult:
+    t0 = time.perf_counter()
+    name = Path(config_path).stem
+    try:
+        result = run_report(config_path, Path(out) / name, lang=lang, period=period, jobs=1, progress=False)
+        return BatchResult(name, "ok", time.perf_counter() - t0, str(result.path))
+    except (MeethuisError, ChapterError) as exc:
+        return BatchResult(name, "fout", time.perf_counter() - t0, "", str(exc))
+    except Exception as exc:  # a bug in one organisation must not stop the others
+        return BatchResult(name, "fout", time.perf_counter() - t0, "",
+                           f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+
+
+def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 2, lang: str = "nl",
+              period: str = "", echo=None) -> list[BatchResult]:
+    """Reports for every organisation config (``*.yml``) in ``folder``, ``jobs`` organisations at a time.
+
+    One failing organisation does not stop the others; each gets a :class:`BatchResult`.
+
+    Parameters
+    ----------
+    folder:
+        Folder with organisation configs; each report goes to ``out/<config name>``.
+    out:
+        Parent folder of the reports.
+    jobs:
+        Organisations rendered at the same time (separate processes, one kernel each).
+    lang, period:
+        As :func:`run_report`.
+    echo:
+        Optional callable that receives one line per finished organisation.
+
+    Returns
+    -------
+    list of BatchResult
+        In config-name order.
+
+    Raises
+    ------
+    ConfigError
+        When the folder holds no configs.
+    """
+    folder = Path(folder).resolve()
+    configs = sorted(p for p in folder.glob("*.yml") if p.is_file()) if folder.is_dir() else []
+    if not configs:
+        raise ConfigError("no organisation configs (*.yml) found", file=str(folder),
+                          hint="pass the folder holding the YAML files, e.g. data/sample")
+    out = Path(out).resolve()
+    results: list[BatchResult] = []
+    with ProcessPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        futures = [pool.submit(_batch_one, str(c), str(out), lang, period) for c in configs]
+        for f in futures:
+            r = f.result()
+            results.append(r)
+            if echo:
+                echo(f"{r.organisation}: {r.status} ({nv.format_number(r.seconds, 1, 'en')} s)")
+    return results
+
+
+def batch_summary(results: Sequence[BatchResult]) -> str:
+    """A plain-text table: organisation, status, time, path (or the error)."""
+    rows = [("organisatie", "status", "tijd (s)", "pad / melding")]
+    for r in results:
+        rows.append((r.organisation, r.status, f"{r.seconds:.1f}", r.path or r.message.splitlines()[0]))
+    widths = [max(len(row[k]) for row in rows) for k in range(3)]
+    lines = ["  ".join(row[k].ljust(widths[k]) for k in range(3)) + "  " + row[3] for row in rows]
+    lines.insert(1, "-" * (sum(widths) + 6 + 20))
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Stage 2, statistics: weighting, KPIs, disclosure control, measurement quality, trends, drivers, priorities."""

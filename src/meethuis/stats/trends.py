@@ -1,0 +1,468 @@
+"""Trends: a KPI per quarter with its confidence band, and whether it changed significantly.
+
+The per-quarter estimates and intervals come from :func:`meethuis.stats.kpi.kpi_table` (so they match the
+KPI chapter, and pass through :func:`meethuis.stats.disclosure.protect_table`).
+Changes are tested with a two-sample z-test that uses the Kish effective sample size of each quarter:
+
+* means and NPS (Welch type): ``z = (m2 - m1) / sqrt(se1**2 + se2**2)`` with ``se = s / sqrt(n_eff)`` from
+  ``kpi.mean_ci`` (``s**2`` the weighted variance times ``n_eff / (n_eff - 1)``, the ordinary sample
+  variance when unweighted) or the multinomial NPS standard error of ``kpi.nps_ci``;
+* shares: the pooled two-proportion test ``z = (p2 - p1) / sqrt(p (1 - p) (1/n_eff1 + 1/n_eff2))`` with
+  ``p = (n_eff1 p1 + n_eff2 p2) / (n_eff1 + n_eff2)``.
+
+Unweighted, these equal statsmodels' ``CompareMeans.ztest_ind(usevar="unequal")`` and
+``proportions_ztest`` (see ``tests/test_trends.py``). Quarters with fewer than ``min_cell`` respondents
+are suppressed, and so is every change that involves them.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from meethuis.intake.codebook import Codebook, load_codebook
+from meethuis.common.errors import AnalysisError, ConfigError, DataError
+from meethuis.stats.kpi import Estimate, kpi_table, mean_ci, proportion_ci
+
+KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8)$|^(?P<nps>nps)$")
+Z95 = stats.norm.ppf(0.975)
+
+_WORDS = {
+    "up": {"nl": "significant gestegen", "en": "a significant increase"},
+    "down": {"nl": "significant gedaald", "en": "a significant decrease"},
+    "none": {"nl": "geen significante verandering", "en": "no significant change"},
+}
+_COMPARISON = {
+    "vorig_kwartaal": {"nl": "t.o.v. vorig kwartaal", "en": "vs. previous quarter"},
+    "vorig_jaar": {"nl": "t.o.v. hetzelfde kwartaal vorig jaar", "en": "vs. same quarter last year"},
+}
+
+
+def parse_kpi(kpi: str, codebook: Codebook | None = None) -> tuple[str, str]:
+    """Split a KPI name such as ``tevredenheid_mean`` into ``(item, statistic)``.
+
+    Raises
+    ------
+    ConfigError
+        When the name is not ``<item>_mean|top2|voldoende|share8`` or ``nps``, or the item is unknown.
+    """
+    m = KPI_RE.match(str(kpi))
+    if not m:
+        raise ConfigError(f"unknown KPI '{kpi}'", key="kpi",
+                          hint="use <item>_mean, <item>_top2, tevredenheid_voldoende, tevredenheid_share8 or nps")
+    item, stat = ("aanbeveling", "nps") if m.group("nps") else (m.group("item"), m.group("stat"))
+    cb = codebook or load_codebook()
+    if item not in cb.items:
+        raise ConfigError(f"KPI '{kpi}' refers to unknown item '{item}'", key="kpi",
+                          hint=f"known items: {', '.join(cb.items)}")
+    return item, stat
+
+
+def kpi_kind(kpi: str) -> str:
+    """``mean``, ``share`` or ``nps``: how the KPI is estimated, tested and written."""
+    stat = parse_kpi(kpi)[1]
+    return "mean" if stat == "mean" else "nps" if stat == "nps" else "share"
+
+
+def goal_target(config, kpi: str) -> float | None:
+    """The target of the organisation's goal on ``kpi`` (``None`` when it has none)."""
+    return next((g.target for g in getattr(config, "goals", ()) if g.kpi == kpi), None)
+
+
+def kpi_scores(responses: pd.DataFrame, kpi: str, codebook: Codebook | None = None) -> pd.Series:
+    """Per-respondent score whose (weighted) mean is the KPI; NaN where the item is not answered.
+
+    Parameters
+    ----------
+    responses:
+        Survey responses with the item column.
+    kpi:
+        E.g. ``tevredenheid_mean``, ``menselijkheid_top2``, ``tevredenheid_voldoende``, ``nps``.
+
+    Returns
+    -------
+    pd.Series
+        The answer (mean), 0/1 (share) or -100/0/+100 (NPS).
+
+    Raises
+    ------
+    DataError
+        When the item is not a column of ``responses``.
+    """
+    cb = codebook or load_codebook()
+    item, stat = parse_kpi(kpi, cb)
+    if item not in responses.columns:
+        raise DataError(f"KPI '{kpi}' needs column '{item}', which the survey does not have", column=item,
+                        hint="map the item under data.columns in the organisation config")
+    y = pd.to_numeric(responses[item], errors="coerce").astype(float)
+    if stat == "mean":
+        return y
+    if stat == "nps":
+        return pd.Series(np.where(y >= 9, 100.0, np.where(y <= 6, -100.0, 0.0)), index=y.index).where(y.notna())
+    threshold = {"top2": cb.items[item].scale.top2_threshold(), "voldoende": 6, "share8": 8}[stat]
+    return (y >= threshold).astype(float).where(y.notna())
+
+
+def weighted_estimate(scores: pd.Series | np.ndarray, weights: pd.Series | np.ndarray | None = None,
+                      kind: str = "mean", level: float = 0.95) -> Estimate:
+    """Weighted KPI estimate of per-respondent ``scores`` via :mod:`meethuis.stats.kpi` (effective-n based).
+
+    ``mean``/``nps`` scores go through ``kpi.mean_ci``, 0/1 ``share`` scores through ``kpi.proportion_ci``
+    (Wilson interval on ``n_eff``). NPS scores are -100/0/+100, so their mean is the NPS.
+    """
+    y = np.asarray(scores, dtype=float)
+    return proportion_ci(y, weights, level) if kind == "share" else mean_ci(y, weights, level)
+
+
+def two_sample_test(first: Estimate, second: Estimate, kind: str = "mean") -> tuple[float, float, float]:
+    """Difference ``second - first``, its z statistic and two-sided p-value (see module docstring).
+
+    Returns
+    -------
+    tuple
+        ``(difference, z, p)``; NaN when either estimate is missing.
+    """
+    diff = second.estimate - first.estimate
+    if kind == "share":
+        n1, n2 = first.n_eff, second.n_eff
+        pooled = (n1 * first.estimate + n2 * second.estimate) / (n1 + n2)
+        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2)) if n1 > 0 and n2 > 0 else math.nan
+    else:
+        se = math.sqrt(first.se ** 2 + second.se ** 2)
+    if not np.isfinite(diff) or not np.isfinite(se):
+        return diff, math.nan, math.nan
+    if se == 0:
+        return diff, (0.0 if diff == 0 else math.copysign(math.inf, diff)), (1.0 if diff == 0 else 0.0)
+    z = diff / se
+    return diff, z, float(2 * stats.norm.sf(abs(z)))
+
+
+def _quarter(period: str) -> pd.Period:
+    try:
+        return pd.Period(str(period).strip().upper(), freq="Q")
+    except (ValueError, TypeError):
+        raise DataError(f"cannot read quarter '{period}'", column="periode",
+                        hint="periods are quarters written as 2026Q3") from None
+
+
+def trend_table(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = None, min_cell: int = 10,
+                codebook: Codebook | None = None, level: float = 0.95) -> pd.DataFrame:
+    """The KPI per quarter with its confidence interval; quarters below ``min_cell`` are suppressed.
+
+    Parameters
+    ----------
+    responses:
+        Survey responses with ``periode`` (``"2026Q3"``) and the KPI's item.
+    kpi:
+        KPI name, e.g. ``tevredenheid_mean``.
+    weights:
+        Survey weights aligned with ``responses`` (``None`` = unweighted).
+    min_cell:
+        Minimum number of respondents for a published point.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``periode, kpi, kind, estimate, se, ci_low, ci_high, n, n_eff, suppressed`` sorted by quarter;
+        suppressed rows keep ``n`` = NaN as well, so nothing below ``min_cell`` leaks.
+
+    Raises
+    ------
+    DataError
+        When ``periode`` is missing or not a quarter.
+    """
+    if "periode" not in responses.columns:
+        raise DataError("the survey has no 'periode' column, so no trend can be drawn", column="periode",
+                        hint="set data.period in the organisation config")
+    cb = codebook or load_codebook()
+    item, stat = parse_kpi(kpi, cb)
+    kind = "mean" if stat == "mean" else "nps" if stat == "nps" else "share"
+    if item not in responses.columns:
+        raise DataError(f"KPI '{kpi}' needs column '{item}', which the survey does not have", column=item,
+                        hint="map the item under data.columns in the organisation config")
+    periods = responses["periode"].astype("string")
+    order = {p: str(_quarter(p)) for p in periods.dropna().unique()}
+    frame = pd.DataFrame({"periode": periods.map(order), item: responses[item]}, index=responses.index)
+    table = kpi_table(frame, items=[item], by="periode", weights=weights, min_cell=min_cell, level=level,
+                      codebook=cb, statistics=[stat])
+    table["kind"] = kind
+    table["sort"] = table["periode"].map(lambda p: _quarter(p))
+    table = table.sort_values("sort").reset_index(drop=True)
+    cols = ["periode", "kpi", "kind", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "suppressed", "reason"]
+    out = table[cols].copy()
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def _estimate_of(row: pd.Series) -> Estimate:
+    return Estimate(row["estimate"], row["ci_low"], row["ci_high"], row["se"],
+                    0 if pd.isna(row["n"]) else int(row["n"]), row["n_eff"])
+
+
+def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl") -> pd.DataFrame:
+    """Changes against the previous quarter and the same quarter a year earlier, tested and in words.
+
+    Parameters
+    ----------
+    trend:
+        Output of :func:`trend_table`.
+    alpha:
+        Significance level of the two-sided test.
+    lang:
+        ``nl`` or ``en`` for the ``conclusion`` column.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``periode, compared_with, comparison, before, after, difference, z, p, significant, direction,
+        conclusion``. Comparisons that involve a suppressed or absent quarter are left out.
+    """
+    if lang not in ("nl", "en"):
+        raise ConfigError(f"unknown language '{lang}'", key="lang", hint="use nl or en")
+    published = {p: r for p, r in zip(trend["periode"], trend.to_dict("records")) if not r["suppressed"]}
+    rows = []
+    for period, row in published.items():
+        q = _quarter(period)
+        for comparison, lag in (("vorig_kwartaal", 1), ("vorig_jaar", 4)):
+            earlier = str(q - lag)
+            if earlier not in published:
+                continue
+            before, after = _estimate_of(pd.Series(published[earlier])), _estimate_of(pd.Series(row))
+            diff, z, p = two_sample_test(before, after, row["kind"])
+            significant = bool(p < alpha) if np.isfinite(p) else False
+            direction = ("up" if diff > 0 else "down") if significant else "none"
+            rows.append({"periode": period, "compared_with": earlier, "comparison": comparison,
+                         "before": before.estimate, "after": after.estimate, "difference": diff, "z": z, "p": p,
+                         "significant": significant, "direction": direction,
+                         "conclusion": f"{_WORDS[direction][lang]} {_COMPARISON[comparison][lang]}"})
+    cols = ["periode", "compared_with", "comparison", "before", "after", "difference", "z", "p", "significant",
+            "direction", "conclusion"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+@dataclass(frozen=True)
+class TrendSlope:
+    """Linear trend of a KPI over quarters: change per quarter with a 95% interval (HC1 robust)."""
+
+    slope: float
+    ci_low: float
+    ci_high: float
+    p: float
+    quarters: int
+    n: int
+    direction: str  # "up", "down" or "none"
+
+
+def trend_slope(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = None, min_cell: int = 10,
+                alpha: float = 0.05, codebook: Codebook | None = None) -> TrendSlope:
+    """Average change per quarter: (weighted) least squares of the respondent score on the quarter number.
+
+    Quarters with fewer than ``min_cell`` answers are left out. The slope equals the ordinary least-squares
+    slope (``numpy.polyfit``) when unweighted; its standard error is heteroscedasticity-robust (HC1), so
+    unequal spread between quarters does not inflate the evidence.
+
+    Raises
+    ------
+    AnalysisError
+        Fewer than three publishable quarters.
+    """
+    import statsmodels.api as sm
+
+    cb = codebook or load_codebook()
+    scores = kpi_scores(responses, kpi, cb)
+    if "periode" not in responses.columns:
+        raise DataError("the survey has no 'periode' column, so no trend can be drawn", column="periode")
+    q = responses["periode"].astype("string").map(lambda p: _quarter(p) if pd.notna(p) else None)
+    t = pd.Series([np.nan if v is None else v.ordinal for v in q], index=responses.index, dtype=float)
+    w = pd.Series(1.0, index=responses.index) if weights is None else pd.Series(np.asarray(weights, float),
+                                                                               index=responses.index)
+    ok = scores.notna() & t.notna()
+    counts = t[ok].value_counts()
+    keep = ok & t.isin(counts[counts >= min_cell].index)
+    quarters = int(t[keep].nunique())
+    if quarters < 3:
+        raise AnalysisError(f"a trend line needs at least 3 quarters with {min_cell} or more answers; "
+                            f"there are {quarters}", hint="use the quarter-to-quarter comparisons instead")
+    x = t[keep] - t[keep].min()
+    fit = sm.WLS(scores[keep].to_numpy(), sm.add_constant(x.to_numpy()), weights=w[keep].to_numpy()).fit(cov_type="HC1")
+    slope, (lo, hi), p = float(fit.params[1]), fit.conf_int(alpha)[1], float(fit.pvalues[1])
+    direction = ("up" if slope > 0 else "down") if p < alpha else "none"
+    return TrendSlope(slope, float(lo), float(hi), p, quarters, int(keep.sum()), direction)
+
+
+def describe_slope(slope: TrendSlope, label: str, kind: str = "mean", lang: str = "nl") -> str:
+    """One sentence on the linear trend: "Over 8 kwartalen is de tevredenheid significant gestegen ..."."""
+    from meethuis.common.narrative import format_number
+
+    per = format_number(100 * slope.slope if kind == "share" else slope.slope, 0 if kind == "nps" else 2, lang)
+    unit = (" procentpunt" if lang == "nl" else " percentage points") if kind == "share" else ""
+    if lang == "nl":
+        verb = {"up": "significant gestegen", "down": "significant gedaald", "none": "niet significant veranderd"}
+        return (f"Over {slope.quarters} kwartalen is {label} {verb[slope.direction]}: gemiddeld {per}{unit} "
+                f"per kwartaal (95%-BI {format_number(slope.ci_low * (100 if kind == 'share' else 1), 2, lang)} tot "
+                f"{format_number(slope.ci_high * (100 if kind == 'share' else 1), 2, lang)}).")
+    word = {"up": "significantly increased", "down": "significantly decreased", "none": "not changed significantly"}
+    return (f"Over {slope.quarters} quarters {label} has {word[slope.direction]}: on average {per}{unit} per quarter "
+            f"(95% CI {format_number(slope.ci_low * (100 if kind == 'share' else 1), 2, lang)} to "
+            f"{format_number(slope.ci_high * (100 if kind == 'share' else 1), 2, lang)}).")
+
+
+def change_word(direction: str, lang: str = "nl") -> str:
+    """``significant gestegen`` / ``significant gedaald`` / ``geen significante verandering`` (or English)."""
+    return _WORDS[direction][lang]
+
+
+def _fmt(value: float, kind: str, lang: str) -> str:
+    from meethuis.common.narrative import format_value
+
+    return format_value(value, kind, lang)
+
+
+def describe_trend(trend: pd.DataFrame, changes: pd.DataFrame, label: str, lang: str = "nl",
+                   goal: float | None = None) -> str:
+    """A short paragraph on the latest published quarter and its changes, built from the numbers.
+
+    Parameters
+    ----------
+    trend, changes:
+        Outputs of :func:`trend_table` and :func:`trend_changes`.
+    label:
+        What the KPI is called in running text (e.g. ``"de tevredenheid"``).
+    goal:
+        Optional target to mention.
+
+    Returns
+    -------
+    str
+    """
+    shown = trend[~trend["suppressed"]]
+    if shown.empty:
+        return ("Er zijn geen kwartalen met genoeg respondenten om een trend te tonen." if lang == "nl"
+                else "No quarter has enough respondents to show a trend.")
+    last = shown.iloc[-1]
+    kind = last["kind"]
+    from meethuis.common.narrative import period_text
+
+    subject = label[:1].upper() + label[1:]
+    if lang == "nl":
+        text = f"{subject} was in het {period_text(last['periode'], lang)} {_fmt(last['estimate'], kind, lang)}."
+    else:
+        text = f"{subject} was {_fmt(last['estimate'], kind, lang)} in {period_text(last['periode'], lang)}."
+    parts = [f"{ch['conclusion']} ({_fmt(ch['before'], kind, lang)} in {period_text(ch['compared_with'], lang)})"
+             for _, ch in changes[changes["periode"] == last["periode"]].iterrows()]
+    if parts:
+        text += (" Dat is " if lang == "nl" else " That is ") + (" en " if lang == "nl" else " and ").join(parts) + "."
+    if goal is not None:
+        text += (f" Het doel is {_fmt(goal, kind, lang)}." if lang == "nl" else f" The goal is {_fmt(goal, kind, lang)}.")
+    hidden = int(trend["suppressed"].sum())
+    if hidden and lang == "nl":
+        text += (f" {hidden} kwartaal met te weinig respondenten wordt niet getoond." if hidden == 1
+                 else f" {hidden} kwartalen met te weinig respondenten worden niet getoond.")
+    elif hidden:
+        text += f" {hidden} quarter(s) with too few respondents are not shown."
+    return text
+
+
+def plot_trend(trend: pd.DataFrame, label: str, goal: float | None = None, lang: str = "nl",
+               changes: pd.DataFrame | None = None):
+    """Line of the KPI per quarter with its 95% band and the goal as a dashed line.
+
+    Suppressed quarters are gaps (no point). Significant changes against the previous quarter are
+    marked with a triangle.
+
+    Parameters
+    ----------
+    trend:
+        Output of :func:`trend_table`.
+    label:
+        KPI label for title, axis and alt text (e.g. ``narrative.kpi_label``).
+    goal:
+        Target drawn as a dashed line (same scale as the estimates; shares 0-1).
+    changes:
+        Output of :func:`trend_changes` to mark significant quarter-on-quarter changes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With a text alternative (``plots.alt_text``).
+    """
+    from meethuis.common.plots import PALETTE, new_figure
+
+    kind = trend["kind"].iloc[0] if len(trend) else "mean"
+    scale = 100.0 if kind == "share" else 1.0
+    shown = trend[~trend["suppressed"]]
+    unit = " (%)" if kind == "share" else ""
+    if shown.empty:
+        alt = (f"Geen trend van {label}: te weinig respondenten per kwartaal." if lang == "nl"
+               else f"No trend of {label}: too few respondents per quarter.")
+    else:
+        first, last = shown.iloc[0], shown.iloc[-1]
+        alt = (f"Lijn van {label} per kwartaal, van {_fmt(first['estimate'], kind, lang)} in {first['periode']} "
+               f"tot {_fmt(last['estimate'], kind, lang)} in {last['periode']}, met 95%-betrouwbaarheidsband"
+               if lang == "nl" else
+               f"Line of {label} per quarter, from {_fmt(first['estimate'], kind, lang)} in {first['periode']} "
+               f"to {_fmt(last['estimate'], kind, lang)} in {last['periode']}, with 95% confidence band")
+        if goal is not None:
+            alt += (f" en het doel {_fmt(goal, kind, lang)} als stippellijn." if lang == "nl"
+                    else f" and the goal {_fmt(goal, kind, lang)} as a dashed line.")
+        else:
+            alt += "."
+    title = (f"{label[:1].upper() + label[1:]} per kwartaal" if lang == "nl"
+             else f"{label[:1].upper() + label[1:]} per quarter")
+    fig, ax = new_figure(title, "Kwartaal" if lang == "nl" else "Quarter", (label + unit), alt)
+    x = np.arange(len(trend))
+    est = trend["estimate"].to_numpy(float) * scale
+    ax.fill_between(x, trend["ci_low"].to_numpy(float) * scale, trend["ci_high"].to_numpy(float) * scale,
+                    color=PALETTE["hemelsblauw"], alpha=0.35, linewidth=0,
+                    label="95%-betrouwbaarheidsinterval" if lang == "nl" else "95% confidence interval")
+    ax.plot(x, est, marker="o", color=PALETTE["blauw"], label=label)
+    if goal is not None:
+        ax.axhline(goal * scale, color=PALETTE["vermiljoen"], linestyle="--",
+                   label=("doel" if lang == "nl" else "goal"))
+    if changes is not None and len(changes):
+        sig = changes[(changes["comparison"] == "vorig_kwartaal") & changes["significant"]]
+        pos = {p: i for i, p in enumerate(trend["periode"])}
+        for _, ch in sig.iterrows():
+            i = pos[ch["periode"]]
+            ax.plot(i, est[i], marker="^" if ch["direction"] == "up" else "v", markersize=11, linestyle="none",
+                    color=PALETTE["oranje"])
+    ax.set_xticks(x, list(trend["periode"]))
+    ax.legend(loc="best", frameon=False)
+    return fig
+
+
+def latest_quarters(trend: pd.DataFrame, n: int = 8) -> pd.DataFrame:
+    """The last ``n`` quarters of a trend table (for a compact figure)."""
+    return trend.iloc[-n:].reset_index(drop=True)
+
+
+__all__: Sequence[str] = ("Estimate", "parse_kpi", "kpi_kind", "kpi_scores", "weighted_estimate", "two_sample_test",
+                          "trend_table", "trend_changes", "trend_slope", "TrendSlope", "describe_slope", "change_word", "describe_trend", "plot_trend")
+
+
+
+def changes_view(changes: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
+    """Reader table of :func:`trend_changes`: quarters, values, difference, p-value and conclusion as text."""
+    from meethuis.common.narrative import format_number
+
+    def diff(v: float) -> str:
+        s = format_number(100 * v if kind == "share" else v, 0 if kind == "nps" else 1 if kind == "share" else 2, lang)
+        return ("+" + s if v > 0 and s.strip("0,.") else s) + (" pp" if kind == "share" else "")
+
+    cols = ({"periode": "Kwartaal", "compared_with": "Vergeleken met", "before": "Toen", "after": "Nu",
+             "difference": "Verschil", "p": "p-waarde", "conclusion": "Conclusie"} if lang == "nl" else
+            {"periode": "Quarter", "compared_with": "Compared with", "before": "Then", "after": "Now",
+             "difference": "Difference", "p": "p-value", "conclusion": "Conclusion"})
+    return pd.DataFrame({
+        cols["periode"]: changes["periode"], cols["compared_with"]: changes["compared_with"],
+        cols["before"]: [_fmt(v, kind, lang) for v in changes["before"]],
+        cols["after"]: [_fmt(v, kind, lang) for v in changes["after"]],
+        cols["difference"]: [diff(v) for v in changes["difference"]],
+        cols["p"]: [format_number(p, 3, lang) for p in changes["p"]],
+        cols["conclusion"]: changes["conclusion"],
+    })
