@@ -25,6 +25,7 @@ from meethuis.report import runner as report
 from meethuis.report.chapters.common import figure_html, select_period, table_html
 from meethuis.cli.main import main
 from meethuis.common.errors import ConfigError, DataError
+from meethuis.common import narrative as nv
 from meethuis.common.plots import new_figure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -301,3 +302,31 @@ def test_quadrant_and_knob_sentences():
     text = chapter.knob_sentences(knobs.head(1), "tevredenheid", "nl")
     assert text == ("1. **Empathie** (eerst verbeteren): weegt 15% mee in de tevredenheid; gemiddelde score 3,5 "
                     "op een schaal van 1 tot 5.")
+
+
+# -- the default period: the latest quarter -------------------------------------------------------------
+def test_default_period_is_the_latest_quarter_and_all_pools(quarters):
+    from meethuis.report.chapters.common import latest_period, period_parameter, resolve_period
+
+    assert latest_period(quarters) == "2026Q3"
+    assert resolve_period(quarters, "") == "2026Q3"  # the report is about the latest quarter by default
+    assert resolve_period(quarters, "all") == "" and resolve_period(quarters, " ALL ") == ""
+    assert resolve_period(quarters, "2026q1") == "2026Q1"
+    assert period_parameter("") == "all" and period_parameter("2026Q1") == "2026Q1"
+    assert list(select_period(quarters, resolve_period(quarters, ""), "current")["x"]) == [4, 5, 6]
+    with pytest.raises(ConfigError, match="cannot read period"):
+        resolve_period(quarters, "laatste")
+
+
+def test_run_context_and_chapter_default_to_the_latest_quarter():
+    from meethuis.report.chapters.common import build_run_context, open_chapter
+    from meethuis.intake.config import load_config
+    from meethuis.sample import sample_config
+
+    context = build_run_context(load_config(sample_config("isr")))
+    assert context.period == "2026Q3"
+    assert set(context.responses["periode"].astype(str)) == {"2026Q3"}
+    assert context.trend_responses["periode"].nunique() == 4  # trends keep the whole series
+    pooled = open_chapter("isr", "all")
+    assert pooled.period == "" and pooled.responses["periode"].nunique() == 4
+    assert nv.period_text(context.period, "nl") == "3e kwartaal 2026"

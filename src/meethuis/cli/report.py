@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all", metavar="FOLDER", help="every *.yml in FOLDER, in parallel (batch)")
     p.add_argument("--out", required=True, help="output folder (with --all: one sub-folder per organisation)")
     p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language of the report")
-    p.add_argument("--period", default="", help="a quarter such as 2026Q3; empty = all data")
+    p.add_argument("--period", default="", help="a quarter such as 2026Q3; 'all' pools every quarter; "
+                   "default: the latest quarter in the data")
     p.add_argument("--min-cell", type=int, default=None,
                    help="smallest group shown (default: the config's min_cell; never lower than it)")
     p.add_argument("--jobs", type=int, default=2, help="chapters (or, with --all, organisations) run at once")

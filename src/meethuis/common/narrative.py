@@ -152,16 +152,22 @@ def join_list(words: Iterable[str], lang: str = "nl") -> str:
 
 
 _PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
+ALL = "ALL"  # the period value that pools every quarter (``--period all``)
 
 
 def parse_period(period: str | None) -> tuple[int, int] | None:
-    """``"2026Q3"`` → ``(2026, 3)``; empty → ``None`` (all data). Anything else raises ConfigError."""
-    if period is None or str(period).strip() == "":
+    """``"2026Q3"`` → ``(2026, 3)``; empty or ``"all"`` → ``None``. Anything else raises ConfigError.
+
+    Which quarter an empty period stands for (the latest in the data) is decided by
+    ``report.chapters.common.resolve_period``; here empty and ``all`` only pass the syntax check.
+    """
+    if period is None or str(period).strip() == "" or str(period).strip().upper() == ALL:
         return None
     m = _PERIOD.match(str(period).strip().upper())
     if not m:
         raise ConfigError(f"cannot read period '{period}'", key="period",
-                          hint="write a quarter as 2026Q3, or leave it empty for all data")
+                          hint="write a quarter as 2026Q3, 'all' to pool every quarter, "
+                               "or leave it empty for the latest quarter")
     return int(m.group(1)), int(m.group(2))
 
 

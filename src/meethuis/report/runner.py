@@ -22,7 +22,8 @@ from typing import Sequence
 from meethuis.common import narrative as nv
 from meethuis.intake.config import load_config
 from meethuis.report.chapters.common import (
-    REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, resolve_config_path, write_run_context,
+    REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, period_parameter, resolve_config_path,
+    write_run_context,
 )
 from meethuis.common.errors import ConfigError, MeethuisError
 from meethuis.report.html import assemble_html
@@ -157,7 +158,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     lang:
         ``"nl"`` or ``"en"``.
     period:
-        ``""`` (all data) or a quarter such as ``"2026Q3"``.
+        ``""`` (the latest quarter in the data, the default), ``"all"`` (every quarter pooled) or a
+        quarter such as ``"2026Q3"``. Every chapter, the benchmark and ``aggregates.json`` use it.
     min_cell:
         Smallest group shown (default: the config's ``min_cell``; never lower than it).
     chapters:
@@ -183,6 +185,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     t0 = time.perf_counter()
     period = (period or "").strip().upper()
     context = validate_inputs(config_path, period, lang)
+    period = context.period  # resolved: the quarter, or "" for every quarter pooled
     config = context.config
     min_cell = max(int(min_cell or 0), int(config.min_cell))
     chapters = list(chapters) if chapters is not None else chapters_available()
@@ -191,7 +194,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         raise ConfigError(f"unknown chapter(s): {', '.join(missing)}", key="chapters",
                           hint=f"available: {', '.join(chapters_available())}")
     out = Path(out).resolve()
-    params = {"config_path": str(config.path), "period": period, "lang": lang, "min_cell": min_cell}
+    params = {"config_path": str(config.path), "period": period_parameter(period), "lang": lang, "min_cell": min_cell}
     seconds: dict[str, float] = {}
     old_env = os.environ.get(REPORT_DIR_ENV)
     with atomic_directory(out) as tmp:

@@ -8,9 +8,11 @@ runner wrote (:func:`write_run_context`): the config is parsed and the survey re
 once for the whole run. A chapter opened on its own (JupyterLab, nbval) builds its context from
 ``config_path``.
 
-Period semantics (one rule everywhere): ``period=""`` means all data. ``period="2026Q3"`` means that
-quarter for the current-state chapters (``ch.responses``, ``ch.weights``) and every quarter up to and
-including it for trends (``ch.trend_responses``, ``ch.trend_weights()``).
+Period semantics (one rule everywhere, :func:`resolve_period`): ``period=""`` (the default) means the
+latest quarter in the data; ``period="all"`` pools every quarter; ``period="2026Q3"`` means that quarter.
+A quarter is used for the current-state chapters (``ch.responses``, ``ch.weights``), and every quarter up
+to and including it for trends (``ch.trend_responses``, ``ch.trend_weights()``). After resolution
+``ch.period`` is the quarter, or ``""`` when every quarter is pooled.
 
 Privacy: ``min_cell`` is never lower than the organisation's own ``min_cell`` in its config; every
 table passes ``disclosure.protect_table``; a figure must state the smallest group behind it (``n_min``)
@@ -81,6 +83,37 @@ def resolve_config_path(config_path: str | os.PathLike) -> Path:
         raise ConfigError("config file not found", file=str(path),
                           hint="pass an absolute path, a path relative to the repository, or a sample name")
     return path.resolve()
+
+
+def latest_period(responses: pd.DataFrame) -> str:
+    """The latest quarter (``"2026Q3"``) with responses; ``""`` when the data have no quarters."""
+    quarters = [q for q in responses["periode"].astype(str).unique() if nv._PERIOD.match(q)] \
+        if "periode" in responses.columns else []
+    return max(quarters) if quarters else ""  # YYYYQn sorts in time order
+
+
+def resolve_period(responses: pd.DataFrame, period: str | None) -> str:
+    """What a period parameter means for these data: a quarter, or ``""`` for every quarter pooled.
+
+    ``""`` → the latest quarter (:func:`latest_period`); ``"all"`` → ``""``; ``"2026q3"`` → ``"2026Q3"``.
+
+    Raises
+    ------
+    ConfigError
+        For a malformed period.
+    """
+    text = (period or "").strip().upper()
+    nv.parse_period(text)
+    if text == nv.ALL:
+        return ""
+    if text == "":
+        return latest_period(responses)
+    return text
+
+
+def period_parameter(period: str) -> str:
+    """The notebook parameter for a resolved period: the quarter, or ``"all"`` for pooled data."""
+    return period or nv.ALL.lower()
 
 
 def select_period(responses: pd.DataFrame, period: str | None, scope: str = "current") -> pd.DataFrame:
@@ -328,9 +361,8 @@ def build_run_context(config: OrgConfig, period: str = "") -> RunContext:
     from meethuis.intake.validate import load_survey
     from meethuis.stats.weights import survey_weights
 
-    period = (period or "").strip().upper()
-    nv.parse_period(period)
     survey = load_survey(config)
+    period = resolve_period(survey.responses, period)
     current = select_period(survey.responses, period, "current")
     trend = select_period(survey.responses, period, "trend")
     return RunContext(config=config, period=period, survey=survey, responses=current,
@@ -368,7 +400,8 @@ def open_chapter(config_path: str | os.PathLike = "molensloot", period: str = ""
     config_path:
         Sample name or path of the organisation YAML (see :func:`resolve_config_path`).
     period:
-        ``""`` for all data or a quarter such as ``"2026Q3"`` (see the module docstring).
+        ``""`` for the latest quarter, ``"all"`` for every quarter pooled, or a quarter such as
+        ``"2026Q3"`` (see :func:`resolve_period`).
     lang:
         ``"nl"`` or ``"en"``.
     min_cell:
@@ -392,11 +425,12 @@ def open_chapter(config_path: str | os.PathLike = "molensloot", period: str = ""
     env = os.environ.get(REPORT_DIR_ENV)
     report_dir = Path(env) if env else None
     context = read_run_context(report_dir)
-    if context is None or context.period != period or \
+    wanted = "" if period == nv.ALL else period  # "" = the latest quarter, resolved by the runner's context
+    if context is None or (period and context.period != wanted) or \
             Path(context.config.path) != resolve_config_path(config_path):
         context = build_run_context(load_config(resolve_config_path(config_path)), period)
     config = context.config
-    return Chapter(config=config, survey=context.survey, period=period, lang=lang,
+    return Chapter(config=config, survey=context.survey, period=context.period, lang=lang,
                    min_cell=max(int(min_cell), int(config.min_cell)), responses=context.responses,
                    weights=context.weights, trend_responses=context.trend_responses, report_dir=report_dir)
 
