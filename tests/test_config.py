@@ -96,9 +96,10 @@ def test_defaults(tmp_path):
 BAD = [
     # (edit of BASE, fragment whose line must be named, key, words in the message)
     (lambda t: t + "themas: []\n", "themas:", "themas", "unknown top-level key 'themas'"),
-    (lambda t: t.replace("  respondent_id: id\n", ""), "data:", "data", "required key 'data.respondent_id'"),
-    (lambda t: t.replace("    deskundigheid: d10\n", ""), "columns:", "data.columns",
-     "mandatory core item(s) not mapped: deskundigheid"),
+    (lambda t: t.replace("  respondent_id: id\n", "  respondent_id: [id]\n"), "respondent_id", "data.respondent_id",
+     "must be a column name"),
+    (lambda t: t.replace("  period: kwartaal\n", "  period: {value: 2024Q7}\n"), "value:", "data.period.value",
+     "cannot read period value"),
     (lambda t: t.replace("    leeftijdsgroep: lft\n", "    leeftijd_groep: lft\n"), "leeftijd_groep", "data.columns.leeftijd_groep", "is not an item or context field"),
     (lambda t: t.replace("    leeftijdsgroep: lft\n", "    aanbeveling: nps\n"), "aanbeveling: nps",
      "data.columns.aanbeveling", "building block that is not switched on"),

@@ -317,7 +317,7 @@ def ranked_list(labels: Sequence[str], lang: str = "nl") -> str:
     return "\n".join(f"{k}. {lab}" for k, lab in enumerate(labels, start=1))
 
 
-_KPI = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8)$|^(?P<nps>nps)$")
+_KPI = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8|share)$|^(?P<nps>nps)$")
 
 
 def kpi_kind(kpi: str) -> str:
@@ -342,22 +342,29 @@ def kpi_label(kpi: str, codebook, lang: str = "nl") -> str:
     item, stat = m.group("item"), m.group("stat")
     label = codebook.label(item, lang) if item in codebook.items else item
     low = label[:1].lower() + label[1:]
-    grade = item in codebook.items and codebook.items[item].scale.kind == "grade"
+    scale = codebook.items[item].scale if item in codebook.items else None
+    grade = scale is not None and scale.kind == "grade"
+    span = scale.span_text(lang) if scale is not None else f"1{DASH}5"
+    top = f"{scale.max - 1} of {scale.max}" if scale is not None else "4 of 5"
+    if stat == "share":
+        positive = (scale.labels.get(lang, {}).get(scale.max) if scale is not None else None) or (
+            "ja" if lang == "nl" else "yes")
+        return (f"het aandeel {positive!s} bij {low}" if lang == "nl" else f"the share {positive} on {low}")
     if lang == "nl":
         if stat == "mean":
-            return "het gemiddelde rapportcijfer" if grade else f"de gemiddelde score voor {low} (1{DASH}5)"
+            return "het gemiddelde rapportcijfer" if grade else f"de gemiddelde score voor {low} ({span})"
         if stat == "voldoende":
             return "het aandeel dat een voldoende geeft (6 of hoger)"
         if stat == "share8":
             return "het aandeel dat een 8 of hoger geeft"
-        return f"het aandeel positief over {low} (score 4 of 5)"
+        return f"het aandeel positief over {low} (score {top})"
     if stat == "mean":
-        return "the average grade" if grade else f"the average score for {low} (1{DASH}5)"
+        return "the average grade" if grade else f"the average score for {low} ({span})"
     if stat == "voldoende":
         return "the share giving a pass mark (6 or higher)"
     if stat == "share8":
         return "the share giving 8 or higher"
-    return f"the share positive about {low} (score 4 or 5)"
+    return f"the share positive about {low} (score {top.replace(' of ', ' or ')})"
 
 
 def goal_sentences(comparison, codebook, lang: str = "nl", min_cell: int = 10) -> list[str]:

@@ -26,16 +26,25 @@ class Scale:
     id: str
     min: int
     max: int
-    kind: str
+    kind: str  # grade, likert, nps; for own items also range (any integer span) and binary (0/1)
     labels: Mapping[str, Mapping[int, str]]
+    positive: str | None = None  # text outcome: the answer that counts as 1 (every other answer is 0)
 
     @property
     def codes(self) -> range:
         return range(self.min, self.max + 1)
 
     def top2_threshold(self) -> int:
-        """Lowest code counted in the top-2-box (4 on a 1-5 scale)."""
-        return self.max - 1
+        """Lowest code counted in the top-2-box (4 on a 1-5 scale; 1 on a binary 0/1 scale)."""
+        return self.max if self.kind == "binary" else self.max - 1
+
+    def pomp(self, values):
+        """Values as percentage of maximum possible (0-100): ``100 (x - min) / (max - min)``."""
+        return (values - self.min) * (100.0 / (self.max - self.min))
+
+    def span_text(self, lang: str = "nl") -> str:
+        """``1–5``, ``0–10`` or, for a binary scale, ``0/1``."""
+        return "0/1" if self.kind == "binary" else f"{self.min}\u2013{self.max}"
 
 
 @dataclass(frozen=True)
@@ -137,11 +146,13 @@ class Codebook:
                 return table[name]["label"].get(lang, name)
         if name in self.items:
             item = self.items[name]
-            # a driver's short label is its id made readable; outcomes use their construct label
-            if item.role == "outcome":
-                return self.constructs[item.construct]["label"][lang]
+            # own items keep their own label; shared outcomes use their construct label
             if item.short_label:
                 return item.short_label.get(lang) or item.short_label.get("nl") or name
+            if item.own:
+                return item.wording.get(lang) or item.wording.get("nl") or name.replace("_", " ").capitalize()
+            if item.role == "outcome":
+                return self.constructs[item.construct]["label"][lang]
             return _SHORT_LABELS.get(lang, {}).get(name, name.replace("_", " ").capitalize())
         return name.replace("_", " ")
 
@@ -156,6 +167,16 @@ class Codebook:
         if f is None:
             return str(value)
         return f.value_labels.get(lang, {}).get(str(value), str(value))
+
+    def with_constructs(self, constructs: Mapping[str, Mapping]) -> "Codebook":
+        """A copy with an organisation's own constructs (driver families, own outcomes) added."""
+        merged = dict(self.constructs)
+        for cid, spec in constructs.items():
+            if cid in merged:
+                raise CodebookError(f"construct '{cid}' already exists in the shared model")
+            merged[cid] = dict(spec)
+        return Codebook(self.version, self.scales, self.items, self.fields, merged, self.principles,
+                        self.building_blocks, self.missing_codes)
 
     def with_extra_items(self, extra: Iterable[Item]) -> "Codebook":
         """A copy of the model with an organisation's own items added (ids must be new)."""

@@ -19,11 +19,12 @@ from meethuis.common.errors import ConfigError
 
 TOP_LEVEL_KEYS = {
     "organisation", "data", "building_blocks", "extra_items", "weighting", "process", "goals",
-    "min_cell", "lang", "improvements", "maturity", "themes", "benchmark",
+    "min_cell", "lang", "improvements", "maturity", "themes", "benchmark", "analysis", "segments",
 }
+ANALYSIS_KEYS = {"outcomes", "drivers"}
 DATA_KEYS = {"file", "sheet", "encoding", "respondent_id", "period", "columns", "recodes", "missing_values"}
 GOAL_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
-KPI_PATTERN = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8)$|^(?P<nps>nps)$")
+KPI_PATTERN = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8|share)$|^(?P<nps>nps)$")
 MISSING_TOKENS = ("nvt", "weet_niet", "missing")
 
 
@@ -38,11 +39,12 @@ class ColumnMap:
 
 @dataclass(frozen=True)
 class PeriodSpec:
-    """Where the quarter comes from: a column with quarters, or a date column."""
+    """Where the quarter comes from: a column with quarters, a date column, or one fixed ``value`` (one wave)."""
 
     column: str | None = None
     date_column: str | None = None
     date_format: str | None = None
+    value: str | None = None  # the whole file is one measurement, e.g. "2024" or "2024Q2"
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class OrgConfig:
     data_file: Path
     sheet: str | int | None
     encoding: str | None
-    respondent_id: str
+    respondent_id: str | None  # None: respondents are numbered by their row in the file
     period: PeriodSpec
     columns: Mapping[str, ColumnMap]
     missing_values: Mapping[Any, str]
@@ -108,6 +110,10 @@ class OrgConfig:
     codebook: Codebook
     raw: Mapping[str, Any]
     lines: Mapping[str, int] = field(default_factory=dict, repr=False)
+    analysis_outcomes: tuple[str, ...] = ()
+    analysis_drivers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # family -> driver ids
+    segments: Mapping[str, "Segment"] = field(default_factory=dict)
+    synthetic: bool = False
 
     @property
     def folder(self) -> Path:
@@ -118,10 +124,34 @@ class OrgConfig:
         return [i for i in self.codebook.items if i in self.columns]
 
     def drivers(self) -> list[str]:
+        """The drivers of the driver analysis: ``analysis.drivers`` when given, else every mapped driver."""
+        if self.analysis_drivers:
+            return list(dict.fromkeys(d for ds in self.analysis_drivers.values() for d in ds))
         return [i for i in self.items_in_use() if self.codebook.items[i].role == "driver"]
 
     def outcomes(self) -> list[str]:
+        """The outcomes analysed: ``analysis.outcomes`` when given, else every mapped outcome."""
+        if self.analysis_outcomes:
+            return list(self.analysis_outcomes)
         return [i for i in self.items_in_use() if self.codebook.items[i].role == "outcome"]
+
+    def driver_families(self) -> dict[str, list[str]]:
+        """Drivers by family: the families named under ``analysis.drivers``, else the codebook construct."""
+        if self.analysis_drivers:
+            return {f: list(ds) for f, ds in self.analysis_drivers.items() if ds}
+        families: dict[str, list[str]] = {}
+        for d in self.drivers():
+            families.setdefault(self.codebook.items[d].construct, []).append(d)
+        return families
+
+    def missing_core(self) -> list[str]:
+        """Core items of the shared model this organisation does not map (their KPIs are not comparable)."""
+        return [i for i in self.codebook.core_items() if i not in self.columns]
+
+    def comparable(self, item: str) -> bool:
+        """True when ``item`` is a shared-model item with the codebook's wording and scale (benchmarkable)."""
+        it = self.codebook.items.get(item)
+        return bool(it is not None and not it.own and item in self.columns)
 
     def error(self, message: str, key: str, hint: str | None = None) -> ConfigError:
         """A ConfigError pointing at ``key`` (dotted path) with its line number when known."""
@@ -274,20 +304,27 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
         if k not in DATA_KEYS:
             raise check.fail(f"data.{k}", f"unknown key 'data.{k}'", hint=f"allowed: {', '.join(sorted(DATA_KEYS))}")
     data_file = (path.parent / check.need(data, "file", "data", str)).resolve()
-    respondent_id = check.need(data, "respondent_id", "data", str)
+    respondent_id = data.get("respondent_id")
+    if respondent_id is not None and not isinstance(respondent_id, str):
+        raise check.fail("data.respondent_id", f"'data.respondent_id' must be a column name, got {respondent_id!r}",
+                         hint="leave it out when the file has no respondent id: rows are then numbered")
 
-    period_raw = check.need(data, "period", "data", (str, Mapping))
-    if isinstance(period_raw, str):
-        period = PeriodSpec(column=period_raw)
+    period_raw = check.need(data, "period", "data", (str, int, Mapping))
+    if isinstance(period_raw, (str, int)) and not isinstance(period_raw, bool):
+        period = PeriodSpec(column=str(period_raw))
     else:
         for k in period_raw:
-            if k not in ("column", "date_column", "date_format"):
+            if k not in ("column", "date_column", "date_format", "value"):
                 raise check.fail(f"data.period.{k}", f"unknown key 'data.period.{k}'",
-                                 hint="allowed: column, date_column, date_format")
+                                 hint="allowed: column, date_column, date_format, value")
+        value = period_raw.get("value")
+        if value is not None:
+            value = _period_value(value, check)
         period = PeriodSpec(column=period_raw.get("column"), date_column=period_raw.get("date_column"),
-                            date_format=period_raw.get("date_format"))
-        if not (period.column or period.date_column):
-            raise check.fail("data.period", "give the period as 'column:' (quarters) or 'date_column:' (dates)")
+                            date_format=period_raw.get("date_format"), value=value)
+        if sum(bool(x) for x in (period.column, period.date_column, period.value)) != 1:
+            raise check.fail("data.period", "give the period as 'column:' (quarters), 'date_column:' (dates) "
+                             "or 'value:' (one measurement, e.g. 2024 or 2024Q2)")
 
     encoding = data.get("encoding")
     if encoding is not None:
@@ -315,6 +352,8 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
         missing_values = {_norm_key(k): _missing_token(v, f"data.missing_values.{k}", check)
                           for k, v in check.mapping(missing_raw, "data.missing_values").items()}
 
+    families = _family_constructs(raw.get("analysis"), raw.get("extra_items"), codebook)
+    codebook = codebook.with_constructs(families) if families else codebook
     extra_items = _parse_extra_items(raw.get("extra_items") or [], check, codebook)
     seen_extra: set[str] = set()
     for n, it in enumerate(extra_items):
@@ -349,10 +388,10 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
     for it in extra_items:
         spec = extra_columns[it.id]
         columns[it.id] = _column_map(it.id, spec, f"extra_items.{it.id}", recodes, check)
-    missing_core = [i for i in codebook.core_items() if i not in columns]
-    if missing_core:
-        raise check.fail("data.columns", f"mandatory core item(s) not mapped: {', '.join(missing_core)}",
-                         hint="every organisation measures the core; map each to a column of your file")
+    if not any(full_codebook.items[i].role == "outcome" for i in columns if i in full_codebook.items):
+        raise check.fail("data.columns", "no outcome is mapped",
+                         hint="map at least one outcome (e.g. tevredenheid) or declare one under extra_items "
+                              "with role: outcome")
     for b in blocks:
         for i in codebook.building_blocks[b]["items"]:
             if i not in columns:
@@ -417,7 +456,15 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
     if lang not in ("nl", "en"):
         raise check.fail("lang", f"unknown language '{lang}'", hint="use nl or en")
 
+    analysis_outcomes, analysis_drivers = _parse_analysis(raw.get("analysis"), columns, full_codebook, check)
+    segments = _parse_segments(raw.get("segments"), check)
+    synthetic = org.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        raise check.fail("organisation.synthetic", "'organisation.synthetic' must be true or false")
+
     return OrgConfig(
+        analysis_outcomes=analysis_outcomes, analysis_drivers=analysis_drivers, segments=segments,
+        synthetic=synthetic,
         path=path, id=org_id, name=name, kind=str(org.get("kind", "")), data_file=data_file,
         sheet=data.get("sheet"), encoding=data.get("encoding"), respondent_id=respondent_id, period=period,
         columns=columns, missing_values=missing_values, building_blocks=blocks, extra_items=tuple(extra_items),
@@ -477,6 +524,172 @@ def _column_map(target: str, spec: Any, key: str, recodes: Mapping[str, Mapping]
     raise check.fail(f"{key}.recode", "recode must be the name of a recode under data.recodes or a mapping")
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A free breakdown: any column of the survey, numbers binned by ``bins`` (edges, left-closed)."""
+
+    id: str
+    column: str
+    bins: tuple[float, ...] | None = None
+    label: Mapping[str, str] = field(default_factory=dict)
+
+
+def _period_value(value: Any, check: _Checker) -> str:
+    """A one-wave period: a year (``2024``) or a quarter (``2024Q2``, ``2024-Q2``, ``Q2 2024``)."""
+    text = str(value).strip()
+    if re.fullmatch(r"(19|20)\d\d", text):
+        return text
+    m = re.fullmatch(r"(\d{4})\s*[-/_ ]?\s*[QqKk]([1-4])", text) or None
+    if m:
+        return f"{m.group(1)}Q{m.group(2)}"
+    m = re.fullmatch(r"[QqKk]([1-4])\s*[-/_ ]?\s*(\d{4})", text)
+    if m:
+        return f"{m.group(2)}Q{m.group(1)}"
+    raise check.fail("data.period.value", f"cannot read period value {value!r}",
+                     hint="give a year such as 2024 or a quarter such as 2024Q2")
+
+
+def _family_constructs(analysis: Any, extra: Any, codebook: Codebook) -> dict[str, dict]:
+    """Driver families named in the config that the shared model does not know (own constructs)."""
+    names: list[str] = []
+    if isinstance(analysis, Mapping) and isinstance(analysis.get("drivers"), Mapping):
+        names += [str(k) for k in analysis["drivers"]]
+    for spec in extra if isinstance(extra, list) else []:
+        if isinstance(spec, Mapping) and spec.get("family") is not None:
+            names.append(str(spec["family"]))
+    if isinstance(extra, list) and any(isinstance(sp, Mapping) and sp.get("role") == "outcome"
+                                       and not sp.get("construct") for sp in extra):
+        names.append("eigen_uitkomst")
+    if isinstance(extra, list) and any(isinstance(sp, Mapping) and sp.get("role") == "driver"
+                                       and not sp.get("construct") and not sp.get("family") for sp in extra):
+        names.append("eigen_drijfveren")
+    out: dict[str, dict] = {}
+    for name in dict.fromkeys(names):
+        if name in codebook.constructs:
+            continue
+        role = "outcome" if name == "eigen_uitkomst" else "driver"
+        label = {"eigen_uitkomst": {"nl": "Eigen uitkomst", "en": "Own outcome"},
+                 "eigen_drijfveren": {"nl": "Eigen drijfveren", "en": "Own drivers"}}.get(
+            name, {"nl": name.replace("_", " ").capitalize(), "en": name.replace("_", " ").capitalize()})
+        out[name] = {"role": role, "label": label, "own": True}
+    return out
+
+
+def _parse_analysis(spec: Any, columns: Mapping[str, ColumnMap], codebook: Codebook,
+                    check: _Checker) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """``analysis: {outcomes: [..], drivers: [..] or {family: [..]}}``: what the driver chapter analyses."""
+    spec = check.mapping(spec, "analysis")
+    for k in spec:
+        if k not in ANALYSIS_KEYS:
+            raise check.fail(f"analysis.{k}", f"unknown key 'analysis.{k}'", hint="allowed: outcomes, drivers")
+
+    def known(iid: Any, key: str, role: str) -> str:
+        iid = str(iid)
+        if iid not in codebook.items or iid not in columns:
+            raise check.fail(key, f"'{iid}' under {key.split('[')[0]} is not a mapped item",
+                             hint="map it under data.columns (shared model) or declare it under extra_items")
+        return iid
+
+    outcomes_raw = spec.get("outcomes") or []
+    if isinstance(outcomes_raw, str):
+        outcomes_raw = [outcomes_raw]
+    if not isinstance(outcomes_raw, list):
+        raise check.fail("analysis.outcomes", "'analysis.outcomes' must be a list of item ids")
+    outcomes = tuple(known(o, f"analysis.outcomes[{n}]", "outcome") for n, o in enumerate(outcomes_raw))
+    drivers_raw = spec.get("drivers")
+    families: dict[str, tuple[str, ...]] = {}
+    if drivers_raw is None:
+        return outcomes, families
+    if isinstance(drivers_raw, list):
+        ids = [known(d, f"analysis.drivers[{n}]", "driver") for n, d in enumerate(drivers_raw)]
+        for d in ids:
+            families.setdefault(codebook.items[d].construct, ())
+            families[codebook.items[d].construct] += (d,)
+    elif isinstance(drivers_raw, Mapping):
+        for fam, ids in drivers_raw.items():
+            if not isinstance(ids, list) or not ids:
+                raise check.fail(f"analysis.drivers.{fam}", f"family '{fam}' must list its driver ids",
+                                 hint="e.g. drivers: {service: [wifi, boarding]}")
+            families[str(fam)] = tuple(known(d, f"analysis.drivers.{fam}[{n}]", "driver") for n, d in enumerate(ids))
+    else:
+        raise check.fail("analysis.drivers", "'analysis.drivers' must be a list of ids or a mapping family: [ids]")
+    clash = set(outcomes) & {d for ds in families.values() for d in ds}
+    if clash:
+        raise check.fail("analysis", f"'{sorted(clash)[0]}' is both an outcome and a driver",
+                         hint="an item explains the outcome or is the outcome, not both")
+    return outcomes, families
+
+
+def _parse_segments(spec: Any, check: _Checker) -> dict[str, Segment]:
+    """``segments: {geslacht: Gender, leeftijd: {column: Age, bins: [0, 35, 50, 65, 120]}}``."""
+    out: dict[str, Segment] = {}
+    for sid, sp in check.mapping(spec, "segments").items():
+        key = f"segments.{sid}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(sid)):
+            raise check.fail(key, f"segment id '{sid}' must be lower-case letters, digits and _",
+                             hint="e.g. geslacht or type_of_travel")
+        if isinstance(sp, str):
+            out[sid] = Segment(sid, sp)
+            continue
+        sp = check.mapping(sp, key)
+        column = check.need(sp, "column", key, str)
+        bins = sp.get("bins")
+        if bins is not None:
+            if not (isinstance(bins, list) and len(bins) >= 3 and all(isinstance(b, (int, float)) for b in bins)
+                    and all(a < b for a, b in zip(bins, bins[1:]))):
+                raise check.fail(f"{key}.bins", "bins must be at least three increasing numbers (edges)",
+                                 hint="e.g. bins: [0, 35, 50, 65, 120] makes 0-34, 35-49, 50-64, 65+")
+            bins = tuple(float(b) for b in bins)
+        label = sp.get("label") or {}
+        if isinstance(label, str):
+            label = {"nl": label, "en": label}
+        out[sid] = Segment(sid, column, bins, dict(label))
+    return out
+
+
+def _own_scale(spec: Any, key: str, check: _Checker, codebook: Codebook):
+    """The scale of an own item: a codebook scale id, ``{min:, max:}``, ``binary`` or ``{positive: text}``."""
+    from meethuis.intake.codebook import Scale
+
+    if spec is None:
+        return codebook.scales["agree5"]
+    if isinstance(spec, str):
+        if spec == "binary":
+            return Scale("binary", 0, 1, "binary", {"nl": {0: "nee", 1: "ja"}, "en": {0: "no", 1: "yes"}})
+        if spec not in codebook.scales:
+            raise check.fail(key, f"unknown scale '{spec}'",
+                             hint=f"known: {', '.join(codebook.scales)}, binary, or {{min: 1, max: 7}}")
+        return codebook.scales[spec]
+    if not isinstance(spec, Mapping):
+        raise check.fail(key, "scale must be a scale id, binary, {min:, max:} or {positive: category}")
+    labels_raw = spec.get("labels") or {}
+    if not isinstance(labels_raw, Mapping):
+        raise check.fail(f"{key}.labels", "labels must map codes to texts, e.g. {0: unhappy, 1: happy}")
+    if "positive" in spec:
+        positive = str(spec["positive"])
+        return Scale("binary", 0, 1, "binary",
+                     {"nl": {0: "anders", 1: positive}, "en": {0: "other", 1: positive}}, positive=positive)
+    kind = spec.get("type", "binary" if spec.get("min") == 0 and spec.get("max") == 1 else "range")
+    if kind == "binary":
+        lo, hi = 0, 1
+    else:
+        lo, hi = spec.get("min"), spec.get("max")
+        if not (isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool) and lo < hi):
+            raise check.fail(key, f"scale needs whole numbers min < max, got min {lo!r}, max {hi!r}",
+                             hint="e.g. scale: {min: 1, max: 7}")
+    try:
+        labels = {int(k): str(v) for k, v in labels_raw.items()}
+    except (TypeError, ValueError):
+        raise check.fail(f"{key}.labels", "label codes must be whole numbers") from None
+    odd = [k for k in labels if not lo <= k <= hi]
+    if odd:
+        raise check.fail(f"{key}.labels", f"label code {odd[0]} lies outside {lo}-{hi}")
+    if kind == "binary" and not labels:
+        labels = {0: "nee", 1: "ja"}
+    return Scale(f"{kind}{lo}_{hi}" if kind != "binary" else "binary", lo, hi,
+                 "binary" if kind == "binary" else "range", {"nl": labels, "en": labels})
+
+
 def _parse_extra_items(specs: Any, check: _Checker, codebook: Codebook) -> list[Item]:
     if not isinstance(specs, list):
         raise check.fail("extra_items", "extra_items must be a list of items")
@@ -484,14 +697,27 @@ def _parse_extra_items(specs: Any, check: _Checker, codebook: Codebook) -> list[
     for n, spec in enumerate(specs):
         key = f"extra_items[{n}]"
         iid = check.need(spec, "id", key, str)
-        construct = check.need(spec, "construct", key, str)
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", iid):
+            raise check.fail(f"{key}.id", f"item id '{iid}' must be lower-case ASCII letters, digits and _",
+                             hint="e.g. 'Inflight wifi service' becomes inflight_wifi_service")
+        construct = spec.get("construct") or spec.get("family")
+        role = spec.get("role")
+        if role is not None and role not in ("outcome", "driver"):
+            raise check.fail(f"{key}.role", f"role of '{iid}' must be outcome or driver, got {role!r}")
+        if construct is None:
+            if role is None:
+                raise check.fail(key, f"extra item '{iid}' needs role: outcome or driver (or a construct)",
+                                 hint="e.g. role: driver, family: service")
+            construct = "eigen_uitkomst" if role == "outcome" else "eigen_drijfveren"
+        construct = str(construct)
         if construct not in codebook.constructs or codebook.constructs[construct]["role"] not in ("driver", "outcome"):
             drivers = [c for c, v in codebook.constructs.items() if v["role"] in ("driver", "outcome")]
             raise check.fail(f"{key}.construct", f"unknown construct '{construct}' for extra item '{iid}'",
-                             hint=f"assign it to one of: {', '.join(drivers)}")
-        scale = spec.get("scale", "agree5")
-        if scale not in codebook.scales:
-            raise check.fail(f"{key}.scale", f"unknown scale '{scale}'", hint=f"known: {', '.join(codebook.scales)}")
+                             hint=f"assign it to one of: {', '.join(drivers)}, or give role: and family:")
+        if role is not None and codebook.constructs[construct]["role"] != role and not spec.get("family"):
+            raise check.fail(f"{key}.role", f"'{iid}' has role {role} but construct '{construct}' is a "
+                             f"{codebook.constructs[construct]['role']}")
+        scale = _own_scale(spec.get("scale"), f"{key}.scale", check, codebook)
         principle = spec.get("principle")
         if principle is not None and principle not in codebook.principles:
             raise check.fail(f"{key}.principle", f"unknown principle '{principle}'",
@@ -505,7 +731,7 @@ def _parse_extra_items(specs: Any, check: _Checker, codebook: Codebook) -> list[
         if label is not None and not (isinstance(label, Mapping) and all(isinstance(v, str) for v in label.values())):
             raise check.fail(f"{key}.label", f"label of extra item '{iid}' must be a text or {{nl:, en:}}",
                              hint='e.g. label: {nl: "Terugbellen", en: "Call back"}')
-        items.append(Item(id=iid, construct=construct, role=codebook.constructs[construct]["role"],
-                          scale=codebook.scales[scale], core=False, wording=dict(wording),
+        items.append(Item(id=iid, construct=construct, role=role or codebook.constructs[construct]["role"],
+                          scale=scale, core=False, wording=dict(wording),
                           principle=principle, own=True, short_label=dict(label) if label else None))
     return items

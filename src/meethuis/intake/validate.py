@@ -323,8 +323,16 @@ def map_item(series: pd.Series, item: Item, column: str, recode: Mapping[Any, An
             if candidate is not k and candidate in DEFAULT_MISSING_LABELS:
                 target, found = DEFAULT_MISSING_LABELS[candidate], True
                 break
+        from_recode = found
         if not found and isinstance(k, (int, float)) and any(lo_ <= k <= hi_ for lo_, hi_ in declared):
             target, found = "missing", True  # declared missing in the file itself (SPSS user-missing)
+        if not found and item.scale.positive is not None:  # a text outcome: the positive answer is 1
+            positive = norm_value(item.scale.positive)
+            if k in DEFAULT_MISSING_LABELS:
+                target = DEFAULT_MISSING_LABELS[k]
+            else:
+                target = 1 if k == positive or (k in labels and norm_value(labels[k]) == positive) else 0
+            found = True
         if not found:
             if isinstance(k, (int, float)):
                 target, found = k, True
@@ -348,6 +356,13 @@ def map_item(series: pd.Series, item: Item, column: str, recode: Mapping[Any, An
             result = (np.nan, target)
         else:
             number = float(target)
+            if from_recode and not (number.is_integer() and lo <= number <= hi):
+                raise ConfigError(
+                    f"recode of '{item.id}' maps {_show(raw_value)} to {target!r}; a recode must give a whole "
+                    f"code from {lo} to {hi} (the scale of '{item.id}')", file=str(ctx.config.path),
+                    key=f"data.columns.{item.id}.recode",
+                    hint="keep the answers as they are and declare the item under extra_items with its own "
+                         "scale (e.g. scale: {min: 1, max: 10}) instead of squeezing it onto this one")
             result = (number, None) if number.is_integer() and lo <= number <= hi else (np.nan, "oor")
         cache[k] = result
         return result
@@ -367,7 +382,7 @@ def map_item(series: pd.Series, item: Item, column: str, recode: Mapping[Any, An
         first = int(bad.index[0])
         if ctx.strict or share > OUT_OF_RANGE_FATAL_SHARE:
             raise DataError(
-                f"{len(bad)} value(s) of '{item.id}' lie outside its scale {lo}-{hi} "
+                f"{len(bad)} value(s) of '{item.id}' lie outside its scale {lo}-{hi} (whole codes from {lo} to {hi}) "
                 f"(first: {_show(bad.iloc[0])}){'' if ctx.strict else f', {share:.0%} of the answers'}",
                 file=ctx.file, row=first, column=column,
                 hint="check that the column is mapped to the right item and that its codes are recoded "
@@ -475,6 +490,8 @@ def map_period(ctx: _Context, rows: pd.Index) -> tuple[pd.Series, pd.Series | No
         dates = parse_dates(col, spec.date_format, ctx, spec.date_column)
         periods = dates.dt.year.astype(str) + "Q" + dates.dt.quarter.astype(str)
         return periods.astype(object), dates
+    if spec.value:
+        return pd.Series(spec.value, index=rows, dtype=object), None
     col = ctx.column(spec.column, "periode", "data.period")
     if col.isna().any():
         raise DataError("period is empty", file=ctx.file, row=int(col.index[col.isna().to_numpy()][0]),
@@ -552,7 +569,10 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
     frame = frame[~empty]
     if frame.empty:
         raise DataError("every data row is empty", file=ctx.file, hint="export the survey again including the answers")
-    ids_raw = ctx.column(config.respondent_id, "respondent_id", "data.respondent_id").loc[frame.index]
+    if config.respondent_id is None:  # no id in the file: the row number is the respondent's id
+        ids_raw = pd.Series([str(i) for i in frame.index], index=frame.index, dtype=object)
+    else:
+        ids_raw = ctx.column(config.respondent_id, "respondent_id", "data.respondent_id").loc[frame.index]
     no_id = ids_raw.isna()
     if no_id.any():
         row = int(ids_raw.index[no_id.to_numpy()][0])
@@ -561,7 +581,7 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
     ids = ids_raw.map(_category_text)
     duplicate_ids: list[str] = []
     dup = ids.duplicated(keep=False)
-    if dup.any():
+    if dup.any() and config.respondent_id is not None:
         keep = pd.Series(True, index=frame.index)
         for rid, rows in ids[dup].groupby(ids[dup]).groups.items():
             block = frame.loc[rows].astype(str)
@@ -589,6 +609,10 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
     if dates is not None:
         out["datum"] = dates
     used = {config.respondent_id, config.period.column, config.period.date_column}
+    for seg in config.segments.values():
+        col = sctx.column(seg.column, seg.id, f"segments.{seg.id}")
+        used.add(seg.column)
+        out[seg.id] = segment_column(col, seg, sctx, raw.value_labels.get(seg.column))
     reasons: dict[str, pd.Series] = {}
     quality: list[ItemQuality] = []
     ranges: list[OutOfRange] = []
@@ -670,6 +694,48 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
         out_of_range=tuple(ranges), unknown_columns=unknown, periods=periods_n, process=link,
         problems=tuple(ctx.problems), encoding=raw.encoding, delimiter=raw.delimiter)
     return Survey(responses, missing_reasons, process, summary, config)
+
+
+def segment_column(col: pd.Series, seg, ctx: _Context, value_labels: Mapping[Any, str] | None = None) -> pd.Categorical:
+    """A free breakdown as ``category``: the column's own values (labels applied), numbers binned by ``bins``.
+
+    Raises
+    ------
+    DataError
+        A value that is not a number in a binned segment.
+    """
+    labels = {norm_value(k): v for k, v in (value_labels or {}).items()}
+    if seg.bins is None:
+        def one(v: Any) -> Any:
+            k = norm_value(v)
+            if k is None or k in DEFAULT_MISSING_LABELS or k in ctx.missing_values:
+                return None
+            return str(labels.get(k, _category_text(v)))
+        values = map_unique(col, one)
+        return pd.Categorical(values, categories=sorted({v for v in values if v is not None}))
+    edges = list(seg.bins)
+    names = [(f"{_num_text(a)}-{_num_text(b - 1)}" if float(a).is_integer() and float(b).is_integer()
+              else f"{_num_text(a)}-{_num_text(b)}") for a, b in zip(edges, edges[1:])]
+
+    def number(v: Any) -> Any:
+        k = norm_value(v)
+        if k is None or k in ctx.missing_values or k in DEFAULT_MISSING_LABELS:
+            return None
+        if not isinstance(k, (int, float)):
+            row = _first_row(col, lambda x: norm_value(x) == k)
+            raise DataError(f"value {_show(v)} of segment '{seg.id}' is not a number, so it cannot be binned",
+                            file=ctx.file, row=row, column=seg.column,
+                            hint=f"remove bins: under segments.{seg.id}, or recode the value as missing")
+        for name, a, b in zip(names, edges, edges[1:]):
+            if a <= k < b:
+                return name
+        return None  # outside the bins: not in any group
+    values = map_unique(col, number)
+    return pd.Categorical(values, categories=names)
+
+
+def _num_text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 class _SubTable:

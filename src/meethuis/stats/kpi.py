@@ -20,7 +20,7 @@ from meethuis.stats.disclosure import TOTAL, protect_table
 from meethuis.common.errors import AnalysisError, DataError
 
 COLUMNS = ["kpi", "item", "statistic", "estimate", "ci_low", "ci_high", "se", "n", "n_eff", "suppressed", "reason"]
-STATISTICS = ("mean", "top2", "voldoende", "share8", "nps")
+STATISTICS = ("mean", "top2", "voldoende", "share8", "nps", "share")
 GOAL_STATUS = {
     "met": {"nl": "gehaald", "en": "met"},
     "not_met": {"nl": "niet gehaald", "en": "not met"},
@@ -194,6 +194,10 @@ def statistics_for(item: str, codebook: Any = None) -> list[str]:
         return ["nps"]
     if scale.kind == "grade":
         return ["mean", "voldoende", "share8"]
+    if scale.kind == "binary":
+        return ["share"]  # a 0/1 outcome: the share of 1 (its mean), never a mean "grade"
+    if scale.kind == "range" and (scale.min, scale.max) != (1, 5):
+        return ["mean"]
     return ["mean", "top2"]
 
 
@@ -219,6 +223,8 @@ def estimate(values: Any, statistic: str, weights: Any = None, level: float = 0.
         return nps_ci(x, weights, level)
     if statistic == "top2":
         threshold = scale.top2_threshold() if scale is not None else 4
+    elif statistic == "share":
+        threshold = scale.max if scale is not None else 1
     elif statistic == "voldoende":
         threshold = 6
     elif statistic == "share8":

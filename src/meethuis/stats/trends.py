@@ -29,7 +29,7 @@ from meethuis.intake.codebook import Codebook, load_codebook
 from meethuis.common.errors import AnalysisError, ConfigError, DataError
 from meethuis.stats.kpi import Estimate, kpi_table, mean_ci, proportion_ci
 
-KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8)$|^(?P<nps>nps)$")
+KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8|share)$|^(?P<nps>nps)$")
 Z95 = stats.norm.ppf(0.975)
 
 _WORDS = {
@@ -104,7 +104,8 @@ def kpi_scores(responses: pd.DataFrame, kpi: str, codebook: Codebook | None = No
         return y
     if stat == "nps":
         return pd.Series(np.where(y >= 9, 100.0, np.where(y <= 6, -100.0, 0.0)), index=y.index).where(y.notna())
-    threshold = {"top2": cb.items[item].scale.top2_threshold(), "voldoende": 6, "share8": 8}[stat]
+    threshold = {"top2": cb.items[item].scale.top2_threshold(), "voldoende": 6, "share8": 8,
+                 "share": cb.items[item].scale.max}[stat]
     return (y >= threshold).astype(float).where(y.notna())
 
 
