@@ -59,10 +59,11 @@ def test_bad_or_absent_period_is_a_clear_error(quarters):
 
 
 # -- config resolution ------------------------------------------------------------------------------------
-def test_config_path_resolves_from_sample_name_or_repository_not_cwd(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the current directory must not matter
-    assert chapter.resolve_config_path("molensloot") == SAMPLE / "molensloot.yml"
+def test_config_path_resolves_from_sample_name_or_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
     assert chapter.resolve_config_path("data/sample/isr.yml") == SAMPLE / "isr.yml"
+    monkeypatch.chdir(tmp_path)  # a path is read from the current folder; a sample name from anywhere
+    assert chapter.resolve_config_path("molensloot") == SAMPLE / "molensloot.yml"
     with pytest.raises(ConfigError, match="not found"):
         chapter.resolve_config_path("data/sample/nergens.yml")
     with pytest.raises(ConfigError, match="no sample organisation"):

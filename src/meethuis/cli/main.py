@@ -7,7 +7,10 @@ happen inside those functions so ``meethuis --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -107,21 +110,66 @@ def cli_reference_markdown(lang: str = "nl") -> str:
     return "\n".join(lines)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds like Ctrl-C, so every temporary folder is removed on the way out."""
+
+    signum = signal.SIGTERM
+
+
+def _on_sigterm(signum, _frame) -> None:
+    raise Terminated()
+
+
+def _stop_now(code: int) -> int:
+    """After an interrupt: end at once when worker threads (running kernels) would keep the process alive."""
+    if threading.active_count() > 1:
+        _kill_children()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _kill_children() -> None:
+    """Terminate this process's child processes (chapter kernels); best effort, Linux /proc only."""
+    me = os.getpid()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == me:
+                os.kill(int(stat_file.parent.name), signal.SIGTERM)
+        except (OSError, ValueError, IndexError):
+            continue
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code.
+
+    User mistakes print one line and give exit code 2; Ctrl-C gives 130 and SIGTERM 143, each after one
+    line and after the run's temporary folders are removed.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args) or 0)
     except MeethuisError as exc:
         print(f"meethuis {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print(f"meethuis {args.command}: terminated (SIGTERM); temporary files removed", file=sys.stderr)
+        return _stop_now(128 + signal.SIGTERM)
     except KeyboardInterrupt:
-        print("meethuis: interrupted", file=sys.stderr)
-        return 130
+        print(f"meethuis {args.command}: interrupted; temporary files removed", file=sys.stderr)
+        return _stop_now(130)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

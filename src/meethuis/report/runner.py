@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import sys
 import time
 import traceback
@@ -26,6 +25,7 @@ from meethuis.report.chapters.common import (
     write_run_context,
 )
 from meethuis.common.errors import ConfigError, MeethuisError
+from meethuis.report.folders import RUN_DIR_ENV, check_output_folder, output_lock, private_run_dir, write_marker
 from meethuis.report.html import assemble_html
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -154,7 +154,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     config_path:
         Organisation YAML (path, or sample name such as ``"molensloot"``).
     out:
-        Output folder; replaced whole when the run succeeds, untouched when it fails.
+        Output folder: new, empty, or a Meethuis report folder (marker file, only report files); replaced
+        whole when the run succeeds, untouched when it fails. Anything else is refused.
     lang:
         ``"nl"`` or ``"en"``.
     period:
@@ -176,7 +177,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     Raises
     ------
     ConfigError, DataError
-        Bad input, found before any kernel starts.
+        Bad input, found before any kernel starts; an output folder that is not ours; another run
+        writing the same folder.
     ChapterError
         A chapter failed (names chapter and cell).
     """
@@ -184,6 +186,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
 
     t0 = time.perf_counter()
     period = (period or "").strip().upper()
+    out = check_output_folder(out)  # before reading any data: refuse a folder that is not ours
     context = validate_inputs(config_path, period, lang)
     period = context.period  # resolved: the quarter, or "" for every quarter pooled
     config = context.config
@@ -193,37 +196,44 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     if missing:
         raise ConfigError(f"unknown chapter(s): {', '.join(missing)}", key="chapters",
                           hint=f"available: {', '.join(chapters_available())}")
-    out = Path(out).resolve()
     params = {"config_path": str(config.path), "period": period_parameter(period), "lang": lang, "min_cell": min_cell}
     seconds: dict[str, float] = {}
-    old_env = os.environ.get(REPORT_DIR_ENV)
-    with atomic_directory(out) as tmp:
+    old_env = {k: os.environ.get(k) for k in (REPORT_DIR_ENV, RUN_DIR_ENV)}
+    # The raw run context lives in a private temp folder; the staging folder beside ``out`` gets only
+    # published parts. Both vanish however the run ends (SIGKILL: swept by the next run).
+    with output_lock(out), private_run_dir() as run_dir, atomic_directory(out) as tmp:
+        write_marker(tmp, config.path.name)
         (tmp / "notebooks").mkdir()
         (tmp / "tables").mkdir()
-        write_run_context(context, tmp)
+        write_run_context(context, run_dir)
         os.environ[REPORT_DIR_ENV] = str(tmp)
+        os.environ[RUN_DIR_ENV] = str(run_dir)
         try:
             jobs = max(1, int(jobs))
             slots: queue.Queue[int] = queue.Queue()
             for k in range(jobs):
                 slots.put(k)
             pool = ThreadPoolExecutor(max_workers=jobs)
+            interrupted = False
             try:
                 futures = {c: pool.submit(_run_chapter, c, tmp / "notebooks" / f"{c}.ipynb", params, slots, progress)
                            for c in chapters}
                 for c in chapters:
                     seconds[c] = futures[c].result()
+            except (KeyboardInterrupt, SystemExit):
+                interrupted = True  # do not wait for running kernels; the CLI ends the process
+                raise
             finally:  # on a failure, chapters not yet started are cancelled
-                pool.shutdown(wait=True, cancel_futures=True)
+                pool.shutdown(wait=not interrupted, cancel_futures=True)
         finally:
-            if old_env is None:
-                os.environ.pop(REPORT_DIR_ENV, None)
-            else:
-                os.environ[REPORT_DIR_ENV] = old_env
+            for key, value in old_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
         _write_aggregates(context, tmp / "aggregates.json", period, min_cell)
         page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
         (tmp / "report.html").write_text(page, encoding="utf-8")
-        shutil.rmtree(tmp / ".cache", ignore_errors=True)  # the run context holds raw answers: never published
     return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
                         total_seconds=time.perf_counter() - t0)
 

@@ -60,8 +60,8 @@ def resolve_config_path(config_path: str | os.PathLike) -> Path:
     """Where an organisation config lives: a sample name (``"molensloot"``) or a path.
 
     A bare name without folder or ``.yml`` is a sample organisation (``meethuis.sample.sample_config``);
-    an absolute path is taken as is; a relative path resolves from the repository root, never from the
-    current directory (the report runner always passes absolute paths).
+    a path resolves from the current directory, as on every command line (the report runner passes
+    absolute paths to its chapters).
 
     Raises
     ------
@@ -76,13 +76,15 @@ def resolve_config_path(config_path: str | os.PathLike) -> Path:
         from meethuis.sample import sample_config
 
         return Path(sample_config(text))
-    path = Path(text).expanduser()
-    if not path.is_absolute():
-        path = REPO_ROOT / path
-    if not path.exists():
+    path = Path(os.path.abspath(Path(text).expanduser()))
+    if not os.path.lexists(path):
         raise ConfigError("config file not found", file=str(path),
-                          hint="pass an absolute path, a path relative to the repository, or a sample name")
-    return path.resolve()
+                          hint="a relative path is read from the current folder; pass an absolute path or a "
+                               "sample name such as 'molensloot'")
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a symlink loop or an unreadable folder: load_config names it
+        return path
 
 
 def latest_period(responses: pd.DataFrame) -> str:
@@ -331,7 +333,7 @@ class Chapter:
         show_figure(fig, n_min=n_min, min_cell=self.min_cell, lang=self.lang)
 
 
-RUN_CONTEXT = Path(".cache") / "run-context.pkl"  # inside the report's private working folder
+RUN_CONTEXT = "run-context.pkl"  # inside the run's private working folder ($MEETHUIS_RUN_DIR, mode 700)
 
 
 @dataclass
@@ -369,22 +371,27 @@ def build_run_context(config: OrgConfig, period: str = "") -> RunContext:
                       weights=survey_weights(current, config), trend_responses=trend)
 
 
-def write_run_context(context: RunContext, report_dir: Path) -> Path:
-    """Store ``context`` for the chapters of a report run (``report_dir`` is the run's working folder)."""
-    path = Path(report_dir) / RUN_CONTEXT
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(context, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-    return path
+def write_run_context(context: RunContext, run_dir: Path) -> Path:
+    """Store ``context`` for the chapters of a report run in its private working folder (file mode 600).
+
+    ``run_dir`` comes from :func:`meethuis.report.folders.private_run_dir`; it holds raw answers and link
+    keys, so it is never the output folder.
+    """
+    from meethuis.report.folders import write_private
+
+    return write_private(Path(run_dir) / RUN_CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def read_run_context(report_dir: Path | None) -> RunContext | None:
-    """The run context written by the report runner, or ``None`` outside a report run."""
-    if report_dir is None:
+def read_run_context(run_dir: Path | None = None) -> RunContext | None:
+    """The run context written by the report runner (``$MEETHUIS_RUN_DIR``), or ``None`` outside a run."""
+    from meethuis.report.folders import RUN_DIR_ENV
+
+    if run_dir is None:
+        env = os.environ.get(RUN_DIR_ENV)
+        run_dir = Path(env) if env else None
+    if run_dir is None:
         return None
-    path = Path(report_dir) / RUN_CONTEXT
+    path = Path(run_dir) / RUN_CONTEXT
     if not path.exists():
         return None
     with open(path, "rb") as fh:
@@ -424,7 +431,7 @@ def open_chapter(config_path: str | os.PathLike = "molensloot", period: str = ""
     nv.parse_period(period)
     env = os.environ.get(REPORT_DIR_ENV)
     report_dir = Path(env) if env else None
-    context = read_run_context(report_dir)
+    context = read_run_context()
     wanted = "" if period == nv.ALL else period  # "" = the latest quarter, resolved by the runner's context
     if context is None or (period and context.period != wanted) or \
             Path(context.config.path) != resolve_config_path(config_path):
