@@ -34,11 +34,11 @@ def test_percent_ci_and_nps():
     assert nv.format_percent(0.734, 0, "nl") == "73%"
     assert nv.format_percent(0.7345, 1, "nl") == "73,5%"
     assert nv.format_percent(0.7345, 1, "en") == "73.5%"
-    assert nv.format_ci(7.31, 7.52, "mean", "nl") == "95%-BI 7,3\u20137,5"
-    assert nv.format_ci(0.61, 0.70, "share", "en") == "95% CI 61%\u201370%"
+    assert nv.format_ci(7.31, 7.52, "mean", "nl") == "marge 7,3\u20137,5"
+    assert nv.format_ci(0.61, 0.70, "share", "en") == "margin 61%\u201370%"
     assert nv.format_value(12.4, "nps", "nl") == "+12"
     assert nv.format_value(-3.0, "nps", "nl") == "\u22123"
-    assert nv.format_ci(-35.6, -29.4, "nps", "nl") == "95%-BI \u221236 tot \u221229"
+    assert nv.format_ci(-35.6, -29.4, "nps", "nl") == "marge \u221236 tot \u221229"
     assert nv.format_value(0.2, "nps", "nl") == "0"
 
 
@@ -53,17 +53,17 @@ def test_nl_and_en_are_the_same_number(x, decimals):
 
 def test_kpi_sentence_example_from_the_issue():
     s = nv.kpi_sentence("de tevredenheid", 7.4, 7.3, 7.5, "mean", "nl", target=7.0)
-    assert s == "De tevredenheid is 7,4 (95%-BI 7,3\u20137,5), boven het doel van 7,0 (doel gehaald)."
+    assert s == "De tevredenheid is 7,4 (marge 7,3\u20137,5), boven het doel van 7,0 (doel gehaald)."
     e = nv.kpi_sentence("satisfaction", 7.4, 7.3, 7.5, "mean", "en", target=7.0)
-    assert e == "Satisfaction is 7.4 (95% CI 7.3\u20137.5), above the goal of 7.0 (goal met)."
+    assert e == "Satisfaction is 7.4 (margin 7.3\u20137.5), above the goal of 7.0 (goal met)."
 
 
 def test_goal_clause_uses_the_interval():
     # the interval holds the target: undecided, whichever side the estimate is on (as kpi.compare_goals)
     assert nv.goal_clause(7.1, 6.9, 7.3, 7.0, ">=", "mean", "nl") == (
-        "rond het doel van 7,0 (het doel valt binnen de foutmarge: nog onbeslist)")
+        "rond het doel van 7,0 (het doel ligt binnen de marge: nog onbeslist)")
     assert nv.goal_clause(6.9, 6.7, 7.1, 7.0, ">=", "mean", "nl") == (
-        "rond het doel van 7,0 (het doel valt binnen de foutmarge: nog onbeslist)")
+        "rond het doel van 7,0 (het doel ligt binnen de marge: nog onbeslist)")
     assert nv.goal_clause(0.62, 0.58, 0.66, 0.70, ">=", "share", "nl") == (
         "onder het doel van 70% (doel niet gehaald)")
     # a maximum: lower is better
@@ -81,7 +81,7 @@ def test_suppressed_kpi_sentence():
 def test_change_clause():
     assert nv.change_clause(7.1, 7.4, 0.1, 0.5) == "gestegen van 7,1 naar 7,4 (+0,3)"
     assert nv.change_clause(0.70, 0.65, -0.09, 0.01, "share", "nl") == (
-        "gedaald van 70% naar 65% (\u22125 procentpunt), niet significant")
+        "gedaald van 70% naar 65% (\u22125 procentpunt), geen duidelijk verschil")
     assert nv.change_clause(7.4, 7.1, lang="en") == "fallen from 7.4 to 7.1 (\u22120.3)"
     # the shown difference is that of the shown numbers, so the sentence adds up
     assert nv.change_clause(3.14, 3.47) == "gestegen van 3,1 naar 3,5 (+0,4)"
@@ -119,8 +119,8 @@ def test_kpi_labels_and_goal_sentences():
                                "target": [7.0, 0.6], "estimate": [7.42, 0.55], "ci_low": [7.31, 0.51],
                                "ci_high": [7.53, 0.59], "n": [812, 798]})
     assert nv.goal_sentences(comparison, cb, "nl") == [
-        "Het gemiddelde rapportcijfer is 7,4 (95%-BI 7,3\u20137,5), boven het doel van 7,0 (doel gehaald).",
-        "Het aandeel positief over ervaren menselijkheid (score 4 of 5) is 55% (95%-BI 51%\u201359%), "
+        "Het gemiddelde rapportcijfer is 7,4 (marge 7,3\u20137,5), boven het doel van 7,0 (doel gehaald).",
+        "Het aandeel positief over ervaren menselijkheid (score 4 of 5) is 55% (marge 51%\u201359%), "
         "onder het doel van 60% (doel niet gehaald).",
     ]
     with pytest.raises(ConfigError):

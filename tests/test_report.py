@@ -289,7 +289,7 @@ def test_kpi_view_formats_each_kpi_by_its_kind():
                           "suppressed": [False, False, True]})
     view = chapter_kpis.kpi_view(table, load_codebook(), "nl")
     assert list(view["Uitkomst"]) == ["7,0", "55%", "\u2014"]
-    assert list(view["95%-BI"]) == ["6,9\u20137,2", "53%\u201357%", "\u2014"]
+    assert list(view["marge"]) == ["6,9\u20137,2", "53%\u201357%", "\u2014"]
     html = table_html(view, "x", 10, "nl")
     assert 'data-n="812"' in html and 'data-suppressed="1"' in html
 

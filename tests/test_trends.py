@@ -110,11 +110,11 @@ def test_trend_changes_words_and_known_rise():
     table = trends.trend_table(df, "tevredenheid_mean")
     changes = trends.trend_changes(table).set_index("periode")
     assert changes.loc["2025Q4", "direction"] == "up"
-    assert changes.loc["2025Q4", "conclusion"].startswith("significant gestegen")
-    assert changes.loc["2026Q1", "conclusion"].startswith("geen significante verandering")
+    assert changes.loc["2025Q4", "conclusion"].startswith("duidelijk gestegen")
+    assert changes.loc["2026Q1", "conclusion"].startswith("geen duidelijk verschil")
     en = trends.trend_changes(table, lang="en").set_index("periode")
-    assert en.loc["2025Q4", "conclusion"] == "a significant increase vs. previous quarter"
-    assert trends.change_word("down") == "significant gedaald"
+    assert en.loc["2025Q4", "conclusion"] == "clearly up vs. previous quarter"
+    assert trends.change_word("down") == "duidelijk gedaald"
 
 
 def test_weights_enter_the_trend():
@@ -141,7 +141,7 @@ def test_plot_and_text():
     fig = trends.plot_trend(table, "tevredenheid", goal=7.5, changes=changes)
     assert "7,5" in alt_text(fig) and "2026Q1" in alt_text(fig)
     text = trends.describe_trend(table, changes, "de tevredenheid", goal=7.5)
-    assert "8,5" in text and "significant gestegen" in text
+    assert "8,5" in text and "duidelijk gestegen" in text
     assert "8.5" in trends.describe_trend(table, changes, "satisfaction", lang="en")
 
 
@@ -153,7 +153,7 @@ def test_trend_slope_equals_polyfit_and_detects_known_rise():
     x = df["periode"].map({q: k for k, q in enumerate(quarters)}).to_numpy(float)
     assert slope.slope == pytest.approx(np.polyfit(x, df["tevredenheid"].to_numpy(), 1)[0])
     assert slope.direction == "up" and slope.ci_low < 0.15 < slope.ci_high and slope.quarters == 5
-    assert "significant gestegen" in trends.describe_slope(slope, "de tevredenheid")
+    assert "duidelijk gestegen" in trends.describe_slope(slope, "de tevredenheid")
     flat = trends.trend_slope(_frame({q: list(rng.normal(7, 1, 100)) for q in quarters[:3]}), "tevredenheid_mean")
     assert flat.direction == "none"  # no planted trend (seeded)
     from meethuis.common.errors import AnalysisError

@@ -40,7 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Figuur niet getoond: gebaseerd op minder dan {min_cell} respondenten.",
         "en": "Figure not shown: based on fewer than {min_cell} respondents.",
     },
-    "ci95": {"nl": "95%-BI", "en": "95% CI"},
+    "ci95": {"nl": "marge", "en": "margin"},  # the 95% confidence interval, in reader words
     "table": {"nl": "Tabel", "en": "Table"},
     "figure": {"nl": "Figuur", "en": "Figure"},
     "empty_table": {"nl": "Geen gegevens om te tonen.", "en": "No data to show."},
@@ -125,7 +125,7 @@ def format_value(value: float | None, kind: str = "mean", lang: str = "nl", deci
 
 def format_ci(low: float | None, high: float | None, kind: str = "mean", lang: str = "nl",
               decimals: int | None = None) -> str:
-    """A 95% confidence interval as ``95%-BI 7,3–7,5`` (nl) or ``95% CI 7.3–7.5`` (en).
+    """A 95% confidence interval as ``marge 7,3–7,5`` (nl) or ``margin 7.3–7.5`` (en).
 
     With a negative bound the range reads ``−36 tot −29`` (``to``), as a dash between minus signs is
     hard to read.
@@ -209,37 +209,30 @@ def goal_clause(estimate: float, ci_low: float | None, ci_high: float | None, ta
     -------
     str
     """
+    from meethuis.common.vocabulary import goal_status
+
     check_lang(lang)
-    if op not in (">=", ">", "<=", "<"):
-        raise ConfigError(f"unknown goal comparison '{op}'", key="goals", hint="use >=, >, <=, <")
+    status = goal_status(estimate, ci_low, ci_high, target, op, kind)  # decided on the numbers as shown
     t = format_value(target, kind, lang)
     upward = op in (">=", ">")
-    met = (estimate >= target if op == ">=" else estimate > target if op == ">"
-           else estimate <= target if op == "<=" else estimate < target)
-    has_ci = not (_is_missing(ci_low) or _is_missing(ci_high))
-    certain = (not has_ci) or (ci_low > target if estimate >= target else ci_high < target)  # type: ignore[operator]
     above = estimate >= target
     if lang == "nl":
         where = "boven" if above else "onder"
         noun = f"het doel van {t}" if upward else f"het maximum van {t}"
-        if estimate == target:
-            return f"precies op {noun} (doel {'gehaald' if met else 'niet gehaald'})"
-        if certain:
-            return f"{where} {noun} (doel {'gehaald' if met else 'niet gehaald'})"
-        return f"rond {noun} (het doel valt binnen de foutmarge: nog onbeslist)"
+        if status == "undecided":
+            return f"rond {noun} (het doel ligt binnen de marge: nog onbeslist)"
+        return f"{where} {noun} (doel {'gehaald' if status == 'met' else 'niet gehaald'})"
     where = "above" if above else "below"
     noun = f"the goal of {t}" if upward else f"the maximum of {t}"
-    if estimate == target:
-        return f"exactly at {noun} (goal {'met' if met else 'not met'})"
-    if certain:
-        return f"{where} {noun} (goal {'met' if met else 'not met'})"
-    return f"around {noun} (the goal lies within the margin of error: undecided)"
+    if status == "undecided":
+        return f"around {noun} (the goal lies within the margin: undecided)"
+    return f"{where} {noun} (goal {'met' if status == 'met' else 'not met'})"
 
 
 def kpi_sentence(label: str, estimate: float | None, ci_low: float | None = None, ci_high: float | None = None,
                  kind: str = "mean", lang: str = "nl", target: float | None = None, op: str = ">=",
                  n: int | None = None, min_cell: int = 10) -> str:
-    """One sentence on a KPI: "De tevredenheid is 7,4 (95%-BI 7,3–7,5), boven het doel van 7,0."
+    """One sentence on a KPI: "De tevredenheid is 7,4 (marge 7,3–7,5), boven het doel van 7,0."
 
     Parameters
     ----------
@@ -278,7 +271,7 @@ def change_clause(before: float, after: float, ci_low: float | None = None, ci_h
                   kind: str = "mean", lang: str = "nl") -> str:
     """A change between two periods: "gestegen van 7,1 naar 7,4 (+0,3)"; the CI is of the difference.
 
-    When the interval of the difference contains zero the change is called "niet significant". The
+    When the interval of the difference contains zero the change is "geen duidelijk verschil". The
     difference shown is that of the two numbers as shown (3,14 → 3,47 reads "van 3,1 naar 3,5 (+0,4)"),
     so the sentence adds up for the reader; the direction always follows the exact values.
     """
@@ -301,10 +294,10 @@ def change_clause(before: float, after: float, ci_low: float | None = None, ci_h
     if lang == "nl":
         verb = "gestegen" if exact > 0 else "gedaald" if exact < 0 else "gelijk gebleven"
         s = f"{verb} van {b} naar {a} ({d_text})"
-        return s + (", niet significant" if uncertain else "")
+        return s + (", geen duidelijk verschil" if uncertain else "")
     verb = "risen" if exact > 0 else "fallen" if exact < 0 else "unchanged"
     s = f"{verb} from {b} to {a} ({d_text})"
-    return s + (", not significant" if uncertain else "")
+    return s + (", no clear difference" if uncertain else "")
 
 
 def bullets(lines: Iterable[str]) -> str:

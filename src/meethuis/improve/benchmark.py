@@ -476,7 +476,7 @@ def plot_ranking(ranks: pd.DataFrame, label: str, kind: str = "mean", lang: str 
                       if lang == "nl" else
                       f"{row.org_name} {_fmt(row.estimate, kind, lang)} (rank {row.rank_low}–{row.rank_high})"
                       for row in ranks.itertuples())
-    alt = (f"Organisaties gerangschikt op {label} met 95%-betrouwbaarheidsintervallen: {lines}." if lang == "nl"
+    alt = (f"Organisaties gerangschikt op {label} met hun marges: {lines}." if lang == "nl"
            else f"Organisations ranked by {label} with 95% confidence intervals: {lines}.")
     title = f"{label[:1].upper() + label[1:]}: " + ("vergelijking van organisaties" if lang == "nl"
                                                     else "organisations compared")
@@ -606,7 +606,7 @@ def ranking_view(ranks: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> p
     return pd.DataFrame({
         "Organisatie" if nl else "Organisation": ranks["org_name"],
         "Uitkomst" if nl else "Result": [_fmt(v, kind, lang) for v in ranks["estimate"]],
-        "95%-BI" if nl else "95% CI": [f"{_fmt(lo, kind, lang)}{DASH}{_fmt(hi, kind, lang)}"
+        "Marge" if nl else "Margin": [f"{_fmt(lo, kind, lang)}{DASH}{_fmt(hi, kind, lang)}"
                                        for lo, hi in zip(ranks["ci_low"], ranks["ci_high"])],
         "Plaats" if nl else "Rank": [str(r) for r in ranks["rank"]],
         "Marge plaats" if nl else "Rank range": [f"{a}{DASH}{b}" for a, b in zip(ranks["rank_low"], ranks["rank_high"])],
@@ -670,7 +670,7 @@ def case_mix_view(adjusted: pd.DataFrame, kind: str = "mean", lang: str = "nl") 
         "Organisatie" if nl else "Organisation": adjusted["org_name"],
         "Ruw" if nl else "Crude": [_fmt(v, kind, lang) for v in adjusted["crude"]],
         "Gecorrigeerd" if nl else "Adjusted": [_fmt(v, kind, lang) for v in adjusted["adjusted"]],
-        "95%-BI" if nl else "95% CI": [f"{_fmt(lo, kind, lang)}{DASH}{_fmt(hi, kind, lang)}"
+        "Marge" if nl else "Margin": [f"{_fmt(lo, kind, lang)}{DASH}{_fmt(hi, kind, lang)}"
                                        for lo, hi in zip(adjusted["ci_low"], adjusted["ci_high"])],
         "Dekking standaardmix" if nl else "Coverage of standard mix": [_fmt(c, "share", lang) for c in adjusted["coverage"]],
     })

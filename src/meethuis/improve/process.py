@@ -288,7 +288,7 @@ def plot_binned(table: pd.DataFrame, measure_label: str, outcome_label: str, lan
     parts = ", ".join(f"{b}: {format_number(e, 1, lang)}" for b, e in zip(shown["bin"], shown["estimate"]))
     hidden = int(table["suppressed"].sum())
     if lang == "nl":
-        alt = f"Gemiddelde {outcome_label} per groep van {measure_label}, met 95%-betrouwbaarheidsintervallen: {parts}."
+        alt = f"Gemiddelde {outcome_label} per groep van {measure_label}, met hun marges: {parts}."
         alt += f" {hidden} groep(en) niet getoond (te weinig respondenten)." if hidden else ""
         title = f"{outcome_label[:1].upper() + outcome_label[1:]} naar {measure_label}"
     else:
@@ -518,11 +518,11 @@ def describe_referral(effect: ReferralEffect, label: str = "de tevredenheid", la
         verdict = "een significant verschil" if sig else "geen significant verschil"
         way = "lager" if effect.difference < 0 else "hoger"
         return (f"Wie is doorverwezen, scoort gemiddeld {size} punt {way} op {label} dan wie niet is "
-                f"doorverwezen (verschil {d}, 95%-BI {lo} tot {hi}): {verdict}.")
+                f"doorverwezen (verschil {d}, marge {lo} tot {hi}): {verdict}.")
     verdict = "a significant difference" if sig else "no significant difference"
     way = "lower" if effect.difference < 0 else "higher"
     return (f"Respondents who were referred on score {size} points {way} on {label} than those who were not "
-            f"(difference {d}, 95% CI {lo} to {hi}): {verdict}.")
+            f"(difference {d}, margin {lo} to {hi}): {verdict}.")
 
 
 def link_survey(survey, config=None, salt: bytes | str | None = None,
@@ -564,7 +564,7 @@ def regression_view(result: RegressionResult, lang: str = "nl") -> pd.DataFrame:
     return pd.DataFrame({
         "Factor" if nl else "Factor": t["label"],
         "Effect (punten)" if nl else "Effect (points)": [format_number(v, 2, lang) for v in t["coef"]],
-        "95%-BI" if nl else "95% CI": [f"{format_number(a, 2, lang)} tot {format_number(b, 2, lang)}" if nl else
+        "Marge" if nl else "Margin": [f"{format_number(a, 2, lang)} tot {format_number(b, 2, lang)}" if nl else
                                        f"{format_number(a, 2, lang)} to {format_number(b, 2, lang)}"
                                        for a, b in zip(t["ci_low"], t["ci_high"])],
         "p-waarde" if nl else "p-value": [format_number(p, 3, lang) for p in t["p"]],

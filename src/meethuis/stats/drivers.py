@@ -846,7 +846,7 @@ _PLOT_TEXT = {
            "x": "Belang (% van de verklaarde variantie, R² = {r2})", "y": "",
            "alt": "Staafdiagram van het belang van {k} drijfveren voor {outcome} (aandeel in de verklaarde "
                   "variantie, R² = {r2}). Van groot naar klein: {items}.",
-           "ci": " Lijnen: 95%-betrouwbaarheidsinterval (bootstrap)."},
+           "ci": " Lijnen: marge (95%)."},
     "en": {"title": "What drives {outcome}? Importance per driver",
            "x": "Importance (% of explained variance, R² = {r2})", "y": "",
            "alt": "Bar chart of the importance of {k} drivers for {outcome} (share of explained variance, "

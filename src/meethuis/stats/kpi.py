@@ -17,17 +17,12 @@ import pandas as pd
 from scipy import special
 
 from meethuis.stats.disclosure import TOTAL, protect_table
+from meethuis.common import vocabulary as _vocabulary
 from meethuis.common.errors import AnalysisError, DataError
 
 COLUMNS = ["kpi", "item", "statistic", "estimate", "ci_low", "ci_high", "se", "n", "n_eff", "suppressed", "reason"]
 STATISTICS = ("mean", "top2", "voldoende", "share8", "nps", "share")
-GOAL_STATUS = {
-    "met": {"nl": "gehaald", "en": "met"},
-    "not_met": {"nl": "niet gehaald", "en": "not met"},
-    "undecided": {"nl": "onbeslist (doel binnen het betrouwbaarheidsinterval)",
-                  "en": "undecided (target within the confidence interval)"},
-    "unknown": {"nl": "onbekend (geen publiceerbare meting)", "en": "unknown (no publishable result)"},
-}
+GOAL_STATUS = _vocabulary.GOAL_STATUS  # reader words live in meethuis.common.vocabulary
 
 
 @dataclass(frozen=True)
@@ -384,7 +379,8 @@ def compare_goals(kpis: pd.DataFrame, goals: Iterable[Any]) -> pd.DataFrame:
 
     A goal is *undecided* when its target lies inside the KPI's confidence interval; otherwise it is
     *met* or *not met* according to the goal's comparison applied to the estimate. A KPI that is
-    missing or suppressed gives status *unknown*.
+    missing or suppressed gives status *unknown*. The decision is made on the numbers as the report
+    shows them (:func:`meethuis.common.vocabulary.goal_status`): 6,9–7,0 against 7,0 is undecided.
 
     Parameters
     ----------
@@ -413,10 +409,9 @@ def compare_goals(kpis: pd.DataFrame, goals: Iterable[Any]) -> pd.DataFrame:
             est, lo, hi = r["estimate"], r["ci_low"], r["ci_high"]
             if pd.isna(est) or bool(r.get("suppressed", False)):
                 status = "unknown"
-            elif not (pd.isna(lo) or pd.isna(hi)) and lo <= goal.target <= hi:
-                status = "undecided"
             else:
-                status = "met" if goal.is_met(float(est)) else "not_met"
+                status = _vocabulary.goal_status(float(est), float(lo), float(hi), float(goal.target), goal.op,
+                                                 _kpi_kind(goal.kpi))
             rows.append({"kpi": goal.kpi, "label": goal.label, "op": goal.op, "target": goal.target,
                          **{d: r[d] for d in dims}, "estimate": est, "ci_low": lo, "ci_high": hi,
                          "margin": est - goal.target if pd.notna(est) else np.nan, "status": status,
@@ -430,4 +425,9 @@ def compare_goals(kpis: pd.DataFrame, goals: Iterable[Any]) -> pd.DataFrame:
 
 def status_label(status: str, lang: str = "nl") -> str:
     """Reader text of a goal status code (``met``, ``not_met``, ``undecided``, ``unknown``)."""
-    return GOAL_STATUS.get(status, {}).get(lang, status)
+    return _vocabulary.goal_label(status, lang)
+
+
+def _kpi_kind(kpi: str) -> str:
+    """``nps``, ``share`` (top2, voldoende, share8) or ``mean``: how the KPI is shown (and rounded)."""
+    return "nps" if kpi == "nps" else "mean" if kpi.endswith("_mean") else "share"

@@ -45,7 +45,7 @@ _TEXT = {
                "{outcome}. De stippellijnen ({how}) delen het vlak in vier kwadranten. ",
         "alt_q": "{quadrant}: {items}.",
         "none": "geen",
-        "note": "Stippellijnen: {how}. Grijze lijnen: 95%-betrouwbaarheidsinterval.",
+        "note": "Stippellijnen: {how}. Grijze lijnen: marge (95%).",
         "median": "mediaan van de drijfveren",
         "configured": "ingestelde drempels",
     },

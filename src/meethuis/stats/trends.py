@@ -27,16 +27,13 @@ from scipy import stats
 
 from meethuis.intake.codebook import Codebook, load_codebook
 from meethuis.common.errors import AnalysisError, ConfigError, DataError
+from meethuis.common.vocabulary import CHANGE_WORDS
 from meethuis.stats.kpi import Estimate, kpi_table, mean_ci, proportion_ci
 
 KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8|share)$|^(?P<nps>nps)$")
 Z95 = stats.norm.ppf(0.975)
 
-_WORDS = {
-    "up": {"nl": "significant gestegen", "en": "a significant increase"},
-    "down": {"nl": "significant gedaald", "en": "a significant decrease"},
-    "none": {"nl": "geen significante verandering", "en": "no significant change"},
-}
+_WORDS = CHANGE_WORDS  # reader words live in meethuis.common.vocabulary
 _COMPARISON = {
     "vorig_kwartaal": {"nl": "t.o.v. vorig kwartaal", "en": "vs. previous quarter"},
     "vorig_jaar": {"nl": "t.o.v. hetzelfde kwartaal vorig jaar", "en": "vs. same quarter last year"},
@@ -297,24 +294,24 @@ def trend_slope(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
 
 
 def describe_slope(slope: TrendSlope, label: str, kind: str = "mean", lang: str = "nl") -> str:
-    """One sentence on the linear trend: "Over 8 kwartalen is de tevredenheid significant gestegen ..."."""
+    """One sentence on the linear trend: "Over 8 kwartalen is de tevredenheid duidelijk gestegen ..."."""
     from meethuis.common.narrative import format_number
 
     per = format_number(100 * slope.slope if kind == "share" else slope.slope, 0 if kind == "nps" else 2, lang)
     unit = (" procentpunt" if lang == "nl" else " percentage points") if kind == "share" else ""
     if lang == "nl":
-        verb = {"up": "significant gestegen", "down": "significant gedaald", "none": "niet significant veranderd"}
+        verb = {"up": "duidelijk gestegen", "down": "duidelijk gedaald", "none": "niet duidelijk veranderd"}
         return (f"Over {slope.quarters} kwartalen is {label} {verb[slope.direction]}: gemiddeld {per}{unit} "
-                f"per kwartaal (95%-BI {format_number(slope.ci_low * (100 if kind == 'share' else 1), 2, lang)} tot "
+                f"per kwartaal (marge {format_number(slope.ci_low * (100 if kind == 'share' else 1), 2, lang)} tot "
                 f"{format_number(slope.ci_high * (100 if kind == 'share' else 1), 2, lang)}).")
-    word = {"up": "significantly increased", "down": "significantly decreased", "none": "not changed significantly"}
+    word = {"up": "clearly increased", "down": "clearly decreased", "none": "not clearly changed"}
     return (f"Over {slope.quarters} quarters {label} has {word[slope.direction]}: on average {per}{unit} per quarter "
-            f"(95% CI {format_number(slope.ci_low * (100 if kind == 'share' else 1), 2, lang)} to "
+            f"(margin {format_number(slope.ci_low * (100 if kind == 'share' else 1), 2, lang)} to "
             f"{format_number(slope.ci_high * (100 if kind == 'share' else 1), 2, lang)}).")
 
 
 def change_word(direction: str, lang: str = "nl") -> str:
-    """``significant gestegen`` / ``significant gedaald`` / ``geen significante verandering`` (or English)."""
+    """``duidelijk gestegen`` / ``duidelijk gedaald`` / ``geen duidelijk verschil`` (or English)."""
     return _WORDS[direction][lang]
 
 
@@ -404,7 +401,7 @@ def plot_trend(trend: pd.DataFrame, label: str, goal: float | None = None, lang:
     else:
         first, last = shown.iloc[0], shown.iloc[-1]
         alt = (f"Lijn van {label} per kwartaal, van {_fmt(first['estimate'], kind, lang)} in {first['periode']} "
-               f"tot {_fmt(last['estimate'], kind, lang)} in {last['periode']}, met 95%-betrouwbaarheidsband"
+               f"tot {_fmt(last['estimate'], kind, lang)} in {last['periode']}, met de marge als band"
                if lang == "nl" else
                f"Line of {label} per quarter, from {_fmt(first['estimate'], kind, lang)} in {first['periode']} "
                f"to {_fmt(last['estimate'], kind, lang)} in {last['periode']}, with 95% confidence band")
@@ -420,7 +417,7 @@ def plot_trend(trend: pd.DataFrame, label: str, goal: float | None = None, lang:
     est = trend["estimate"].to_numpy(float) * scale
     ax.fill_between(x, trend["ci_low"].to_numpy(float) * scale, trend["ci_high"].to_numpy(float) * scale,
                     color=PALETTE["hemelsblauw"], alpha=0.35, linewidth=0,
-                    label="95%-betrouwbaarheidsinterval" if lang == "nl" else "95% confidence interval")
+                    label="marge (95%)" if lang == "nl" else "margin (95%)")
     ax.plot(x, est, marker="o", color=PALETTE["blauw"], label=label)
     if goal is not None:
         ax.axhline(goal * scale, color=PALETTE["vermiljoen"], linestyle="--",

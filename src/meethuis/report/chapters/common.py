@@ -44,8 +44,8 @@ _TABLE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Column headers of the tidy KPI tables, for readers.
 COLUMN_LABELS: dict[str, dict[str, str]] = {
     "estimate": {"nl": "Uitkomst", "en": "Estimate"},
-    "ci_low": {"nl": "95%-BI van", "en": "95% CI from"},
-    "ci_high": {"nl": "95%-BI tot", "en": "95% CI to"},
+    "ci_low": {"nl": "marge van", "en": "margin from"},
+    "ci_high": {"nl": "marge tot", "en": "margin to"},
     "n": {"nl": "Aantal (n)", "en": "Number (n)"},
     "n_eff": {"nl": "Effectief aantal", "en": "Effective n"},
     "item": {"nl": "Vraag", "en": "Question"},
@@ -292,8 +292,8 @@ class Chapter:
                 if np.isfinite(p) and p < 0.05:
                     since = nv.period_text(first_row["periode"], self.lang)
                     clause = nv.change_clause(first_row["estimate"], last_row["estimate"], kind=kind, lang=self.lang)
-                    lines.append(self.text(f"{subject} is sinds het {since} significant {clause}.",
-                                           f"{subject} has significantly {clause} since {since}."))
+                    lines.append(self.text(f"{subject} is sinds het {since} duidelijk {clause}.",
+                                           f"{subject} has clearly {clause} since {since}."))
         return lines
 
     def basis_sentence(self) -> str:
@@ -650,7 +650,7 @@ def plot_estimates(table: pd.DataFrame, label_col: str, title: str, xlabel: str,
     lo = shown["ci_low"].to_numpy(float) * scale
     hi = shown["ci_high"].to_numpy(float) * scale
     ax.hlines(y, lo, hi, color=PALETTE["hemelsblauw"], linewidth=4,
-              label="95%-betrouwbaarheidsinterval" if lang == "nl" else "95% confidence interval")
+              label="marge (95%)" if lang == "nl" else "margin (95%)")
     ax.plot(est, y, "o", color=PALETTE["blauw"], markersize=7, label="uitkomst" if lang == "nl" else "estimate")
     for yy, e in zip(y, est):
         ax.annotate(nv.format_value(e / scale, kind, lang), (e, yy), xytext=(0, 7), textcoords="offset points",

@@ -24,7 +24,7 @@ def importance_view(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataF
             t("Aandeel in verklaring", "Share of explanation"): nv.format_percent(r["share"], 0, lang),
             nv.text("ci95", lang): nv.range_text(nv.format_percent(r["share_ci_low"], 0, lang),
                                                  nv.format_percent(r["share_ci_high"], 0, lang), lang),
-            t("Plaats (95%-BI)", "Rank (95% CI)"): rank_range,
+            t("Plaats (marge)", "Rank (margin)"): rank_range,
             "n": r["n"],
             "suppressed": bool(r.get("suppressed", False)),
         })

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from meethuis.common import narrative as nv
+from meethuis.common.vocabulary import alpha_label
 from meethuis.stats.disclosure import protect_table  # noqa: F401
 from meethuis.stats.quality import reliability_table, representativeness, straightlining_summary  # noqa: F401
 
@@ -15,10 +16,7 @@ def reliability_view(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.Data
     t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
 
     def verdict(a: float) -> str:
-        if pd.isna(a):
-            return nv.MISSING
-        return (t("goed", "good") if a >= 0.8 else t("voldoende", "acceptable") if a >= 0.7
-                else t("zwak", "weak"))
+        return alpha_label(None if pd.isna(a) else float(a), lang)
 
     return pd.DataFrame({
         t("Onderdeel", "Construct"): [codebook.constructs[c]["label"][lang] if c in codebook.constructs else c
@@ -42,10 +40,10 @@ def quality_sentences(reliability: pd.DataFrame, straight: pd.DataFrame, codeboo
         name = codebook.constructs[r["construct"]]["label"][lang] if r["construct"] in codebook.constructs else r["construct"]
         out.append(t(f"De vragen over {name.lower()} meten samen één ding betrouwbaar genoeg als alpha minstens "
                      f"0,70 is; hier is alpha {nv.format_number(r['alpha'], 2, 'nl')} "
-                     f"({'voldoende' if r['alpha'] >= 0.7 else 'te laag'}).",
+                     f"({alpha_label(r['alpha'], 'nl')}).",
                      f"The questions on {name.lower()} measure one thing reliably enough when alpha is at least "
                      f"0.70; here alpha is {nv.format_number(r['alpha'], 2, 'en')} "
-                     f"({'acceptable' if r['alpha'] >= 0.7 else 'too low'})."))
+                     f"({alpha_label(r['alpha'], 'en')})."))
     for _, r in straight[~straight["suppressed"].astype(bool)].iterrows():
         out.append(t(f"{nv.format_percent(r['share'], 1, 'nl')} van de respondenten gaf bij alle "
                      f"{int(r['k'])} drijfveer-vragen hetzelfde antwoord (rechtlijnig invullen); hun antwoorden "

@@ -16,7 +16,7 @@ def knobs_view(knobs: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
         t("Drijfveer", "Driver"): knobs["label"],
         t("Kwadrant", "Quadrant"): knobs["quadrant"],
         t("Belang", "Importance"): [nv.format_number(v, 0, lang) + "%" for v in knobs["importance_pct"]],
-        t("Belang 95%-BI", "Importance 95% CI"): [
+        t("Belang: marge", "Importance: margin"): [
             nv.range_text(nv.format_number(a, 0, lang), nv.format_number(b, 0, lang), lang) + "%"
             if pd.notna(a) and pd.notna(b) else nv.MISSING
             for a, b in zip(knobs["importance_ci_low_pct"], knobs["importance_ci_high_pct"])],
