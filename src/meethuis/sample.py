@@ -28,6 +28,20 @@ Known truth built into the data (tests and the handbook rely on it):
   negative; about 4 % of them (at least 8 per organisation) contain planted personal data — a BSN that
   passes the 11-proef, an e-mail address, a phone number, an IBAN with a valid mod-97 check, a postcode
   with house number, or a name after "mijn naam is". :func:`planted_identifiers` lists them.
+- **Journeys** (Molensloot and LUT only; a contact log and an appointments file drawn from a separate seeded
+  stream, so the survey and process files stay as they were; :func:`journey_truth`): one case per process
+  record with ``aantal_contacten`` contacts; the last contact is the surveyed one (survey channel and date).
+  *Switching*: when a respondent's last contact was by phone and there were two or more, the first contact
+  was the website with probability 0.70 / 0.60 / 0.35 / 0.15 / 0.10 for effort (gemak) 1 … 5, so
+  website→phone switchers report more effort. *Repeat contact*: a follow-up contact comes within 7 days
+  of the previous one with probability 0.60, and 0.30 from the improvement quarter on (Molensloot 2025Q3,
+  the call-back guarantee; LUT 2026Q2); follow-ups are inbound, later contacts outbound with probability
+  0.15. *Referrals*: each follow-up contact is handed to another team with probability
+  0.6 − 0.1 × menselijkheid (0.3 without an answer), so every extra hand-off goes with lower perceived
+  humanity. *No-shows*: base rate 18-34 0.12, 35-49 0.10, 50-64 0.08, 65+ 0.16, × 1.25 when booked via the
+  website; a reminder halves the rate for 65+ (× 0.5) and lowers it × 0.8 for the others; 5 % of
+  appointments are cancelled and 6 % rescheduled. *Steps*: services with declared steps drop out after
+  each step with probability 0.15 (Molensloot omgevingsvergunning, bijstand; LUT terugvordering).
 """
 from __future__ import annotations
 
@@ -66,6 +80,10 @@ SAMPLE_SKILL = (0.13, 0.39, 0.48)
 AGREE_CUTS = np.array([-1.75, -1.0, -0.15, 0.85])  # latent -> 1..5, skewed positive as in real surveys
 FIXED_TIMESTAMP = (2026, 1, 1, 0, 0, 0)
 
+_JOURNEY_FILES = {
+    "molensloot": ("molensloot_contacten.csv", "molensloot_afspraken.csv"),
+    "lut": ("lut_contacthistorie.csv", "lut_afspraken.csv"),
+}
 _DATA_FILES = {
     "molensloot": ("molensloot_enquete.csv", "molensloot_zaken.csv"),
     "lut": ("lut_klantonderzoek.csv", "lut_procesdata.csv"),
@@ -589,6 +607,211 @@ def _sav(frame: pd.DataFrame, labels: dict, var_labels: dict, pyreadstat) -> byt
 _WRITERS = {"molensloot": _molensloot, "lut": _lut, "lindewaard": _lindewaard, "isr": _isr}
 
 
+# --------------------------------------------------------------------------------------------------
+# Journeys: contact log and appointments (separate seeded stream; the survey files stay as they were)
+# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JourneySpec:
+    """What to generate for one organisation's journeys (see the module docstring for the truth)."""
+
+    seed: int
+    improvement: str  # first quarter with fewer quick repeat contacts
+    front_team: str
+    teams: dict  # service -> back-office teams handed to, in order
+    appointments: dict  # service -> share of cases with an appointment
+    steps: dict  # service -> ordered step names
+    booking: tuple = (("website", "telefoon", "balie"), (0.5, 0.35, 0.15))  # booking channels and shares
+
+
+WEBSITE_FIRST = {1.0: 0.70, 2.0: 0.60, 3.0: 0.35, 4.0: 0.15, 5.0: 0.10}  # P(first = website | gemak), phone last
+QUICK_REPEAT = (0.60, 0.30)  # P(follow-up within 7 days) before / from the improvement quarter
+NO_SHOW_BASE = {"18-34": 0.12, "35-49": 0.10, "50-64": 0.08, "65+": 0.16}
+NO_SHOW_WEBSITE = 1.25
+REMINDER_EFFECT = {"65+": 0.5, "other": 0.8}
+STEP_DROP = 0.15
+
+JOURNEYS = {
+    "molensloot": JourneySpec(
+        seed=20241001 + 16, improvement="2025Q3", front_team="KCC",
+        teams={"paspoort en id-kaart": ("Burgerzaken", "Backoffice Burgerzaken"),
+               "bijstand": ("Werk en Inkomen", "Bijzondere Bijstand"),
+               "parkeervergunning": ("Parkeren", "Burgerzaken"),
+               "afval": ("Buitenruimte", "Afvalinzameling"),
+               "omgevingsvergunning": ("Vergunningen", "Juridische Zaken"),
+               "verhuizing": ("Burgerzaken", "Basisregistratie")},
+        appointments={"paspoort en id-kaart": 1.0, "bijstand": 0.7, "omgevingsvergunning": 0.3, "verhuizing": 0.5},
+        steps={"omgevingsvergunning": ("aanvraag", "aanvulling", "besluit"),
+               "bijstand": ("melding", "intake", "aanvraag", "besluit")}),
+    "lut": JourneySpec(
+        seed=20251002 + 16, improvement="2026Q2", front_team="Klantcontact",
+        teams={"huurtoeslag": ("Toeslagen", "Bezwaar"), "zorgtegemoetkoming": ("Toeslagen", "Bezwaar"),
+               "studietegemoetkoming": ("Studie", "Bezwaar"), "terugvordering": ("Invordering", "Betalingsregelingen")},
+        appointments={"huurtoeslag": 0.1, "zorgtegemoetkoming": 0.1, "studietegemoetkoming": 0.1,
+                      "terugvordering": 0.7},
+        steps={"terugvordering": ("brief", "betalingsregeling", "afgerond")},
+        booking=(("website", "telefoon"), (0.6, 0.4))),
+}
+
+
+def simulate_journeys(org_id: str, df: pd.DataFrame, proc: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Contact log and appointments in codebook terms for the process cases of ``org_id`` (known truth).
+
+    Parameters
+    ----------
+    org_id:
+        ``molensloot`` or ``lut``.
+    df, proc:
+        The simulated survey and process records (:func:`simulate`); only read, never changed.
+
+    Returns
+    -------
+    (contacts, appointments):
+        One row per contact (``zaak_sleutel, contact_tijdstip, contact_kanaal, richting, onderwerp, team,
+        opgelost, stap``) and per appointment (``zaak_sleutel, afspraak_tijdstip, boekingskanaal,
+        herinnering, afspraak_uitkomst, onderwerp, afspraak_leeftijdsgroep``).
+    """
+    spec, js = SPECS[org_id], JOURNEYS[org_id]
+    rng = np.random.default_rng(js.seed)
+    keys = proc["zaak_sleutel"].to_numpy()
+    m = len(keys)
+    survey = df.set_index("zaak_sleutel").reindex(keys)
+    answered = survey["periode"].notna().to_numpy()
+    services = np.array(spec.services)
+    service = np.where(answered, survey["dienst"].to_numpy(dtype=object),
+                       services[rng.integers(0, len(services), m)])
+    age = np.where(answered, survey["leeftijdsgroep"].to_numpy(dtype=object),
+                   np.array(AGES)[rng.choice(4, m, p=list(POP_AGE.values()))])
+    cp = np.array(spec.channel_probs) / sum(spec.channel_probs)
+    drawn_last = np.array(CHANNELS)[rng.choice(len(CHANNELS), m, p=cp)]
+    last = np.where(answered, survey["kanaal"].to_numpy(dtype=object), drawn_last)
+    starts = pd.PeriodIndex(list(spec.periods), freq="Q").start_time
+    drawn_day = starts[rng.integers(0, len(spec.periods), m)] + pd.to_timedelta(rng.integers(0, 90, m), unit="D")
+    day = pd.DatetimeIndex(np.where(answered, survey["datum"].to_numpy(dtype="datetime64[ns]"),
+                                    drawn_day.to_numpy()))
+    minutes = rng.integers(8 * 60, 17 * 60, m)
+    last_time = day + pd.to_timedelta(minutes, unit="min")
+    gemak = survey["gemak"].to_numpy(dtype=float)
+    humanity = survey["menselijkheid"].to_numpy(dtype=float)
+    n_contacts = proc["aantal_contacten"].to_numpy().astype(int)
+    p_web = np.array([WEBSITE_FIRST.get(g, 0.30) for g in gemak])
+    p_hand = np.where(np.isnan(humanity), 0.3, 0.6 - 0.1 * np.nan_to_num(humanity))
+    resolved_last = rng.random(m) < 0.92
+    improvement = pd.Period(js.improvement, freq="Q").start_time
+
+    rows: list[tuple] = []
+    for i in range(m):
+        n = n_contacts[i]
+        u = rng.random(6 * n + 6)
+        chans = [last[i]] * n
+        if n >= 2:
+            if last[i] == "telefoon":
+                first = "website" if u[0] < p_web[i] else ("telefoon" if u[1] < 0.6 else
+                                                         CHANNELS[int(np.searchsorted(np.cumsum(cp), u[2]))])
+            else:
+                first = last[i] if u[1] < 0.6 else CHANNELS[int(np.searchsorted(np.cumsum(cp), u[2]))]
+            chans[0] = first
+            for j in range(1, n - 1):
+                chans[j] = chans[j - 1] if u[4 + j] < 0.7 else last[i]
+        # times, backwards from the surveyed (last) contact
+        times = [last_time[i]] * n
+        for j in range(n - 1, 0, -1):
+            q = QUICK_REPEAT[1] if times[j] >= improvement else QUICK_REPEAT[0]
+            v = u[4 + n + j]
+            gap = (1 + int(6 * v / q)) if v < q else (8 + int(33 * (v - q) / (1 - q)))  # whole days
+            clock = 8 * 60 + int(540 * u[5 + 4 * n + j - 1]) if j - 1 < n else 600
+            times[j - 1] = times[j].normalize() - pd.Timedelta(days=gap) + pd.Timedelta(minutes=clock)
+        team_list = (js.front_team,) + js.teams[service[i]]
+        teams, t = [], 0
+        for j in range(n):
+            if j > 0 and u[4 + 2 * n + j] < p_hand[i]:
+                t = (t + 1) % len(team_list)
+            teams.append(team_list[t])
+        steps = js.steps.get(service[i])
+        if steps:
+            reached = 0
+            while reached < len(steps) - 1 and u[4 + 3 * n] >= STEP_DROP * (reached + 1):
+                reached += 1
+            step_of = [steps[reached if n == 1 else int(round(j / (n - 1) * reached))] for j in range(n)]
+        else:
+            step_of = [None] * n
+        for j in range(n):
+            direction = "uit" if j >= 2 and u[5 + 3 * n + j] < 0.15 else "in"
+            rows.append((keys[i], times[j], chans[j], direction, service[i], teams[j],
+                         bool(resolved_last[i]) if j == n - 1 else False, step_of[j]))
+    contacts = pd.DataFrame(rows, columns=["zaak_sleutel", "contact_tijdstip", "contact_kanaal", "richting",
+                                           "onderwerp", "team", "opgelost", "stap"])
+    contacts = contacts.sort_values("contact_tijdstip", kind="stable").reset_index(drop=True)  # as exported
+
+    # appointments
+    share = np.array([js.appointments.get(s, 0.0) for s in service])
+    has = rng.random(m) < share
+    idx = np.flatnonzero(has)
+    k = len(idx)
+    options, shares = js.booking
+    booking = np.array(options)[rng.choice(len(options), k, p=shares)]
+    p_rem = np.select([booking == "website", booking == "telefoon"], [0.8, 0.5], 0.4)
+    reminder = rng.random(k) < p_rem
+    base = np.array([NO_SHOW_BASE[a] for a in age[idx]]) * np.where(booking == "website", NO_SHOW_WEBSITE, 1.0)
+    effect = np.where(age[idx] == "65+", REMINDER_EFFECT["65+"], REMINDER_EFFECT["other"])
+    p_no_show = base * np.where(reminder, effect, 1.0)
+    u = rng.random(k)
+    w = rng.random(k)
+    outcome = np.where(u < 0.05, "geannuleerd", np.where(u < 0.11, "verzet",
+                                                         np.where(w < p_no_show, "niet_verschenen", "verschenen")))
+    first_contact = contacts.groupby("zaak_sleutel", sort=False)["contact_tijdstip"].min()
+    when = pd.DatetimeIndex(first_contact.reindex(keys[idx]).to_numpy()).normalize() + \
+        pd.to_timedelta(rng.integers(3, 21, k), unit="D") + pd.to_timedelta(rng.integers(32, 68, k) * 15, unit="min")
+    appointments = pd.DataFrame({"zaak_sleutel": keys[idx], "afspraak_tijdstip": when, "boekingskanaal": booking,
+                                 "herinnering": reminder, "afspraak_uitkomst": outcome, "onderwerp": service[idx],
+                                 "afspraak_leeftijdsgroep": age[idx]})
+    appointments = appointments.sort_values("afspraak_tijdstip", kind="stable").reset_index(drop=True)
+    return contacts, appointments
+
+
+def journey_truth(org_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The simulated contact log and appointments of ``org_id`` in codebook terms (raw keys), for tests."""
+    if org_id not in JOURNEYS:
+        raise ConfigError(f"sample organisation '{org_id}' has no journey data", hint=f"known: {', '.join(JOURNEYS)}")
+    df, proc = simulate(SPECS[org_id])
+    return simulate_journeys(org_id, df, proc)
+
+
+def _journey_files(org_id: str, contacts: pd.DataFrame, appointments: pd.DataFrame) -> dict[str, bytes]:
+    """The journey files in the organisation's own coding (Molensloot Dutch labels, LUT numeric codes)."""
+    if org_id == "molensloot":
+        chan = {"telefoon": "Telefonisch", "balie": "Aan de balie", "website": "Via de website", "e-mail": "Per e-mail",
+                "chat": "Chat", "post": "Per post"}
+        c = pd.DataFrame({
+            "Zaaknummer": contacts["zaak_sleutel"], "Datum en tijd": contacts["contact_tijdstip"].dt.strftime("%d-%m-%Y %H:%M"),
+            "Kanaal": contacts["contact_kanaal"].map(chan), "Richting": contacts["richting"].map({"in": "Inkomend", "uit": "Uitgaand"}),
+            "Product": contacts["onderwerp"], "Team": contacts["team"],
+            "Afgehandeld": contacts["opgelost"].map({True: "ja", False: "nee"}), "Processtap": contacts["stap"].fillna("")})
+        a = pd.DataFrame({
+            "Zaaknummer": appointments["zaak_sleutel"],
+            "Afspraak": appointments["afspraak_tijdstip"].dt.strftime("%d-%m-%Y %H:%M"),
+            "Geboekt via": appointments["boekingskanaal"].map(chan),
+            "Herinnering": appointments["herinnering"].map({True: "ja", False: "nee"}),
+            "Resultaat": appointments["afspraak_uitkomst"].map({"verschenen": "Verschenen", "geannuleerd": "Geannuleerd",
+                                                                "niet_verschenen": "Niet verschenen", "verzet": "Verzet"}),
+            "Product": appointments["onderwerp"], "Leeftijd": appointments["afspraak_leeftijdsgroep"] + " jaar"})
+        return {"contacts": _csv(c, ";", "utf-8"), "appointments": _csv(a, ";", "utf-8")}
+    codes = {ch: k + 1 for k, ch in enumerate(CHANNELS)}
+    c = pd.DataFrame({
+        "dossier_id": contacts["zaak_sleutel"], "ts": contacts["contact_tijdstip"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        "kanaal": contacts["contact_kanaal"].map(codes), "richting": contacts["richting"].map({"in": "I", "uit": "U"}),
+        "regeling": contacts["onderwerp"], "team": contacts["team"], "opgelost": contacts["opgelost"].astype(int),
+        "fase": contacts["stap"].fillna("")})
+    a = pd.DataFrame({
+        "dossier_id": appointments["zaak_sleutel"],
+        "afspraak_ts": appointments["afspraak_tijdstip"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        "boeking": appointments["boekingskanaal"].map(codes), "sms_herinnering": appointments["herinnering"].astype(int),
+        "status": appointments["afspraak_uitkomst"].map({"verschenen": "A", "geannuleerd": "G", "niet_verschenen": "N",
+                                                         "verzet": "V"}),
+        "regeling": appointments["onderwerp"],
+        "lftklasse": appointments["afspraak_leeftijdsgroep"].map({x: k + 1 for k, x in enumerate(AGES)})})
+    return {"contacts": _csv(c, ",", "utf-8"), "appointments": _csv(a, ",", "utf-8")}
+
+
 @lru_cache(maxsize=None)
 def _generated(org_id: str) -> tuple[tuple[str, bytes], ...]:
     if org_id not in SPECS:
@@ -597,7 +820,12 @@ def _generated(org_id: str) -> tuple[tuple[str, bytes], ...]:
     files = _WRITERS[org_id](df, proc)
     survey_name, process_name = _DATA_FILES[org_id]
     _PLANTED[org_id] = tuple(df.attrs["planted"])
-    return ((survey_name, files["survey"]), (process_name, files["process"]))
+    out = ((survey_name, files["survey"]), (process_name, files["process"]))
+    if org_id in JOURNEYS:
+        jfiles = _journey_files(org_id, *simulate_journeys(org_id, df, proc))
+        contacts_name, appointments_name = _JOURNEY_FILES[org_id]
+        out += ((contacts_name, jfiles["contacts"]), (appointments_name, jfiles["appointments"]))
+    return out
 
 
 _PLANTED: dict[str, tuple[str, ...]] = {}

@@ -16,7 +16,7 @@ import yaml
 from meethuis.common.errors import CodebookError
 
 LANGUAGES = ("nl", "en")
-ROLES = ("outcome", "driver", "context", "process")
+ROLES = ("outcome", "driver", "context", "process", "journey")
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,8 @@ class Field:
     values: tuple[str, ...] | None = None
     value_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     unit: Mapping[str, str] | None = None
+    file: str | None = None  # journey fields: contacts, appointments or both
+    required: bool = False  # journey fields that every mapped journey file must have
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class Codebook:
     principles: Mapping[str, Mapping]
     building_blocks: Mapping[str, Mapping]
     missing_codes: Mapping[str, Mapping]
+    journey_measures: Mapping[str, Mapping] = field(default_factory=dict)
+    digital_channels: tuple[str, ...] = ()
 
     # -- lookups -------------------------------------------------------------------------------
     def item(self, item_id: str) -> Item:
@@ -134,6 +138,20 @@ class Codebook:
 
     def process_fields(self) -> list[str]:
         return [f.id for f in self.fields.values() if f.role == "process"]
+
+    def journey_fields(self, file: str | None = None) -> list[str]:
+        """Fields of the contact log (``file="contacts"``) or appointments file (``"appointments"``), or all."""
+        return [f.id for f in self.fields.values()
+                if f.role == "journey" and (file is None or f.file in (file, "both"))]
+
+    def measure_definition(self, measure: str, lang: str = "nl") -> str:
+        """The definition of a journey measure (``kanaalmix``, ``herhaalcontact``, ...) in ``lang``."""
+        _check_lang(lang)
+        try:
+            return self.journey_measures[measure]["definition"][lang]
+        except KeyError:
+            raise CodebookError(f"unknown journey measure '{measure}'",
+                                hint=f"known: {', '.join(self.journey_measures)}") from None
 
     # -- labels --------------------------------------------------------------------------------
     def label(self, name: str, lang: str = "nl") -> str:
@@ -190,7 +208,7 @@ class Codebook:
             items[it.id] = it
         return Codebook(
             self.version, self.scales, items, self.fields, self.constructs, self.principles,
-            self.building_blocks, self.missing_codes,
+            self.building_blocks, self.missing_codes, self.journey_measures, self.digital_channels,
         )
 
     # -- documentation -------------------------------------------------------------------------
@@ -235,14 +253,19 @@ class Codebook:
         lines += ["", f"## {'Bouwstenen' if nl else 'Building blocks'}", ""]
         for bid, spec in self.building_blocks.items():
             lines.append(f"- `{bid}` ({spec['label'][lang]}): " + ", ".join(f"`{i}`" for i in spec["items"]))
-        for role, title in (("context", ("Context", "Context")), ("process", ("Procesgegevens (het fundament)",
-                                                                            "Process data (the foundation)"))):
+        for role, title in (("context", ("Context", "Context")),
+                            ("process", ("Procesgegevens (het fundament)", "Process data (the foundation)")),
+                            ("journey", ("Klantreis: contactlog en afspraken", "Journeys: contact log and appointments"))):
             lines += ["", f"## {title[0 if nl else 1]}", "",
                       "| id | soort | waarden |" if nl else "| id | kind | values |", "|---|---|---|"]
             for f in self.fields.values():
                 if f.role == role:
                     vals = ", ".join(f.values) if f.values else ""
                     lines.append(f"| `{f.id}` | {f.kind} | {vals} |")
+        if self.journey_measures:
+            lines += ["", f"## {'Klantreismaten' if nl else 'Journey measures'}", ""]
+            for mid, spec in self.journey_measures.items():
+                lines.append(f"- **{spec['label'][lang]}** (`{mid}`): {spec['definition'][lang]}")
         return "\n".join(lines) + "\n"
 
 
@@ -331,7 +354,7 @@ def _parse(raw: dict, source: str) -> Codebook:
             core=bool(spec.get("core", False)), wording=wording, principle=principle,
         )
     fields: dict[str, Field] = {}
-    for role in ("context", "process"):
+    for role in ("context", "process", "journey"):
         for n, spec in enumerate(raw.get(role, [])):
             fid = need(spec, "id", f"{role}[{n}]")
             if fid in fields or fid in items:
@@ -341,7 +364,7 @@ def _parse(raw: dict, source: str) -> Codebook:
                 core=bool(spec.get("core", False)),
                 values=tuple(str(v) for v in spec["values"]) if spec.get("values") else None,
                 value_labels={k: dict(v) for k, v in spec.get("value_labels", {}).items()},
-                unit=spec.get("unit"),
+                unit=spec.get("unit"), file=spec.get("file"), required=bool(spec.get("required", False)),
             )
     blocks = raw.get("building_blocks", {})
     for bid, spec in blocks.items():
@@ -353,6 +376,8 @@ def _parse(raw: dict, source: str) -> Codebook:
         version=str(raw.get("version", "0")), scales=scales, items=items, fields=fields,
         constructs=constructs, principles=principles, building_blocks=blocks,
         missing_codes=raw.get("missing_codes", {}),
+        journey_measures=raw.get("journey_measures", {}),
+        digital_channels=tuple(str(c) for c in raw.get("digital_channels", ())),
     )
 
 

@@ -19,7 +19,7 @@ from meethuis.common.errors import ConfigError
 
 TOP_LEVEL_KEYS = {
     "organisation", "data", "building_blocks", "extra_items", "weighting", "process", "goals",
-    "min_cell", "lang", "improvements", "maturity", "themes", "benchmark", "analysis", "segments",
+    "min_cell", "lang", "improvements", "maturity", "themes", "benchmark", "analysis", "segments", "journeys",
 }
 ANALYSIS_KEYS = {"outcomes", "drivers"}
 DATA_KEYS = {"file", "sheet", "encoding", "respondent_id", "period", "columns", "recodes", "missing_values"}
@@ -85,6 +85,28 @@ class ProcessSpec:
 
 
 @dataclass(frozen=True)
+class EventFileSpec:
+    """A journey event file (contact log or appointments): where it is and how its columns map."""
+
+    file: Path
+    key: str  # case-key column, the same case number as the process file's
+    columns: Mapping[str, str]  # journey field id -> column in the file
+    recodes: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
+    timestamp_format: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class JourneySpec:
+    """The optional ``journeys:`` section: contact log, appointments, repeat window and journey steps."""
+
+    contacts: EventFileSpec | None = None
+    appointments: EventFileSpec | None = None
+    repeat_days: int = 7
+    steps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # service -> ordered steps
+
+
+@dataclass(frozen=True)
 class OrgConfig:
     """A validated organisation config. ``raw`` keeps the parsed YAML for optional sections."""
 
@@ -114,6 +136,7 @@ class OrgConfig:
     analysis_drivers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # family -> driver ids
     segments: Mapping[str, "Segment"] = field(default_factory=dict)
     synthetic: bool = False
+    journeys: JourneySpec | None = None
 
     @property
     def folder(self) -> Path:
@@ -447,6 +470,7 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
         )
 
     goals = tuple(parse_goal(g, f"goals[{n}]", check, full_codebook) for n, g in enumerate(raw.get("goals") or []))
+    journeys = _parse_journeys(raw.get("journeys"), path, check, codebook)
 
     min_cell = raw.get("min_cell", 10)
     if not isinstance(min_cell, int) or isinstance(min_cell, bool) or min_cell < 1:
@@ -469,7 +493,7 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
         sheet=data.get("sheet"), encoding=data.get("encoding"), respondent_id=respondent_id, period=period,
         columns=columns, missing_values=missing_values, building_blocks=blocks, extra_items=tuple(extra_items),
         margins=margins, trim=trim, process=process, goals=goals, min_cell=min_cell, lang=lang,
-        codebook=full_codebook, raw=raw, lines=lines,
+        codebook=full_codebook, raw=raw, lines=lines, journeys=journeys,
     )
 
 
@@ -735,3 +759,65 @@ def _parse_extra_items(specs: Any, check: _Checker, codebook: Codebook) -> list[
                           scale=scale, core=False, wording=dict(wording),
                           principle=principle, own=True, short_label=dict(label) if label else None))
     return items
+
+
+JOURNEY_KEYS = {"contacts", "appointments", "repeat_days", "steps"}
+EVENT_FILE_KEYS = {"file", "key", "columns", "recodes", "timestamp_format", "encoding"}
+
+
+def _parse_journeys(value: Any, path: Path, check: _Checker, codebook: Codebook) -> JourneySpec | None:
+    """Parse the optional ``journeys:`` section (contact log, appointments, repeat window, steps)."""
+    if value is None:
+        return None
+    spec = check.mapping(value, "journeys")
+    for k in spec:
+        if k not in JOURNEY_KEYS:
+            raise check.fail(f"journeys.{k}", f"unknown key 'journeys.{k}'", hint=f"allowed: {', '.join(sorted(JOURNEY_KEYS))}")
+    files = {}
+    for kind in ("contacts", "appointments"):
+        if spec.get(kind) is None:
+            files[kind] = None
+            continue
+        key = f"journeys.{kind}"
+        f = check.mapping(spec[kind], key)
+        for k in f:
+            if k not in EVENT_FILE_KEYS:
+                raise check.fail(f"{key}.{k}", f"unknown key '{key}.{k}'", hint=f"allowed: {', '.join(sorted(EVENT_FILE_KEYS))}")
+        cols = check.mapping(check.need(f, "columns", key, Mapping), f"{key}.columns")
+        known = codebook.journey_fields(kind)
+        for fid, col in cols.items():
+            if fid not in known:
+                raise check.fail(f"{key}.columns.{fid}", f"'{fid}' is not a field of the {kind} file",
+                                 hint=f"known: {', '.join(known)}")
+            if not isinstance(col, str):
+                raise check.fail(f"{key}.columns.{fid}", f"the column of '{fid}' must be a column name, got {col!r}")
+        absent = [fid for fid in known if codebook.fields[fid].required and fid not in cols]
+        if absent:
+            raise check.fail(f"{key}.columns", f"required field(s) not mapped: {', '.join(absent)}",
+                             hint=f"map each to a column of the {kind} file (see `meethuis codebook`)")
+        recodes = check.mapping(f.get("recodes"), f"{key}.recodes")
+        for fid in recodes:
+            if fid not in cols:
+                raise check.fail(f"{key}.recodes.{fid}", f"recode for '{fid}', which is not mapped under {key}.columns")
+        files[kind] = EventFileSpec(
+            file=(path.parent / check.need(f, "file", key, str)).resolve(), key=check.need(f, "key", key, str),
+            columns={k: str(v) for k, v in cols.items()},
+            recodes={k: dict(check.mapping(v, f"{key}.recodes.{k}")) for k, v in recodes.items()},
+            timestamp_format=f.get("timestamp_format"), encoding=f.get("encoding"))
+    days = spec.get("repeat_days", 7)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        raise check.fail("journeys.repeat_days", f"repeat_days must be a whole number of days from 1 to 365, got {days!r}",
+                         hint="7 (a week) is the usual window for repeat contact")
+    steps: dict[str, tuple[str, ...]] = {}
+    for service, lst in check.mapping(spec.get("steps"), "journeys.steps").items():
+        key = f"journeys.steps.{service}"
+        if not isinstance(lst, list) or len(lst) < 2 or not all(isinstance(x, str) for x in lst):
+            raise check.fail(key, f"the steps of '{service}' must be a list of at least two step names",
+                             hint="e.g. omgevingsvergunning: [aanvraag, aanvulling, besluit]")
+        if len(set(lst)) != len(lst):
+            raise check.fail(key, f"the steps of '{service}' repeat a step name")
+        steps[str(service)] = tuple(lst)
+    if steps and (files["contacts"] is None or "stap" not in files["contacts"].columns):
+        raise check.fail("journeys.steps", "journey steps are declared but the contact log has no 'stap' column",
+                         hint="map the step column under journeys.contacts.columns.stap")
+    return JourneySpec(contacts=files["contacts"], appointments=files["appointments"], repeat_days=days, steps=steps)
