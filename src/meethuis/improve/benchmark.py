@@ -119,10 +119,15 @@ def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None
 
 
 def write_aggregates(aggregates: Mapping, path: str | Path) -> Path:
-    """Write ``aggregates`` (from :func:`export_aggregates`) to ``path`` as JSON, atomically."""
-    from meethuis.intake.io import write_text_atomic
+    """Write ``aggregates`` (from :func:`export_aggregates`) to ``path`` as JSON, atomically.
 
-    return write_text_atomic(Path(path), json.dumps(aggregates, ensure_ascii=False, indent=1) + "\n")
+    Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a
+    leading ``'`` (:func:`meethuis.intake.io.neutralise`).
+    """
+    from meethuis.intake.io import neutralise, write_text_atomic
+
+    text = json.dumps(neutralise(aggregates), ensure_ascii=False, indent=1)
+    return write_text_atomic(Path(path), text + "\n")
 
 
 def _fail(path: Path, message: str, key: str | None = None, hint: str | None = None) -> DataError:

@@ -59,6 +59,37 @@ def write_bytes_atomic(path: Path, data: bytes) -> Path:
     return path
 
 
+# Cells that a spreadsheet would run as a formula (OWASP "CSV injection"): = + - @ tab CR at the start.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A text value that a spreadsheet cannot run as a formula: a leading ``'`` when it starts with one of
+    :data:`FORMULA_START` (OWASP's advice); numbers and other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise(data: Any) -> Any:
+    """:func:`neutralise_cell` on every text value and key of nested dicts/lists (for JSON outputs)."""
+    if isinstance(data, Mapping):
+        return {neutralise_cell(k): neutralise(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [neutralise(v) for v in data]
+    return neutralise_cell(data)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index) with every text cell and header neutralised against formulas."""
+    safe = frame.copy()
+    safe.columns = [neutralise_cell(str(c)) for c in safe.columns]
+    for col in safe.columns:
+        if not (pd.api.types.is_numeric_dtype(safe[col]) or pd.api.types.is_bool_dtype(safe[col])):
+            safe[col] = safe[col].astype(object).map(neutralise_cell)
+    return safe.to_csv(index=False)
+
+
 @contextlib.contextmanager
 def atomic_directory(target: Path) -> Iterator[Path]:
     """Yield a temp folder next to ``target``; on success it replaces ``target`` whole, on error it vanishes."""

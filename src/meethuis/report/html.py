@@ -30,6 +30,19 @@ def markdown_for(source: str, lang: str) -> str:
     return _EN_BLOCK.sub("", source).strip()
 
 
+def _safe_markdown(text: str) -> str:
+    import mistune
+
+    global _SAFE_RENDERER
+    if _SAFE_RENDERER is None:
+        _SAFE_RENDERER = mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])
+    return _SAFE_RENDERER(text)
+
+
+_SAFE_RENDERER = None
+_SAFE_MARKDOWN = _safe_markdown
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>", "", text).lower()).strip("-") or "sectie"
 
@@ -51,8 +64,8 @@ def chapter_html(nb_path: Path, lang: str) -> tuple[str, str]:
                 data = output.get("data", {})
                 if "text/html" in data:
                     parts.append(_join(data["text/html"]))
-                elif "text/markdown" in data:
-                    parts.append(mistune.html(_join(data["text/markdown"])))
+                elif "text/markdown" in data:  # built from config and data: no raw HTML passes
+                    parts.append(_SAFE_MARKDOWN(_join(data["text/markdown"])))
     body = "\n".join(parts)
     m = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
     title = re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else nb_path.stem

@@ -311,10 +311,12 @@ class Chapter:
         return s
 
     def show_text(self, markdown: str) -> None:
-        """Display Markdown text (built from numbers by ``narrative``) in the notebook and the report."""
-        from IPython.display import Markdown, display
+        """Display Markdown text (built from numbers by ``narrative``) in the notebook and the report.
 
-        display(Markdown(markdown))
+        Labels and names from the config or data may hold ``<``: it is escaped (``\\<``), so no raw HTML
+        passes; the report renders these outputs with HTML escaping as well.
+        """
+        show_text(markdown)
 
     def show_table(self, table: pd.DataFrame, name: str, caption: str, *,
                    formats: Mapping[str, str | Callable[[Any], str]] | None = None,
@@ -440,6 +442,18 @@ def open_chapter(config_path: str | os.PathLike = "molensloot", period: str = ""
     return Chapter(config=config, survey=context.survey, period=context.period, lang=lang,
                    min_cell=max(int(min_cell), int(config.min_cell)), responses=context.responses,
                    weights=context.weights, trend_responses=context.trend_responses, report_dir=report_dir)
+
+
+def escape_markdown_html(markdown: str) -> str:
+    """Markdown in which ``<`` is a literal character (``\\<``), so no HTML tag or comment can start."""
+    return re.sub(r"(?<!\\)<", r"\\<", markdown)
+
+
+def show_text(markdown: str) -> None:
+    """Display Markdown text with every ``<`` shown as a character (no raw HTML from labels or data)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(escape_markdown_html(markdown)))
 
 
 # -- tables ------------------------------------------------------------------------------------------
@@ -587,12 +601,12 @@ def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 
     if report_dir is None and os.environ.get(REPORT_DIR_ENV):
         report_dir = Path(os.environ[REPORT_DIR_ENV])
     if report_dir is not None:
-        from meethuis.intake.io import write_text_atomic
+        from meethuis.intake.io import csv_text, write_text_atomic
 
         path = Path(report_dir) / "tables" / f"{name}.csv"
         if path.exists():
             raise AnalysisError(f"two tables are called '{name}' in one report", hint="give each table its own name")
-        write_text_atomic(path, published.to_csv(index=False))
+        write_text_atomic(path, csv_text(published))  # text cells neutralised against spreadsheet formulas
     shown = view(published) if view is not None else published
     if codebook is not None and "item" in shown.columns:
         shown = shown.copy()

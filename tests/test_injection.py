@@ -1,0 +1,95 @@
+"""Text from configs and data never becomes HTML or a spreadsheet formula in any output.
+
+Fast tests check the three guards on planted payloads: Markdown shown by a chapter (``show_text``) and its
+rendering in report.html, table CSVs (``show_table``), and aggregates.json. The slow test plants payloads
+in every text field a config and a data file can carry, renders a report and greps every output file.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from meethuis.intake import io
+from meethuis.report import html as report_html
+from meethuis.report.chapters import common as chapter
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+FORMULAS = ["=HYPERLINK(\"http://x\",\"klik\")", "=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_formula_cells_get_a_leading_quote_and_other_values_stay():
+    for value in FORMULAS:
+        assert io.neutralise_cell(value) == "'" + value
+    for value in ["balie", "18-34", "65+", "Kees", 3, -2.5, None, "—"]:
+        assert io.neutralise_cell(value) == value
+    nested = io.neutralise({"=k": ["+a", {"x": "@b"}], "n": -3})
+    assert nested == {"'=k": ["'+a", {"x": "'@b"}], "n": -3}
+
+
+def test_csv_text_neutralises_text_cells_and_headers_not_numbers():
+    frame = pd.DataFrame({"group": pd.Categorical(["=1+1", "balie"]), "=kol": ["-x", "y"], "estimate": [-1.5, 2.0]})
+    back = pd.read_csv(pd.io.common.StringIO(io.csv_text(frame)))
+    assert list(back.columns) == ["group", "'=kol", "estimate"]
+    assert list(back["group"]) == ["'=1+1", "balie"] and list(back["'=kol"]) == ["'-x", "y"]
+    assert list(back["estimate"]) == [-1.5, 2.0]
+
+
+def test_show_table_csv_holds_no_formula(tmp_path, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    raw = pd.DataFrame({"dienst": ["=HYPERLINK(\"x\")", SCRIPT], "estimate": [7.0, 8.0], "n": [40, 50]})
+    chapter.show_table(raw, "per_dienst", "Per dienst " + IMG, min_cell=10, report_dir=tmp_path)
+    saved = pd.read_csv(tmp_path / "tables" / "per_dienst.csv", dtype=str)
+    assert saved.loc[0, "dienst"] == "'=HYPERLINK(\"x\")"
+    assert not any(str(v).startswith(io.FORMULA_START) for v in saved.to_numpy().ravel())
+    assert SCRIPT not in shown[0] and IMG not in shown[0] and "&lt;script&gt;" in shown[0]
+
+
+def test_write_aggregates_neutralises_formulas(tmp_path):
+    from meethuis.improve.benchmark import write_aggregates
+
+    path = write_aggregates({"organisation": {"name": "=cmd|' /C calc'!A0"}, "kpis": [{"group": "@x", "n": 12}]},
+                            tmp_path / "aggregates.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["organisation"]["name"].startswith("'=") and data["kpis"][0] == {"group": "'@x", "n": 12}
+
+
+def test_show_text_escapes_tags_in_the_notebook_and_the_report(tmp_path, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
+    chapter.show_text(f"Gemeente {SCRIPT} **vet** {IMG}, n < 10 > 5\n\n> *positief:* citaat")
+    markdown = shown[0]
+    assert "<script" not in markdown.replace("\\<", "") and "<img" not in markdown.replace("\\<", "")
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": markdown}),
+                    nbformat.v4.new_output("display_data", data={"text/markdown": f"raw {SCRIPT} {IMG}"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk"), code]
+    path = tmp_path / "03_x.ipynb"
+    nbformat.write(nb, str(path))
+    body, _ = report_html.chapter_html(path, "nl")
+    assert "<script" not in body and "<img" not in body and "onerror=alert(1)&gt;" in body
+    assert "<strong>vet</strong>" in body and "<blockquote>" in body and "n &lt; 10" in body
+
+
+def test_report_page_escapes_the_organisation_name(tmp_path):
+    from types import SimpleNamespace
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk")]
+    path = tmp_path / "00_x.ipynb"
+    nbformat.write(nb, str(path))
+    data = tmp_path / "d.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    config = SimpleNamespace(name=f"Gemeente {SCRIPT}{IMG}", path=data, data_file=data, process=None)
+    page = report_html.assemble_html([path], config, "", "nl")
+    assert SCRIPT not in page and IMG not in page
