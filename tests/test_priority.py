@@ -34,7 +34,7 @@ def test_classify_by_hand():
 def test_matrix_numbers_and_quadrants():
     frame = survey()
     w = np.random.default_rng(1).uniform(0.5, 2.0, len(frame))
-    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, weights=w)
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, weights=w, rule="point")
     imp = dr.shapley_importance(frame, "tevredenheid", DRIVERS, weights=w).set_index("driver")
     byd = m.set_index("driver")
     for d in DRIVERS:
@@ -64,7 +64,7 @@ def test_matrix_numbers_and_quadrants():
 def test_top2_performance_and_configured_thresholds():
     frame = survey(seed=2)
     m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, measure="top2",
-                           thresholds={"importance": 0.25, "performance": 0.5}, lang="en")
+                           thresholds={"importance": 0.25, "performance": 0.5}, lang="en", rule="point")
     byd = m.set_index("driver")
     for d in DRIVERS:
         share = float((frame[d] >= 4).mean())  # top-2-box of a 1-5 agree scale
@@ -128,12 +128,12 @@ def test_plot_labels_axes_alt_text_and_no_overlap(lang):
     ax = fig.axes[0]
     if lang == "nl":
         assert "Belang" in ax.get_ylabel() and "%" in ax.get_ylabel()
-        assert "Score" in ax.get_xlabel() and "1–5" in ax.get_xlabel()
+        assert "Score" in ax.get_xlabel() and "0–100" in ax.get_xlabel()
         assert "Eerst verbeteren" in alt_text(fig)
     else:
         assert "Importance" in ax.get_ylabel() and "Improve first" in alt_text(fig)
     texts = {t.get_text() for t in ax.texts}
-    assert {pr.QUADRANTS[q][lang].capitalize() for q in pr.QUADRANTS} <= texts
+    assert {pr.QUADRANTS[q][lang].capitalize() for q in pr.QUADRANTS if q != pr.UNCLEAR} <= texts
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     anns = [t for t in ax.texts if t.get_text() in set(m["label"])]
@@ -145,7 +145,7 @@ def test_plot_labels_axes_alt_text_and_no_overlap(lang):
     ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert len(set(ticks)) == len(ticks)  # neighbouring ticks never print the same number
     if lang == "nl":
-        assert any("," in t for t in ticks)
+        assert not any("." in t for t in ticks)  # decimal commas only (0-100: whole numbers)
 
 
 def test_bad_input():
@@ -159,3 +159,75 @@ def test_bad_input():
     with pytest.raises(AnalysisError, match="no row for snelheid"):
         imp = dr.shapley_importance(frame, "tevredenheid", ["empathie", "meedenken"])
         pr.priority_matrix(frame, "tevredenheid", ["empathie", "meedenken", "snelheid"], importance=imp)
+
+
+# -- the clear rule (issue #14) -------------------------------------------------------------------------
+def test_classify_clear_by_hand():
+    # importance lines at 0.2, performance at 3.5; bounds touching a line are not clear
+    got = pr.classify_clear(np.array([0.25, 0.25, 0.10, 0.15, 0.18, 0.25]),
+                            np.array([0.35, 0.35, 0.15, 0.19, 0.30, 0.35]),
+                            np.array([3.0, 3.6, 3.6, 3.0, 3.0, 3.4]),
+                            np.array([3.4, 4.0, 4.0, 3.3, 3.4, 3.5]), 0.2, 3.5)
+    assert list(got) == ["eerst_verbeteren", "koesteren", "bewaken", "minder_urgent",
+                         pr.UNCLEAR, pr.UNCLEAR]
+
+
+def test_score_on_0_to_100_by_hand():
+    assert pr.to_score(np.array([1.0, 3.0, 5.0]), 1, 5) == pytest.approx([0.0, 50.0, 100.0])
+    assert pr.to_score(np.array([3.47, 3.60]), 1, 5) == pytest.approx([61.75, 65.0])
+    assert pr.to_score(np.array([0.62]), 1, 5, "top2") == pytest.approx([62.0])
+
+
+def test_clear_rule_in_the_matrix_and_knobs_with_bootstrap():
+    frame = survey(seed=4)
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, n_boot=200, seed=3)
+    boot = dr.bootstrap_importance(frame, "tevredenheid", DRIVERS, n_boot=200, seed=3).set_index("driver")
+    thr_i, thr_p = m.attrs["importance_threshold"], m.attrs["performance_threshold"]
+    for _, r in m.iterrows():
+        b = boot.loc[r["driver"]]
+        clear_i = b["share_ci_low"] > thr_i or b["share_ci_high"] < thr_i
+        clear_p = r["performance_ci_low"] > thr_p or r["performance_ci_high"] < thr_p
+        if clear_i and clear_p:
+            important, good = b["share"] >= thr_i, r["performance"] >= thr_p
+            assert r["quadrant"] == {(True, False): "eerst_verbeteren", (True, True): "koesteren",
+                                     (False, True): "bewaken", (False, False): "minder_urgent"}[(important, good)]
+        else:
+            assert r["quadrant"] == pr.UNCLEAR and r["quadrant_label"] == "geen duidelijk verschil"
+        assert r["p_top3"] == pytest.approx(b["p_top"])
+        assert r["score"] == pytest.approx(100 * (r["performance"] - 1) / 4)
+    knobs = pr.clear_knobs(m)
+    assert set(knobs["driver"]) == set(m.loc[m["quadrant"] == "eerst_verbeteren", "driver"])
+    assert list(knobs["p_top3"]) == sorted(knobs["p_top3"], reverse=True)
+    assert list(knobs["priority"]) == list(range(1, len(knobs) + 1))
+
+
+def test_knobs_are_empty_when_every_driver_is_alike():
+    """Known truth: drivers of equal weight and equal mean: no driver is clearly anywhere."""
+    rng = np.random.default_rng(11)
+    n = 400
+    x = np.clip(np.round(3.5 + rng.normal(size=(n, 4))), 1, 5)
+    frame = pd.DataFrame(x, columns=DRIVERS[:4])
+    frame["tevredenheid"] = np.clip(np.round(4 + 0.5 * x.sum(axis=1) + rng.normal(size=n)), 1, 10)
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS[:4], n_boot=200, seed=1)
+    assert (m["quadrant"] == pr.UNCLEAR).all()
+    assert pr.clear_knobs(m).empty
+    with pytest.raises(AnalysisError, match="clear quadrant rule"):
+        pr.clear_knobs(pr.priority_matrix(frame, "tevredenheid", DRIVERS[:4], rule="point"))
+
+
+def test_plot_axes_do_not_exaggerate_and_quadrant_names_are_dark():
+    from matplotlib.colors import to_rgb
+
+    frame = survey(seed=6)
+    m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, n_boot=100)
+    fig = pr.plot_priority_matrix(m)
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (0.0, 100.0) and ax.get_ylim()[0] == 0.0
+
+    def luminance(c):
+        rgb = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in to_rgb(c)]
+        return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+
+    for t in ax.texts:
+        if t.get_text() in {pr.QUADRANTS[q]["nl"].capitalize() for q in pr.QUADRANTS}:
+            assert (1.05) / (luminance(t.get_color()) + 0.05) >= 4.5

@@ -300,9 +300,14 @@ def test_quadrant_and_knob_sentences():
                           "importance_pct": [15.4, 7.2, 10.9], "performance": [3.46, 3.51, 3.62]})
     assert chapter_prioriteiten.quadrant_sentences(knobs, "nl") == (
         "- **Eerst verbeteren**: Empathie en Snelheid.\n- **Koesteren**: Luisteren.")
+    knobs = knobs.assign(score=[61.5, 62.7, 65.5], score_ci_low=[59.2, 60.1, 63.0],
+                         score_ci_high=[63.8, 65.3, 68.1], p_top3=[0.874, 0.41, np.nan])
     text = chapter.knob_sentences(knobs.head(1), "tevredenheid", "nl")
-    assert text == ("1. **Empathie** (eerst verbeteren): weegt 15% mee in de tevredenheid; gemiddelde score 3,5 "
-                    "op een schaal van 1 tot 5.")
+    assert text == ("1. **Empathie**: score 62 van 100 (marge 59\u201364); weegt 15% mee in de tevredenheid; "
+                    "in 87% van de herberekeningen bij de belangrijkste drie.")
+    assert chapter.knob_sentences(knobs.iloc[2:3], "satisfaction", "en").endswith("weighs 11% in satisfaction.")
+    assert chapter.knob_sentences(knobs.iloc[:0], "tevredenheid", "nl").startswith(
+        "Geen drijfveer springt er duidelijk uit")
 
 
 # -- the default period: the latest quarter -------------------------------------------------------------

@@ -1,13 +1,20 @@
-"""Priority matrix: which drivers to improve first, from importance × performance (issue #5).
+"""Priority matrix: which drivers to improve first, from importance × performance (issues #5, #14).
 
 Importance is a driver's share of the explained variance (exact Shapley, :mod:`meethuis.stats.drivers`);
-performance is how well the organisation scores on it (weighted mean or top-2-box). Split at the
+performance is how well the organisation scores on it (weighted mean or top-2-box), also shown on a
+0–100 scale (``score``: the mean's place between the scale's ends, or the share in %). Split at the
 medians (or configured thresholds) this gives four quadrants:
 
 - ``eerst_verbeteren`` (improve first): important and below par;
 - ``koesteren`` (maintain): important and good;
 - ``bewaken`` (monitor): less important but good;
 - ``minder_urgent`` (less urgent): less important and below par.
+
+With ``rule="clear"`` (the default) a driver is only placed in a quadrant when its intervals put it
+clearly on one side of both lines (the importance interval from the bootstrap, the performance
+interval of the mean or share); otherwise it is ``geen_duidelijk_verschil`` (no clear difference).
+The knobs to turn (:func:`clear_knobs`) are only drivers clearly in "eerst verbeteren", ordered by how
+often they land in the top 3 of the bootstrap resamples (``p_top3``).
 """
 from __future__ import annotations
 
@@ -29,36 +36,39 @@ QUADRANTS: dict[str, dict[str, str]] = {
     "koesteren": {"nl": "koesteren", "en": "maintain"},
     "bewaken": {"nl": "bewaken", "en": "monitor"},
     "minder_urgent": {"nl": "minder urgent", "en": "less urgent"},
+    "geen_duidelijk_verschil": {"nl": "geen duidelijk verschil", "en": "no clear difference"},
 }
-# order of the knobs-to-turn list: below par first, and within that the important ones
-QUADRANT_ORDER = ["eerst_verbeteren", "minder_urgent", "koesteren", "bewaken"]
+UNCLEAR = "geen_duidelijk_verschil"
+# order of the priority list: clearly below par and important first, then the drivers without a clear place
+QUADRANT_ORDER = ["eerst_verbeteren", UNCLEAR, "minder_urgent", "koesteren", "bewaken"]
 _COLOURS = {"eerst_verbeteren": PALETTE["vermiljoen"], "koesteren": PALETTE["blauw"],
-            "bewaken": PALETTE["groen"], "minder_urgent": PALETTE["oranje"]}
-_MARKERS = {"eerst_verbeteren": "o", "koesteren": "s", "bewaken": "D", "minder_urgent": "^"}
+            "bewaken": PALETTE["groen"], "minder_urgent": PALETTE["oranje"], UNCLEAR: "#8c8c8c"}
+_MARKERS = {"eerst_verbeteren": "o", "koesteren": "s", "bewaken": "D", "minder_urgent": "^", UNCLEAR: "o"}
+_TEXT_COLOUR = "#222222"  # quadrant names: dark text on white (contrast > 4.5:1), the colour is in the marker
 _TEXT = {
     "nl": {
         "title": "Wat eerst verbeteren? Belang en score per drijfveer",
-        "x_mean": "Score (gewogen gemiddelde, schaal {lo}–{hi})",
-        "x_top2": "Score (% (zeer) positief, top-2-box)",
+        "x_mean": "Score op 0–100 (gemiddelde op de schaal {lo}–{hi}, omgerekend)",
+        "x_top2": "Score op 0–100 (% een 4 of 5)",
         "y": "Belang (% van de verklaarde variantie in {outcome})",
         "alt": "Spreidingsdiagram van {k} drijfveren: horizontaal de score, verticaal het belang voor "
                "{outcome}. De stippellijnen ({how}) delen het vlak in vier kwadranten. ",
         "alt_q": "{quadrant}: {items}.",
         "none": "geen",
-        "note": "Stippellijnen: {how}. Grijze lijnen: marge (95%).",
+        "note": "Stippellijnen: {how}. Grijze lijnen: marge (95%). Grijze stip: geen duidelijk verschil.",
         "median": "mediaan van de drijfveren",
         "configured": "ingestelde drempels",
     },
     "en": {
         "title": "What to improve first? Importance and score per driver",
-        "x_mean": "Score (weighted mean, scale {lo}–{hi})",
-        "x_top2": "Score (% (very) positive, top-2-box)",
+        "x_mean": "Score on 0–100 (mean on the {lo}–{hi} scale, rescaled)",
+        "x_top2": "Score on 0–100 (% answering 4 or 5)",
         "y": "Importance (% of explained variance in {outcome})",
         "alt": "Scatter plot of {k} drivers: score across, importance for {outcome} up. The dashed "
                "lines ({how}) divide the plane into four quadrants. ",
         "alt_q": "{quadrant}: {items}.",
         "none": "none",
-        "note": "Dashed lines: {how}. Grey lines: 95% confidence interval.",
+        "note": "Dashed lines: {how}. Grey lines: margin (95%). Grey dot: no clear difference.",
         "median": "median of the drivers",
         "configured": "configured thresholds",
     },
@@ -135,6 +145,29 @@ def classify(importance: np.ndarray, performance: np.ndarray, importance_thresho
                     np.where(good, "bewaken", "minder_urgent"))
 
 
+def classify_clear(importance_low: np.ndarray, importance_high: np.ndarray, performance_low: np.ndarray,
+                   performance_high: np.ndarray, importance_threshold: float,
+                   performance_threshold: float) -> np.ndarray:
+    """Quadrant id per driver only where both intervals lie wholly on one side of their line.
+
+    An interval that touches or crosses its threshold gives ``geen_duidelijk_verschil``. Pass the
+    point estimate as both bounds for a quantity without an interval.
+    """
+    il, ih = np.asarray(importance_low, float), np.asarray(importance_high, float)
+    pl, ph = np.asarray(performance_low, float), np.asarray(performance_high, float)
+    clear = ((il > importance_threshold) | (ih < importance_threshold)) & \
+        ((pl > performance_threshold) | (ph < performance_threshold))
+    quadrant = classify(il, pl, importance_threshold, performance_threshold)
+    return np.where(clear, quadrant, UNCLEAR)
+
+
+def to_score(value, scale_min: float, scale_max: float, measure: str = "mean"):
+    """Performance on 0–100: a mean's place between the scale's ends, or a share in percent."""
+    if measure == "top2":
+        return 100.0 * np.asarray(value, float)
+    return 100.0 * (np.asarray(value, float) - scale_min) / (scale_max - scale_min)
+
+
 def priority_matrix(
     frame: pd.DataFrame,
     outcome: str,
@@ -149,6 +182,7 @@ def priority_matrix(
     min_cell: int = 10,
     codebook: Codebook | None = None,
     lang: str = "nl",
+    rule: str = "clear",
 ) -> pd.DataFrame:
     """Importance × performance per driver, the quadrant it falls in and its priority.
 
@@ -167,15 +201,23 @@ def priority_matrix(
         With ``importance=None``: bootstrap resamples for CIs of the importance (0 = none).
     min_cell:
         Drivers answered by fewer respondents are suppressed (:func:`meethuis.stats.disclosure.protect_table`).
+    rule:
+        ``"clear"``: a quadrant only when both intervals are wholly on one side of their line, else
+        ``geen_duidelijk_verschil`` (an importance without interval counts with its point value);
+        ``"point"``: by the point estimates alone.
 
     Returns
     -------
     pandas.DataFrame
         ``driver, label, importance, importance_ci_low, importance_ci_high, performance,
-        performance_ci_low, performance_ci_high, n, n_eff, quadrant, quadrant_label, priority,
-        suppressed, reason``, sorted by ``priority`` (1 = turn this knob first). Importance is the
-        share of R² (0–1). ``attrs`` hold the thresholds, ``r2``, ``measure`` and ``outcome``.
+        performance_ci_low, performance_ci_high, score, score_ci_low, score_ci_high, p_top3, n, n_eff,
+        quadrant, quadrant_label, priority, suppressed, reason``, sorted by ``priority`` (1 = turn this
+        knob first). Importance is the share of R² (0–1); ``score`` is the performance on 0–100;
+        ``p_top3`` how often the driver is among the 3 most important in the bootstrap (NaN without).
+        ``attrs`` hold the thresholds, ``r2``, ``measure``, ``outcome`` and ``rule``.
     """
+    if rule not in ("clear", "point"):
+        raise AnalysisError(f"unknown quadrant rule '{rule}'", key="rule", hint="use 'clear' or 'point'")
     _check_lang(lang)
     cb = codebook or load_codebook()
     names = list(drivers)
@@ -198,6 +240,14 @@ def priority_matrix(
         table[f"importance_ci_{side}"] = imp[col].to_numpy() if col in imp else np.nan
     for col in ("performance", "performance_ci_low", "performance_ci_high", "n", "n_eff"):
         table[col] = perf[col].to_numpy()
+    scale = cb.item(names[0]).scale
+    lows = np.array([float(cb.item(d).scale.min) for d in names])
+    highs = np.array([float(cb.item(d).scale.max) for d in names])
+    for src, dst in (("performance", "score"), ("performance_ci_low", "score_ci_low"),
+                     ("performance_ci_high", "score_ci_high")):
+        table[dst] = to_score(table[src].to_numpy(float), lows, highs, measure)
+    table["p_top3"] = (imp["p_top"].to_numpy(float) if "p_top" in imp and int(importance.attrs.get("top", 3)) == 3
+                       else np.nan)
     ok = table["n"].to_numpy() >= min_cell
     thresholds = dict(thresholds or {})
     unknown = set(thresholds) - {"importance", "performance"}
@@ -206,7 +256,14 @@ def priority_matrix(
                             hint="use 'importance' (share of R², 0-1) and/or 'performance'")
     thr_imp = float(thresholds.get("importance", np.median(table.loc[ok, "importance"]) if ok.any() else np.nan))
     thr_perf = float(thresholds.get("performance", np.median(table.loc[ok, "performance"]) if ok.any() else np.nan))
-    quadrant = classify(table["importance"].to_numpy(), table["performance"].to_numpy(), thr_imp, thr_perf)
+    if rule == "point":
+        quadrant = classify(table["importance"].to_numpy(), table["performance"].to_numpy(), thr_imp, thr_perf)
+    else:
+        point = table["importance"].to_numpy(float)
+        ilo = np.where(np.isnan(table["importance_ci_low"].to_numpy(float)), point, table["importance_ci_low"])
+        ihi = np.where(np.isnan(table["importance_ci_high"].to_numpy(float)), point, table["importance_ci_high"])
+        quadrant = classify_clear(ilo, ihi, table["performance_ci_low"], table["performance_ci_high"],
+                                  thr_imp, thr_perf)
     table["quadrant"] = np.where(ok, quadrant, None)
     table["quadrant_label"] = [QUADRANTS[q][lang] if q else None for q in table["quadrant"]]
     order = {q: i for i, q in enumerate(QUADRANT_ORDER)}
@@ -217,11 +274,13 @@ def priority_matrix(
     table = table.loc[ranked].reset_index(drop=True)
     protected = protect_table(table, min_cell, n_col="n", keys=["driver", "label"],
                               value_cols=["importance", "importance_ci_low", "importance_ci_high", "performance",
-                                          "performance_ci_low", "performance_ci_high", "n_eff"],
+                                          "performance_ci_low", "performance_ci_high", "score", "score_ci_low",
+                                          "score_ci_high", "p_top3", "n_eff"],
                               secondary=False)
     protected.loc[protected["suppressed"], ["quadrant", "quadrant_label"]] = None
     protected["priority"] = protected["priority"].astype("Int64").mask(protected["suppressed"].to_numpy())
-    protected.attrs.update({"importance_threshold": thr_imp, "performance_threshold": thr_perf,
+    protected.attrs.update({"importance_threshold": thr_imp, "performance_threshold": thr_perf, "rule": rule,
+                            "score_threshold": float(to_score(thr_perf, float(scale.min), float(scale.max), measure)),
                             "r2": importance.attrs.get("r2"), "measure": measure, "outcome": outcome,
                             "lang": lang, "median_thresholds": sorted({"importance", "performance"} - set(thresholds))})
     return protected
@@ -251,9 +310,39 @@ def knobs_to_turn(matrix: pd.DataFrame, lang: str = "nl", top: int | None = None
         "performance": shown["performance"].to_numpy(),
         "performance_ci_low": shown["performance_ci_low"].to_numpy(),
         "performance_ci_high": shown["performance_ci_high"].to_numpy(),
+        "score": shown["score"].to_numpy() if "score" in shown else np.nan,
+        "score_ci_low": shown["score_ci_low"].to_numpy() if "score" in shown else np.nan,
+        "score_ci_high": shown["score_ci_high"].to_numpy() if "score" in shown else np.nan,
+        "p_top3": shown["p_top3"].to_numpy() if "p_top3" in shown else np.nan,
+        "quadrant_id": shown["quadrant"].to_numpy(),
         "n": shown["n"].to_numpy(),
     })
     return out
+
+
+def clear_knobs(matrix: pd.DataFrame, lang: str = "nl", top: int | None = 3) -> pd.DataFrame:
+    """The knobs to turn: drivers that clearly need improving and are clearly important.
+
+    Only drivers the clear rule puts in ``eerst_verbeteren`` (both intervals wholly on their side);
+    ordered by how often they land in the bootstrap's top 3 (``p_top3``, most stable first), then
+    by importance. May be empty: then no driver stands out, and the report says so.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`knobs_to_turn`, at most ``top`` rows, ``priority`` renumbered 1, 2, ...
+    """
+    if matrix.attrs.get("rule", "clear") != "clear":
+        raise AnalysisError("knobs need the clear quadrant rule", key="rule",
+                            hint="build the matrix with priority_matrix(..., rule='clear') and bootstrap intervals")
+    table = knobs_to_turn(matrix, lang)
+    table = table[table["quadrant_id"] == "eerst_verbeteren"].copy()
+    table["_p"] = table["p_top3"].fillna(-1.0)
+    table = table.sort_values(["_p", "importance_pct"], ascending=[False, False], kind="stable").drop(columns="_p")
+    if top is not None:
+        table = table.head(top)
+    table["priority"] = np.arange(1, len(table) + 1)
+    return table.reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -350,7 +439,6 @@ def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codeb
     outcome = matrix.attrs.get("outcome", "")
     outcome_label = cb.label(outcome, lang).lower() if outcome else ""
     measure = matrix.attrs.get("measure", "mean")
-    scale = 100.0 if measure == "top2" else 1.0
     if measure == "top2":
         xlabel = text["x_top2"]
     else:
@@ -359,7 +447,7 @@ def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codeb
     ylabel = text["y"].format(outcome=outcome_label)
     labels = [cb.label(d, lang) for d in shown["driver"]]
     groups = []
-    for q in ("eerst_verbeteren", "koesteren", "bewaken", "minder_urgent"):
+    for q in ("eerst_verbeteren", "koesteren", "bewaken", "minder_urgent", UNCLEAR):
         items = [lab for lab, qq in zip(labels, shown["quadrant"]) if qq == q]
         groups.append(text["alt_q"].format(quadrant=QUADRANTS[q][lang].capitalize(),
                                            items=", ".join(items) if items else text["none"]))
@@ -368,30 +456,25 @@ def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codeb
     alt = text["alt"].format(k=len(shown), outcome=outcome_label, how=how) + " ".join(groups)
     fig, ax = new_figure(title or text["title"], xlabel, ylabel, alt, size=(8.0, 5.6))
 
-    x = shown["performance"].to_numpy(float) * scale
+    x = shown["score"].to_numpy(float)
     y = shown["importance"].to_numpy(float) * 100
-    thr_x = matrix.attrs["performance_threshold"] * scale
+    thr_x = matrix.attrs["score_threshold"]
     thr_y = matrix.attrs["importance_threshold"] * 100
-    xerr = np.vstack([x - shown["performance_ci_low"].to_numpy(float) * scale,
-                      shown["performance_ci_high"].to_numpy(float) * scale - x])
+    xerr = np.vstack([x - shown["score_ci_low"].to_numpy(float), shown["score_ci_high"].to_numpy(float) - x])
     ylo = shown["importance_ci_low"].to_numpy(float) * 100
     yhi = shown["importance_ci_high"].to_numpy(float) * 100
     yerr = None if np.isnan(ylo).all() else np.vstack([y - ylo, yhi - y])
     ax.errorbar(x, y, xerr=np.nan_to_num(xerr), yerr=None if yerr is None else np.nan_to_num(yerr),
                 fmt="none", ecolor="#c8c8c8", elinewidth=0.9, capsize=0, zorder=1)
-    for q in ("eerst_verbeteren", "koesteren", "bewaken", "minder_urgent"):
+    for q in ("eerst_verbeteren", "koesteren", "bewaken", "minder_urgent", UNCLEAR):
         sel = (shown["quadrant"] == q).to_numpy()
         if sel.any():
             ax.scatter(x[sel], y[sel], s=46, c=_COLOURS[q], marker=_MARKERS[q], edgecolors="white",
                        linewidths=0.8, zorder=3, label=QUADRANTS[q][lang])
-    # limits with room for labels, thresholds inside
-    xs = np.concatenate([x, [thr_x], shown["performance_ci_low"].to_numpy(float) * scale,
-                         shown["performance_ci_high"].to_numpy(float) * scale])
+    # honest axes: the score on its whole 0-100 range, importance from 0
     ys = np.concatenate([y, [thr_y, 0.0], ylo[~np.isnan(ylo)], yhi[~np.isnan(yhi)]])
-    xspan = max(np.nanmax(xs) - np.nanmin(xs), 1e-6)
-    yspan = max(np.nanmax(ys) - np.nanmin(ys), 1e-6)
-    ax.set_xlim(np.nanmin(xs) - 0.12 * xspan, np.nanmax(xs) + 0.12 * xspan)
-    ax.set_ylim(max(0.0, np.nanmin(ys) - 0.05 * yspan), np.nanmax(ys) + 0.16 * yspan)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, max(np.nanmax(ys) * 1.22, 1.0))
     ax.axvline(thr_x, color=GREY, linestyle="--", linewidth=1, zorder=2)
     ax.axhline(thr_y, color=GREY, linestyle="--", linewidth=1, zorder=2)
     ax.xaxis.set_major_formatter(_drivers.tick_formatter(ax.xaxis, lang))
@@ -401,7 +484,7 @@ def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codeb
     qtexts = []
     for q, (cx, cy, ha, va) in corners.items():
         qtexts.append(ax.text(cx, cy, QUADRANTS[q][lang].capitalize(), transform=ax.transAxes, ha=ha, va=va,
-                              fontsize=10, fontweight="bold", color=_COLOURS[q], zorder=4,
+                              fontsize=10, fontweight="bold", color=_TEXT_COLOUR, zorder=4,
                               bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}))
     ax.annotate(text["note"].format(how=how), xy=(1.0, 0.0), xycoords="axes fraction", xytext=(0, -44),
                 textcoords="offset points", ha="right", va="top", fontsize=8, color=GREY)

@@ -169,6 +169,7 @@ class Chapter:
     trend_responses: pd.DataFrame
     report_dir: Path | None = None
     _trend_weights: pd.Series | None = field(default=None, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def codebook(self):
@@ -209,57 +210,85 @@ class Chapter:
         kpis = self.kpis(items=items) if items else self.kpis()
         return compare_goals(kpis, self.config.goals)
 
-    def driver_importance(self, outcome: str, n_boot: int = 500):
-        """Bootstrap Shapley importance of the drivers for ``outcome`` and the two families' shares.
+    def importance(self, outcome: str, n_boot: int = 500):
+        """The one source of driver ranks: bootstrap Shapley importance of the drivers for ``outcome``.
 
-        Returns ``(importance, groups)``, or ``None`` after showing why when the period has too few
-        complete answers (fewer than ``max(min_cell, 10 per driver)``) or the analysis is impossible.
+        Every chapter (drivers, priorities, summary, feedback) takes ranks from here, with the same
+        rows, weights, drivers and seed. Returns ``(importance, groups)``, or a sentence saying why there
+        is none (too few complete answers, or the analysis is impossible). Computed once per chapter.
         """
+        key = ("importance", outcome, n_boot)
+        if key in self._cache:
+            return self._cache[key]
         from meethuis.stats import drivers as drv
         from meethuis.common.errors import AnalysisError
 
         names = [d for d in self.config.drivers() if d in self.responses.columns]
+        label = self.label(outcome).lower() if outcome in self.codebook.items else outcome
+        if outcome not in self.responses.columns or not names:
+            result = self.text(f"Voor {label} is geen drijfverenanalyse gemaakt: de vragen ontbreken.",
+                               f"No driver analysis for {label}: the questions are missing.")
+            self._cache[key] = result
+            return result
         complete = int(self.responses[[outcome, *names]].notna().all(axis=1).sum())
         needed = max(self.min_cell, 10 * len(names))
-        label = self.label(outcome).lower()
         if complete < needed:
-            self.show_text(self.text(
+            result = self.text(
                 f"Voor {label} is geen drijfverenanalyse gemaakt: {nv.format_int(complete, 'nl')} respondenten "
                 f"beantwoordden alle vragen, en er zijn er minstens {needed} nodig (10 per drijfveer).",
                 f"No driver analysis for {label}: {nv.format_int(complete, 'en')} respondents answered every "
-                f"question, and at least {needed} are needed (10 per driver)."))
-            return None
-        try:
-            boot = drv.bootstrap_importance(self.responses, outcome, names, weights=self.weights, n_boot=n_boot)
-            groups = drv.group_importance(self.responses, outcome, driver_groups(self.codebook, names),
-                                          weights=self.weights)
-        except AnalysisError as exc:
-            self.show_text(self.text(f"Voor {label} is geen drijfverenanalyse mogelijk: {exc.message}",
-                                     f"No driver analysis possible for {label}: {exc.message}"))
-            return None
-        boot = boot.assign(n=boot["n_used"])
-        return boot, groups
+                f"question, and at least {needed} are needed (10 per driver).")
+        else:
+            try:
+                boot = drv.bootstrap_importance(self.responses, outcome, names, weights=self.weights,
+                                                n_boot=n_boot)
+                groups = drv.group_importance(self.responses, outcome, driver_groups(self.codebook, names),
+                                              weights=self.weights)
+                result = (boot.assign(n=boot["n_used"]), groups)
+            except AnalysisError as exc:
+                result = self.text(f"Voor {label} is geen drijfverenanalyse mogelijk: {exc.message}",
+                                   f"No driver analysis possible for {label}: {exc.message}")
+        self._cache[key] = result
+        return result
 
-    def priority(self, outcome: str = "tevredenheid", n_boot: int = 500) -> pd.DataFrame | None:
-        """``priority.priority_matrix`` for ``outcome`` on the period (``None`` after a note if impossible)."""
+    def driver_importance(self, outcome: str, n_boot: int = 500):
+        """:meth:`importance`, showing the reason when there is none (then ``None``)."""
+        result = self.importance(outcome, n_boot)
+        if isinstance(result, str):
+            self.show_text(result)
+            return None
+        return result
+
+    def driver_shares(self, outcome: str = "tevredenheid") -> pd.Series:
+        """Each driver's share of the explained variance (from :meth:`importance`), empty when there is none."""
+        result = self.importance(outcome)
+        if isinstance(result, str):
+            return pd.Series(dtype=float)
+        return result[0].set_index("driver")["share"]
+
+    def priority(self, outcome: str = "tevredenheid", n_boot: int = 500, quiet: bool = False) -> pd.DataFrame | None:
+        """``priority.priority_matrix`` (clear rule) for ``outcome`` on the period (``None`` if impossible).
+
+        Without ``quiet`` the reason is shown when there is no matrix.
+        """
         from meethuis.stats.priority import priority_matrix
 
-        result = self.driver_importance(outcome, n_boot)
-        if result is None:
+        result = self.importance(outcome, n_boot) if quiet else self.driver_importance(outcome, n_boot)
+        if result is None or isinstance(result, str):
             return None
         importance, _ = result
         return priority_matrix(self.responses, outcome, list(importance["driver"]), weights=self.weights,
                                importance=importance.drop(columns=["n"]), min_cell=self.min_cell,
                                codebook=self.codebook, lang=self.lang)
 
-    def top_knobs(self, top: int = 5, outcome: str = "tevredenheid") -> pd.DataFrame | None:
-        """Show the ``top`` knobs to turn for ``outcome`` as a numbered list, built from the priority matrix."""
-        from meethuis.stats.priority import knobs_to_turn
+    def top_knobs(self, top: int = 3, outcome: str = "tevredenheid") -> pd.DataFrame | None:
+        """Show the knobs to turn for ``outcome`` (:func:`priority.clear_knobs`), or why there are none."""
+        from meethuis.stats.priority import clear_knobs
 
         matrix = self.priority(outcome)
         if matrix is None:
             return None
-        knobs = knobs_to_turn(matrix, self.lang, top=top)
+        knobs = clear_knobs(matrix, self.lang, top=top)
         self.show_text(knob_sentences(knobs, self.label(outcome).lower(), self.lang))
         return knobs
 
@@ -730,17 +759,33 @@ def driver_groups(codebook, drivers: Sequence[str]) -> dict[str, list[str]]:
 
 # -- priorities (chapters 00 and 06) ------------------------------------------------------------------------
 def knob_sentences(knobs: pd.DataFrame, outcome_label: str, lang: str = "nl") -> str:
-    """A numbered Markdown list of knobs: label, quadrant, weight in the outcome and score."""
+    """The knobs (``priority.clear_knobs``) as a numbered list in plain words, or why there are none.
+
+    Each line: the driver, its score on 0–100 with margin, its weight in the outcome, and how often it
+    is among the three most important in the recalculations (bootstrap).
+    """
+    if knobs.empty:
+        return ("Geen drijfveer springt er duidelijk uit: bij geen enkele drijfveer liggen zowel het belang als "
+                "de score buiten de marge van de andere. Werk aan wat het meeste belang heeft (zie het hoofdstuk "
+                "Prioriteiten) en meet opnieuw." if lang == "nl" else
+                "No driver clearly stands out: for no driver do both its weight and its score lie outside the "
+                "margin of the others. Work on what weighs most (see the chapter on priorities) and measure again.")
     lines = []
     for _, k in knobs.iterrows():
         imp = nv.format_number(k["importance_pct"], 0, lang) + "%"
-        perf = nv.format_number(k["performance"], 1, lang)
+        score = nv.format_number(k["score"], 0, lang)
+        margin = nv.range_text(nv.format_number(k["score_ci_low"], 0, lang),
+                               nv.format_number(k["score_ci_high"], 0, lang), lang)
+        often = nv.format_percent(k["p_top3"], 0, lang) if pd.notna(k.get("p_top3")) else None
         if lang == "nl":
-            lines.append(f"**{k['label']}** ({k['quadrant']}): weegt {imp} mee in de {outcome_label}; "
-                         f"gemiddelde score {perf} op een schaal van 1 tot 5.")
+            line = (f"**{k['label']}**: score {score} van 100 (marge {margin}); weegt {imp} mee in de "
+                    f"{outcome_label}")
+            line += f"; in {often} van de herberekeningen bij de belangrijkste drie." if often else "."
         else:
-            lines.append(f"**{k['label']}** ({k['quadrant']}): weighs {imp} in {outcome_label}; "
-                         f"average score {perf} on a scale of 1 to 5.")
+            line = (f"**{k['label']}**: score {score} out of 100 (margin {margin}); weighs {imp} in "
+                    f"{outcome_label}")
+            line += f"; among the three most important in {often} of the recalculations." if often else "."
+        lines.append(line)
     return nv.ranked_list(lines, lang)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from meethuis.common import narrative as nv
-from meethuis.stats.priority import knobs_to_turn, plot_priority_matrix  # noqa: F401
+from meethuis.stats.priority import clear_knobs, knobs_to_turn, plot_priority_matrix  # noqa: F401
 
 
 def knobs_view(knobs: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
@@ -20,7 +20,12 @@ def knobs_view(knobs: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
             nv.range_text(nv.format_number(a, 0, lang), nv.format_number(b, 0, lang), lang) + "%"
             if pd.notna(a) and pd.notna(b) else nv.MISSING
             for a, b in zip(knobs["importance_ci_low_pct"], knobs["importance_ci_high_pct"])],
-        t("Score (1\u20135)", "Score (1\u20135)"): [nv.format_number(v, 2, lang) for v in knobs["performance"]],
+        t("Score (0\u2013100)", "Score (0\u2013100)"): [nv.format_number(v, 0, lang) for v in knobs["score"]],
+        t("Score: marge", "Score: margin"): [
+            nv.range_text(nv.format_number(a, 0, lang), nv.format_number(b, 0, lang), lang)
+            if pd.notna(a) and pd.notna(b) else nv.MISSING for a, b in zip(knobs["score_ci_low"], knobs["score_ci_high"])],
+        t("Bij de belangrijkste drie", "Among the top three"): [
+            nv.format_percent(v, 0, lang) if pd.notna(v) else nv.MISSING for v in knobs["p_top3"]],
         "n": knobs["n"],
         "suppressed": knobs.get("suppressed", pd.Series(False, index=knobs.index)),
     })
