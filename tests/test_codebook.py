@@ -132,3 +132,40 @@ def test_codebook_cli_tsv_and_out(cb, capsys, tmp_path):
     assert len(lines) == len(cb.items) and lines[0].split("\t")[:3] == ["tevredenheid", "tevredenheid", "grade10"]
     assert main(["codebook", "--format", "md", "--out", str(tmp_path / "cb.md")]) == 0
     assert (tmp_path / "cb.md").read_text(encoding="utf-8") == cb.to_markdown("nl")
+
+
+# ---- international crosswalk ------------------------------------------------------------------------------------
+A11_ITEMS = {"satisfaction", "trust", "effectiveness", "ease", "efficiency", "equity", "employee_helpfulness",
+             "transparency"}
+OECD_DRIVERS = {"reliability", "responsiveness", "integrity", "openness", "fairness"}
+
+
+def test_crosswalk_names_the_three_frames_and_their_items(cb):
+    frames = cb.crosswalk["frameworks"]
+    assert set(frames) == {"a11", "oecd_trust", "cmt"}
+    assert set(frames["a11"]["counterparts"]) == A11_ITEMS
+    assert set(frames["oecd_trust"]["counterparts"]) == OECD_DRIVERS
+    rows = cb.counterparts()
+    assert {r.id for r in rows} == set(cb.outcomes()[:5]) | set(SOFT) | set(BASICS)  # NPS has no counterpart
+    assert all(r.strength in ("same", "close", "partial") for r in rows)
+    close = cb.counterparts("a11", strengths=("same", "close"))
+    assert {r.counterpart for r in close} == {"satisfaction", "trust", "effectiveness", "ease", "efficiency",
+                                               "employee_helpfulness", "transparency"}
+    assert [r.id for r in close][:4] == ["tevredenheid", "effectiviteit", "vertrouwen", "gemak"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_crosswalk_markdown_has_one_row_per_question(cb, lang):
+    text = cb.crosswalk_markdown(lang)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "`" in line]
+    assert len(rows) == len({r.id for r in cb.counterparts()})
+    assert ("Zonder tegenhanger" if lang == "nl" else "No counterpart") in text and "Integri" in text
+
+
+def test_crosswalk_errors_name_the_key(raw, tmp_path):
+    bad = dict(raw)
+    bad["crosswalk"] = {**raw["crosswalk"], "matches": {"gemak": {"a11": {"counterpart": "speed", "strength": "close"}}}}
+    path = tmp_path / "cb.yml"
+    path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CodebookError, match="'speed' is not a counterpart of frame 'a11'"):
+        load_codebook(path)

@@ -17,7 +17,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                           hint="e.g. meethuis validate --config data/sample/molensloot.yml")
     if args.config:
         survey = load_survey(Path(args.config), strict=args.strict)
-        sys.stdout.write(survey.summary.to_text(args.lang or survey.config.lang))
+        lang = args.lang or survey.config.lang
+        sys.stdout.write(survey.summary.to_text(lang) + "\n" + _design_checks(survey.config, lang))
         if args.out:  # written only after validation succeeded
             write_text_atomic(Path(args.out), survey.summary.to_frame().to_csv(index=False))
         return 0
@@ -34,11 +35,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"meethuis validate: error: {exc}", file=sys.stderr)
             continue
-        sys.stdout.write(survey.summary.to_text(args.lang or survey.config.lang) + "\n")
+        lang = args.lang or survey.config.lang
+        sys.stdout.write(survey.summary.to_text(lang) + "\n" + _design_checks(survey.config, lang) + "\n")
     ok = len(configs) - failed
     print(f"{ok} van {len(configs)} organisaties in orde" if args.lang != "en"
           else f"{ok} of {len(configs)} organisations valid")
     return 2 if failed else 0
+
+
+def _design_checks(config, lang: str) -> str:
+    """The questionnaire design checks of ``meethuis vragenlijst`` for this config, as text lines."""
+    from meethuis.intake.vragenlijst import build_questionnaire, checks_text, design_checks
+
+    try:
+        return checks_text(design_checks(build_questionnaire(config)), lang)
+    except MeethuisError as exc:  # a questionnaire problem does not make the data invalid
+        return ("Ontwerpcontrole vragenlijst overgeslagen: " if lang != "en" else "Design check skipped: ") + f"{exc}\n"
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:

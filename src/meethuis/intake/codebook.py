@@ -5,7 +5,7 @@ so the model is defined once. ``load_codebook()`` is cached; the returned object
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -17,6 +17,7 @@ from meethuis.common.errors import CodebookError
 
 LANGUAGES = ("nl", "en")
 ROLES = ("outcome", "driver", "context", "process", "journey")
+STRENGTHS = ("same", "close", "partial")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,19 @@ class Field:
     unit: Mapping[str, str] | None = None
     file: str | None = None  # journey fields: contacts, appointments or both
     required: bool = False  # journey fields that every mapped journey file must have
+    question: Mapping[str, str] | None = None  # how a questionnaire asks it (context fields)
+    answers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # answer texts per value
+    prefilled: bool = False  # filled in by the organisation (invitation link), not asked
+
+
+@dataclass(frozen=True)
+class Counterpart:
+    """One row of the international crosswalk: a codebook id and its counterpart in one frame."""
+
+    id: str  # codebook item or construct id
+    framework: str  # a11, oecd_trust or cmt
+    counterpart: str  # the frame's own key, e.g. "ease"
+    strength: str  # same, close or partial
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,7 @@ class Codebook:
     missing_codes: Mapping[str, Mapping]
     journey_measures: Mapping[str, Mapping] = field(default_factory=dict)
     digital_channels: tuple[str, ...] = ()
+    crosswalk: Mapping[str, Mapping] = field(default_factory=dict)
 
     # -- lookups -------------------------------------------------------------------------------
     def item(self, item_id: str) -> Item:
@@ -193,8 +208,7 @@ class Codebook:
             if cid in merged:
                 raise CodebookError(f"construct '{cid}' already exists in the shared model")
             merged[cid] = dict(spec)
-        return Codebook(self.version, self.scales, self.items, self.fields, merged, self.principles,
-                        self.building_blocks, self.missing_codes)
+        return replace(self, constructs=merged)  # keeps every other part (journeys, crosswalk)
 
     def with_extra_items(self, extra: Iterable[Item]) -> "Codebook":
         """A copy of the model with an organisation's own items added (ids must be new)."""
@@ -209,7 +223,81 @@ class Codebook:
         return Codebook(
             self.version, self.scales, items, self.fields, self.constructs, self.principles,
             self.building_blocks, self.missing_codes, self.journey_measures, self.digital_channels,
+            self.crosswalk,
         )
+
+    # -- international crosswalk ---------------------------------------------------------------
+    def counterparts(self, framework: str | None = None, strengths: Iterable[str] = STRENGTHS) -> list[Counterpart]:
+        """Crosswalk rows in codebook order, optionally of one frame and only the given match strengths.
+
+        Parameters
+        ----------
+        framework:
+            ``"a11"``, ``"oecd_trust"`` or ``"cmt"``; ``None`` for all three.
+        strengths:
+            Which match strengths to keep (``same``, ``close``, ``partial``).
+
+        Raises
+        ------
+        CodebookError
+            For an unknown framework.
+        """
+        frames = self.crosswalk.get("frameworks", {})
+        if framework is not None and framework not in frames:
+            raise CodebookError(f"unknown crosswalk framework '{framework}'", hint=f"known: {', '.join(frames)}")
+        keep = set(strengths)
+        order = list(self.items) + [c for c in self.constructs if c not in self.items]
+        matches = self.crosswalk.get("matches", {})
+        rows = []
+        for cid in sorted(matches, key=order.index):
+            for fw, spec in matches[cid].items():
+                if (framework is None or fw == framework) and spec["strength"] in keep:
+                    rows.append(Counterpart(cid, fw, spec["counterpart"], spec["strength"]))
+        return rows
+
+    def counterpart_label(self, framework: str, counterpart: str, lang: str = "nl") -> str:
+        """Reader label of a frame's counterpart (e.g. ``a11`` ``ease``) or of the frame itself (``counterpart=""``)."""
+        _check_lang(lang)
+        spec = self.crosswalk["frameworks"][framework]
+        if not counterpart:
+            return spec["label"][lang]
+        return spec["counterparts"][counterpart][lang]
+
+    def crosswalk_markdown(self, lang: str = "nl") -> str:
+        """The crosswalk appendix (Markdown): one table row per outcome or driver, one column per frame."""
+        _check_lang(lang)
+        nl = lang == "nl"
+        frames = list(self.crosswalk.get("frameworks", {}))
+        strength = {k: v[lang] for k, v in self.crosswalk.get("strengths", {}).items()}
+        lines = [
+            "Gegenereerd uit de sectie `crosswalk` van `src/meethuis/intake/codebook.yml`. Per vraag staat de "
+            "tegenhanger in elk kader met de sterkte van de overeenkomst: *gelijk* (zelfde idee en soort schaal), "
+            "*dichtbij* (zelfde idee, andere formulering of schaal) of *gedeeltelijk* (overlappend idee)."
+            if nl else
+            "Generated from the `crosswalk` section of `src/meethuis/intake/codebook.yml`. For each question, its "
+            "counterpart in each frame with the strength of the match: *same* (same idea and kind of scale), "
+            "*close* (same idea, other wording or scale) or *partial* (overlapping idea).",
+            "",
+            "| " + ("vraag" if nl else "question") + " | "
+            + " | ".join(self.counterpart_label(f, "", lang) for f in frames) + " |",
+            "|---|" + "---|" * len(frames),
+        ]
+        by_id: dict[str, dict[str, Counterpart]] = {}
+        for row in self.counterparts():
+            by_id.setdefault(row.id, {})[row.framework] = row
+        for cid, rows in by_id.items():
+            cells = []
+            for f in frames:
+                r = rows.get(f)
+                cells.append(f"{self.counterpart_label(f, r.counterpart, lang)} ({strength[r.strength]})" if r else "–")
+            lines.append(f"| {self.label(cid, lang)} (`{cid}`) | " + " | ".join(cells) + " |")
+        unmatched = [(f, k) for f in frames for k in self.crosswalk["frameworks"][f]["counterparts"]
+                     if not any(r.framework == f and r.counterpart == k for r in self.counterparts())]
+        if unmatched:
+            lines += ["", ("Zonder tegenhanger in het meethuis: " if nl else "No counterpart in Meethuis: ")
+                      + "; ".join(f"{self.counterpart_label(f, k, lang)} ({self.counterpart_label(f, '', lang)})"
+                                  for f, k in unmatched) + "."]
+        return "\n".join(lines) + "\n"
 
     # -- documentation -------------------------------------------------------------------------
     def to_markdown(self, lang: str = "nl") -> str:
@@ -365,6 +453,9 @@ def _parse(raw: dict, source: str) -> Codebook:
                 values=tuple(str(v) for v in spec["values"]) if spec.get("values") else None,
                 value_labels={k: dict(v) for k, v in spec.get("value_labels", {}).items()},
                 unit=spec.get("unit"), file=spec.get("file"), required=bool(spec.get("required", False)),
+                question=dict(spec["question"]) if spec.get("question") else None,
+                answers={k: {str(a): str(b) for a, b in v.items()} for k, v in (spec.get("answers") or {}).items()},
+                prefilled=bool(spec.get("prefilled", False)),
             )
     blocks = raw.get("building_blocks", {})
     for bid, spec in blocks.items():
@@ -372,13 +463,35 @@ def _parse(raw: dict, source: str) -> Codebook:
             if iid not in items:
                 raise CodebookError(f"building block '{bid}' lists unknown item '{iid}'", file=source,
                                     key=f"building_blocks.{bid}")
+    crosswalk = raw.get("crosswalk") or {}
+    _check_crosswalk(crosswalk, items, constructs, source)
     return Codebook(
         version=str(raw.get("version", "0")), scales=scales, items=items, fields=fields,
         constructs=constructs, principles=principles, building_blocks=blocks,
-        missing_codes=raw.get("missing_codes", {}),
+        missing_codes=raw.get("missing_codes", {}), crosswalk=crosswalk,
         journey_measures=raw.get("journey_measures", {}),
         digital_channels=tuple(str(c) for c in raw.get("digital_channels", ())),
     )
+
+
+def _check_crosswalk(crosswalk: Mapping, items: Mapping, constructs: Mapping, source: str) -> None:
+    """Every match names a known item or construct, a known frame, one of its counterparts and a strength."""
+    frames = crosswalk.get("frameworks", {})
+    for cid, per_frame in (crosswalk.get("matches") or {}).items():
+        where = f"crosswalk.matches.{cid}"
+        if cid not in items and cid not in constructs:
+            raise CodebookError(f"crosswalk names unknown item or construct '{cid}'", file=source, key=where)
+        for fw, spec in per_frame.items():
+            if fw not in frames:
+                raise CodebookError(f"crosswalk frame '{fw}' is not listed under crosswalk.frameworks",
+                                    file=source, key=f"{where}.{fw}")
+            if spec.get("counterpart") not in frames[fw].get("counterparts", {}):
+                raise CodebookError(f"'{spec.get('counterpart')}' is not a counterpart of frame '{fw}'",
+                                    file=source, key=f"{where}.{fw}",
+                                    hint=f"known: {', '.join(frames[fw].get('counterparts', {}))}")
+            if spec.get("strength") not in STRENGTHS:
+                raise CodebookError(f"match strength {spec.get('strength')!r} unknown", file=source,
+                                    key=f"{where}.{fw}", hint="use same, close or partial")
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
