@@ -509,3 +509,55 @@ def test_every_dutch_phone_format_is_removed(digits, style):
     for number in (mobile, landline):
         out = fb.scrub(f"Bel mij op {number} na vijven.")
         assert out == "Bel mij op [TELEFOON] na vijven.", (number, out)
+
+
+# -- names without a cue word (lexicon + capitalisation) -----------------------------------------------------
+def _name_set() -> list[tuple[str, str]]:
+    lines = [ln.rstrip("\n") for ln in (FIXTURES / "names_nl.tsv").read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    return [tuple((ln.split("\t") + [""])[:2]) for ln in lines[1:]]
+
+
+def _name_removed(text: str, name: str) -> bool:
+    out = fb.scrub(text)
+    return all(w not in out for w in name.split() if w.lower() not in {"van", "de", "der", "den", "el"})
+
+
+def test_names_without_cue_words_recall_on_the_name_set():
+    rows = [(t, n) for t, n in _name_set() if n]
+    missed = [(t, fb.scrub(t)) for t, n in rows if not _name_removed(t, n)]
+    recall = 1 - len(missed) / len(rows)
+    print(f"\nnames without cue: recall {len(rows) - len(missed)}/{len(rows)} = {recall:.3f}; missed {missed}")
+    assert len(rows) >= 80 and recall >= 0.95
+
+
+def test_ordinary_words_that_are_names_are_kept():
+    negatives = [t for t, n in _name_set() if not n]
+    found = [(t, [m.text for m in fb.find_personal_data(t)]) for t in negatives if fb.find_personal_data(t)]
+    assert len(negatives) >= 40 and found == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kees Pietersen heeft mij geholpen.", "[NAAM] heeft mij geholpen."),
+    ("groet Jan Jansen", "groet [NAAM]"),
+    ("Fatima was erg aardig", "[NAAM] was erg aardig"),
+    ("ik sprak piet de vries aan de balie", "ik sprak [NAAM] aan de balie"),
+    ("Wil je mij bellen? Ik hoop het.", "Wil je mij bellen? Ik hoop het."),
+])
+def test_names_from_the_issue(text, expected):
+    assert fb.scrub(text) == expected
+
+
+def test_no_name_is_found_in_the_sample_answers_except_the_planted_ones():
+    from meethuis import sample
+
+    from meethuis.intake.io import read_table
+
+    for org in ("molensloot", "lut"):
+        config = load_config(sample.sample_config(org))
+        raw = read_table(config.data_file, encoding=config.encoding).frame
+        answers = pd.unique(raw[config.columns["open_antwoord"].column].dropna().astype(str))
+        planted = set(sample.planted_identifiers(org))
+        wrong = [(a, m.text) for a in answers for m in fb.find_personal_data(a)
+                 if m.kind == "NAAM" and not any(m.text in p or p in m.text for p in planted)]
+        assert len(answers) > 100 and wrong == [], wrong[:10]

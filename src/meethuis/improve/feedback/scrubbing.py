@@ -1,5 +1,5 @@
 """Personal data in open answers: find and scrub identifiers (BSN, IBAN, phone, e-mail, address, date of
-birth, licence plate, names after cue phrases) before an answer appears anywhere, and audit published
+birth, licence plate, names after cue phrases or from the name lexicon, :mod:`.names`) before an answer appears anywhere, and audit published
 output for anything that slipped through (:func:`find_leaks`).
 """
 from __future__ import annotations
@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
+
+from meethuis.improve.feedback.names import find_names
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -421,6 +423,7 @@ def find_personal_data(text: str) -> list[Match]:
         found.extend(_find_address(text))
     if any(cue in low for cue in _NAME_CUES):
         found.extend(_find_names(text))
+    found.extend(Match("NAAM", s, e, text[s:e]) for s, e in find_names(text, _NAME_STOP))
     return _merge_addresses(text, _resolve(found)) if found else []
 
 
