@@ -44,9 +44,11 @@ def test_export_is_protected_and_has_no_respondent_data():
     text = json.dumps(agg)
     assert "r1\"" not in text and "Z1" not in text and "Jansen" not in text
     assert agg["codebook_version"] == load_codebook().version
-    assert agg["organisation"] == {"id": "testgem", "name": "Gemeente Test", "kind": "gemeente"}
+    assert agg["organisation"] == {"id": "testgem", "name": "Gemeente Test", "kind": "gemeente",
+                                   "size_band": "<500", "fictional": False}
     rows = pd.DataFrame(agg["kpis"])
-    assert set(rows["level"]) == {"totaal", "kanaal", "dienst"}
+    assert set(rows["level"]) == {"totaal", "kanaal", "dienst", "periode"}
+    assert rows["comparable"].all()
     published = rows[~rows["suppressed"]]
     assert (published["n"] >= 10).all()
     web = rows[(rows["level"] == "kanaal") & (rows["group"] == "website")]
@@ -195,7 +197,7 @@ def test_small_sample_organisation_exports_nothing_below_min_cell(sample_dir, tm
     assert (rows.loc[~rows["suppressed"], "n"] >= 10).all()
     assert rows.loc[rows["suppressed"], ["estimate", "ci_low", "ci_high", "se", "n", "n_eff"]].isna().all().all()
     table = benchmark.load_aggregates([benchmark.write_aggregates(agg, tmp_path / "isr.json")])
-    assert set(table["level"]) == {"totaal", "kanaal", "dienst"}
+    assert set(table["level"]) == {"totaal", "kanaal", "dienst", "periode"}
     assert table.loc[table["level"] == "totaal", "n"].iloc[0] == responses["tevredenheid"].notna().sum()
 
 
@@ -244,3 +246,68 @@ def test_benchmark_table_from_a_folder_relative_to_the_config(tmp_path):
     assert mine["estimate"].iloc[0] == pytest.approx(own["kpis"][0]["estimate"])  # fresh, not the old file
     with pytest.raises(DataError, match="benchmark folder not found"):
         benchmark.benchmark_table(own, "nergens", config)
+
+
+def test_size_bands_are_coarse():
+    assert [benchmark.size_band(n) for n in (0, 499, 500, 1999, 2000, 9999, 10_000, 10**6)] == \
+        ["<500", "<500", "500-1999", "500-1999", "2000-9999", "2000-9999", "10000+", "10000+"]
+
+
+def test_driver_aggregates_equal_the_bootstrap_of_the_core_drivers(sample_dir):
+    """Driver rows are the driver module's bootstrap on the core drivers, per core outcome, all >= min_cell."""
+    from meethuis.intake.config import load_config
+    from meethuis.intake.validate import load_survey
+    from meethuis.stats.drivers import bootstrap_importance
+
+    config = load_config(sample_dir / "molensloot.yml")
+    responses = load_survey(config).responses
+    responses = responses[responses["periode"] == "2026Q3"]
+    agg = benchmark.export_aggregates(responses, config, min_cell=10)
+    flags = agg["comparability"]
+    assert flags["drivers"] and set(flags["drivers"]) <= set(config.codebook.drivers(core_only=True))
+    assert flags["core_mapped"] == (not flags["missing_core"])
+    drivers = pd.DataFrame(agg["drivers"])
+    assert set(drivers["outcome"]) <= set(benchmark.core_kpi_items(config.codebook))
+    assert (drivers["n"] >= 10).all() and drivers["driver"].isin(flags["drivers"]).all()
+    ref = bootstrap_importance(responses, "tevredenheid", flags["drivers"], n_boot=benchmark.DRIVER_BOOT,
+                               seed=benchmark.DEFAULT_SEED).set_index("driver")
+    ours = drivers[drivers["outcome"] == "tevredenheid"].set_index("driver")
+    for col in ("importance", "ci_low", "ci_high", "share", "share_ci_low", "share_ci_high"):
+        assert np.allclose(ours[col], ref.loc[ours.index, col], atol=1e-8)
+    # shares of one outcome add up to 1 (Shapley importances add up to R2)
+    assert ours["share"].sum() == pytest.approx(1, abs=1e-6)
+    assert benchmark.validate_aggregates(json.loads(json.dumps(agg)))["drivers"]
+
+
+def test_version_1_files_are_upgraded_and_unknown_versions_refused(tmp_path):
+    agg = benchmark.export_aggregates(_responses(), _config(), min_cell=10, drivers=False)
+    v1 = {k: agg[k] for k in benchmark.V1_TOP_FIELDS}
+    v1["schema_version"] = 1
+    v1["organisation"] = {"id": "testgem", "name": "Gemeente Test"}
+    v1["kpis"] = [{k: v for k, v in row.items() if k != "comparable"} for row in agg["kpis"]]
+    up = benchmark.validate_aggregates(v1, "oud.json")
+    assert up["schema_version"] == 2 and up["drivers"] == [] and up["organisation"]["kind"] == ""
+    assert up["comparability"]["core_mapped"] is None and all(r["comparable"] is None for r in up["kpis"])
+    with pytest.raises(DataError, match="schema version 3"):
+        benchmark.validate_aggregates({**agg, "schema_version": 3}, "nieuw.json")
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda a: a["kpis"][0].update(n=5), "below min_cell 10"),
+    (lambda a: a["kpis"][0].update(respondent_id="r1"), "unexpected field 'respondent_id'"),
+    (lambda a: a["kpis"].__setitem__(0, {**a["kpis"][0], "suppressed": True}), "suppressed cell still shows"),
+    (lambda a: a["drivers"].append({f: 0.1 for f in benchmark.DRIVER_FIELDS} | {"n": 3}), "drivers\\[0\\]"),
+])
+def test_validation_names_the_bad_row(mutate, message):
+    agg = json.loads(json.dumps(benchmark.export_aggregates(_responses(), _config(), min_cell=10, drivers=False)))
+    mutate(agg)
+    with pytest.raises(DataError, match=message):
+        benchmark.validate_aggregates(agg, "x.json")
+
+
+def test_receiver_min_cell_is_a_floor():
+    agg = json.loads(json.dumps(benchmark.export_aggregates(_responses(n=60), _config(), min_cell=10, drivers=False)))
+    smallest = min(r["n"] for r in agg["kpis"] if not r["suppressed"])
+    benchmark.validate_aggregates(agg, "x.json", min_cell=smallest)
+    with pytest.raises(DataError, match=f"below min_cell {smallest + 1}"):
+        benchmark.validate_aggregates(agg, "x.json", min_cell=smallest + 1)

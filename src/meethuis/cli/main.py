@@ -61,9 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Each sub-command module of this package adds its parsers through ``register(subparsers)``.
 def _registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from meethuis.cli import intake, report, vragenlijst
+    from meethuis.cli import benchmark, intake, report, vragenlijst
 
-    return [intake.register, report.register, vragenlijst.register]
+    return [intake.register, report.register, vragenlijst.register, benchmark.register]
 
 
 def cli_reference_markdown(lang: str = "nl") -> str:

@@ -1,8 +1,10 @@
 """Benchmark across organisations, using only each organisation's suppressed aggregates.
 
 Each organisation exports ``aggregates.json`` (:func:`export_aggregates`, :func:`write_aggregates`): its
-core KPIs overall, per ``kanaal`` and per ``dienst`` with CI, ``se``, ``n`` and ``n_eff``, after
-disclosure control — no respondent-level data and nothing below ``min_cell``. The benchmark reads those
+core KPIs overall, per ``kanaal``, per ``dienst`` and per quarter (``periode``) with CI, ``se``, ``n`` and
+``n_eff``; the importance of each core driver for each core outcome with a bootstrap interval; its kind,
+size band and comparability flags — after disclosure control, no respondent-level data and nothing
+below ``min_cell``. Schema version 2; version 1 files (KPIs only) are upgraded when read. The benchmark reads those
 files back (:func:`load_aggregates`) and compares organisations with
 
 * a ranking with uncertainty: rank intervals by simulation from each estimate's normal sampling
@@ -30,12 +32,20 @@ from meethuis.intake.codebook import load_codebook
 from meethuis.common.errors import AnalysisError, DataError
 
 SCHEMA = "meethuis.aggregates"
-SCHEMA_VERSION = 1
-LEVELS = ("totaal", "kanaal", "dienst")
+SCHEMA_VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)  # version 1 files are upgraded on reading (:func:`upgrade_aggregates`)
+LEVELS = ("totaal", "kanaal", "dienst", "periode")
 ROW_FIELDS = ("kpi", "item", "statistic", "level", "group", "estimate", "ci_low", "ci_high", "se", "n", "n_eff",
-              "suppressed")
+              "suppressed", "comparable")
+DRIVER_FIELDS = ("outcome", "driver", "family", "importance", "ci_low", "ci_high", "share", "share_ci_low",
+                 "share_ci_high", "rank", "n", "comparable")
 TOP_FIELDS = ("schema", "schema_version", "codebook_version", "organisation", "period", "min_cell", "weighted",
-              "kpis")
+              "comparability", "kpis", "drivers")
+V1_TOP_FIELDS = ("schema", "schema_version", "codebook_version", "organisation", "period", "min_cell", "weighted",
+                 "kpis")
+# Size band of an organisation: respondents in the exported period (a coarse band, never the exact count).
+SIZE_BANDS = ((0, "<500"), (500, "500-1999"), (2000, "2000-9999"), (10_000, "10000+"))
+DRIVER_BOOT = 200  # bootstrap resamples behind the driver intervals in aggregates.json
 Z95, Z998 = stats.norm.ppf(0.975), stats.norm.ppf(0.999)
 DEFAULT_SEED = 20261123
 
@@ -56,8 +66,62 @@ def core_kpi_items(codebook=None) -> list[str]:
     return cb.outcomes(core_only=True)
 
 
+def size_band(n: int) -> str:
+    """The size band (:data:`SIZE_BANDS`) of an organisation with ``n`` respondents in the period."""
+    label = SIZE_BANDS[0][1]
+    for low, name in SIZE_BANDS:
+        if n >= low:
+            label = name
+    return label
+
+
+def comparability(config: Any, responses: pd.DataFrame) -> dict:
+    """Which core items the organisation measures: ``core_mapped`` (all of them) and ``missing_core``."""
+    cb = config.codebook
+    core = [i for i in cb.core_items() if i in cb.items]
+    missing = [i for i in core if i not in responses.columns or responses[i].notna().sum() == 0]
+    drivers = [d for d in cb.drivers(core_only=True) if d not in missing]
+    return {"core_mapped": not missing, "missing_core": missing, "drivers": drivers}
+
+
+def export_drivers(responses: pd.DataFrame, config: Any, weights: pd.Series | None = None, min_cell: int = 10,
+                   n_boot: int = DRIVER_BOOT, seed: int = DEFAULT_SEED) -> list[dict]:
+    """Bootstrap Shapley importance of the core drivers for each core outcome, as aggregates rows.
+
+    Only the core drivers are used, so shares are comparable across organisations measuring all of them
+    (``comparable``). An outcome is left out when fewer than ``max(min_cell, 10 per driver)`` respondents
+    answered it and every driver (the rule of the driver chapter) or the analysis is impossible.
+    """
+    from meethuis.stats.drivers import bootstrap_importance
+
+    cb = config.codebook
+    flags = comparability(config, responses)
+    drivers = [d for d in flags["drivers"] if d in responses.columns]
+    rows: list[dict] = []
+    if len(drivers) < 2:
+        return rows
+    for outcome in core_kpi_items(cb):
+        if outcome not in responses.columns:
+            continue
+        complete = int(responses[[outcome, *drivers]].notna().all(axis=1).sum())
+        if complete < max(min_cell, 10 * len(drivers)):
+            continue
+        try:
+            boot = bootstrap_importance(responses, outcome, drivers, weights=weights, n_boot=n_boot, seed=seed)
+        except AnalysisError:
+            continue
+        for rec in boot.to_dict("records"):
+            rows.append({"outcome": outcome, "driver": rec["driver"], "family": cb.items[rec["driver"]].construct,
+                         "importance": _num(rec["importance"]), "ci_low": _num(rec["ci_low"]),
+                         "ci_high": _num(rec["ci_high"]), "share": _num(rec["share"]),
+                         "share_ci_low": _num(rec["share_ci_low"]), "share_ci_high": _num(rec["share_ci_high"]),
+                         "rank": int(rec["rank"]), "n": int(rec["n_used"]),
+                         "comparable": bool(flags["core_mapped"])})
+    return rows
+
+
 def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None, min_cell: int = 10,
-                      period: str = "") -> dict:
+                      period: str = "", drivers: bool = True) -> dict:
     """The organisation's disclosure-protected aggregates on the shared core, as a JSON-ready dict.
 
     Parameters
@@ -72,13 +136,17 @@ def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None
         Cells with fewer respondents are suppressed (primary and secondary, ``disclosure.protect_table``).
     period:
         Label of the period the responses cover (``""`` = all quarters in the data).
+    drivers:
+        Also export the core drivers' importance per core outcome (:func:`export_drivers`).
 
     Returns
     -------
     dict
-        ``schema, schema_version, codebook_version, organisation{id,name,kind}, period{label,first,last},
-        min_cell, weighted, kpis[...]`` where each KPI row has ``kpi, item, statistic, level (totaal|kanaal|
-        dienst), group, estimate, ci_low, ci_high, se, n, n_eff, suppressed``; suppressed rows carry no numbers.
+        Schema version 2: ``schema, schema_version, codebook_version, organisation{id,name,kind,size_band,
+        fictional}, period{label,first,last}, min_cell, weighted, comparability{core_mapped,missing_core,
+        drivers}, kpis[...], drivers[...]``. KPI rows: ``kpi, item, statistic, level (totaal|kanaal|dienst|
+        periode), group, estimate, ci_low, ci_high, se, n, n_eff, suppressed, comparable``; suppressed rows
+        carry no numbers. Driver rows: :data:`DRIVER_FIELDS`.
     """
     from meethuis.stats.kpi import kpi_table
 
@@ -86,6 +154,7 @@ def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None
     min_cell = max(int(min_cell), int(getattr(config, "min_cell", 1)))
     cb = config.codebook
     items = [i for i in core_kpi_items(cb) if i in responses.columns]
+    core = set(cb.core_items())
     rows: list[dict] = []
     for level in LEVELS:
         by = None if level == "totaal" else level
@@ -100,21 +169,27 @@ def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None
                 row[f] = None if suppressed else _num(rec[f])
             row["n"] = None if suppressed or pd.isna(rec["n"]) else int(rec["n"])
             row["suppressed"] = suppressed
+            row["comparable"] = rec["item"] in core
             if not suppressed and (row["n"] is None or row["n"] < min_cell):
                 raise AnalysisError(f"aggregate {row['kpi']} ({level} {row['group']}) rests on fewer than "
                                     f"{min_cell} respondents but is not suppressed", hint="report this bug")
             rows.append(row)
     quarters = sorted(str(p) for p in responses["periode"].dropna().unique()) if "periode" in responses else []
+    org_raw = (getattr(config, "raw", None) or {}).get("organisation", {}) or {}
+    fictional = bool(org_raw.get("synthetic", org_raw.get("fictional", False))) if isinstance(org_raw, Mapping) else False
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
         "codebook_version": str(cb.version),
-        "organisation": {"id": config.id, "name": config.name, "kind": getattr(config, "kind", "")},
+        "organisation": {"id": config.id, "name": config.name, "kind": getattr(config, "kind", "") or "",
+                         "size_band": size_band(len(responses)), "fictional": fictional},
         "period": {"label": period or "", "first": quarters[0] if quarters else None,
                    "last": quarters[-1] if quarters else None},
         "min_cell": min_cell,
         "weighted": weights is not None,
+        "comparability": comparability(config, responses),
         "kpis": rows,
+        "drivers": export_drivers(responses, config, weights, min_cell) if drivers else [],
     }
 
 
@@ -134,29 +209,74 @@ def _fail(path: Path, message: str, key: str | None = None, hint: str | None = N
     return DataError(message, file=str(path), key=key, hint=hint)
 
 
-def validate_aggregates(data: Any, path: str | Path = "<aggregates>", codebook_version: str | None = None) -> dict:
+def upgrade_aggregates(data: Mapping) -> dict:
+    """A version 1 aggregates file in the version 2 shape (no drivers, comparability unknown).
+
+    The migration path of the file format: each older version is upgraded here, step by step, before
+    validation, so files from earlier Meethuis versions stay usable.
+    """
+    data = dict(data)
+    if data.get("schema_version") == 1:
+        data["schema_version"] = 2
+        data["organisation"] = {"kind": "", **dict(data.get("organisation") or {})}
+        data.setdefault("comparability", {"core_mapped": None, "missing_core": [], "drivers": []})
+        data.setdefault("drivers", [])
+        data["kpis"] = [{**row, "comparable": row.get("comparable")} if isinstance(row, Mapping) else row
+                        for row in data.get("kpis") or []]
+    return data
+
+
+def _check_number(path: Path, row: Mapping, f: str, key: str) -> None:
+    value = row[f]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(path, f"published cell needs a number in '{f}', got {value!r}", key=f"{key}.{f}")
+
+
+def validate_aggregates(data: Any, path: str | Path = "<aggregates>", codebook_version: str | None = None,
+                        min_cell: int | None = None) -> dict:
     """Check one parsed aggregates file against the schema and the current codebook version.
+
+    Version 1 files are upgraded first (:func:`upgrade_aggregates`).
+
+    Parameters
+    ----------
+    data:
+        The parsed JSON.
+    path:
+        File name for messages.
+    codebook_version:
+        Version the file must match (default: the installed codebook's).
+    min_cell:
+        Smallest cell the receiver accepts (default: the file's own ``min_cell``); the higher of both applies.
+
+    Returns
+    -------
+    dict
+        The (upgraded) aggregates.
 
     Raises
     ------
     DataError
         Naming the file and key: wrong schema, missing fields, an older/newer codebook version, unknown
-        levels, or a published cell below the file's ``min_cell``.
+        levels, or a published cell below ``min_cell``.
     """
     path = Path(path)
     if not isinstance(data, Mapping) or data.get("schema") != SCHEMA:
         raise _fail(path, "not a Meethuis aggregates file (schema is not 'meethuis.aggregates')", key="schema",
                     hint="use the aggregates.json written by `meethuis report`")
-    missing = [f for f in TOP_FIELDS if f not in data]
+    if data.get("schema_version") not in SUPPORTED_VERSIONS:
+        raise _fail(path, f"schema version {data.get('schema_version')!r} is not supported (expected "
+                          f"{' or '.join(map(str, SUPPORTED_VERSIONS))})",
+                    key="schema_version", hint="re-export the aggregates with this version of Meethuis")
+    fields = V1_TOP_FIELDS if data["schema_version"] == 1 else TOP_FIELDS
+    missing = [f for f in fields if f not in data]
     if missing:
         raise _fail(path, f"aggregates file lacks {', '.join(missing)}", key=missing[0])
-    unknown = sorted(set(data) - set(TOP_FIELDS))
+    unknown = sorted(set(data) - set(fields))
     if unknown:
         raise _fail(path, f"unexpected key '{unknown[0]}' in aggregates file", key=unknown[0],
                     hint="aggregates hold only suppressed summary figures, never respondent data")
-    if data["schema_version"] != SCHEMA_VERSION:
-        raise _fail(path, f"schema version {data['schema_version']} is not supported (expected {SCHEMA_VERSION})",
-                    key="schema_version", hint="re-export the aggregates with this version of Meethuis")
+    data = upgrade_aggregates(data)
     current = str(codebook_version or load_codebook().version)
     if str(data["codebook_version"]) != current:
         raise _fail(path, f"made with codebook version {data['codebook_version']}, but this benchmark uses "
@@ -166,29 +286,44 @@ def validate_aggregates(data: Any, path: str | Path = "<aggregates>", codebook_v
     org = data["organisation"]
     if not isinstance(org, Mapping) or not org.get("id") or not org.get("name"):
         raise _fail(path, "organisation needs an id and a name", key="organisation")
-    min_cell = data["min_cell"]
-    if not isinstance(min_cell, int) or min_cell < 1:
-        raise _fail(path, f"min_cell must be a whole number >= 1, got {min_cell!r}", key="min_cell")
-    if not isinstance(data["kpis"], list):
-        raise _fail(path, "kpis must be a list of rows", key="kpis")
-    for k, row in enumerate(data["kpis"]):
-        key = f"kpis[{k}]"
-        if not isinstance(row, Mapping):
-            raise _fail(path, "a KPI row must be a mapping", key=key)
-        lacking = [f for f in ROW_FIELDS if f not in row]
-        if lacking:
-            raise _fail(path, f"KPI row lacks {', '.join(lacking)}", key=f"{key}.{lacking[0]}")
-        if row["level"] not in LEVELS:
-            raise _fail(path, f"unknown level '{row['level']}'", key=f"{key}.level", hint=f"use {', '.join(LEVELS)}")
-        if not row["suppressed"]:
+    own_min = data["min_cell"]
+    if isinstance(own_min, bool) or not isinstance(own_min, int) or own_min < 1:
+        raise _fail(path, f"min_cell must be a whole number >= 1, got {own_min!r}", key="min_cell")
+    floor = max(own_min, int(min_cell or 0))
+    if not isinstance(data["comparability"], Mapping):
+        raise _fail(path, "comparability must be a mapping", key="comparability")
+    for name, fields_, numbers in (("kpis", ROW_FIELDS, ("estimate", "se", "n_eff")),
+                                   ("drivers", DRIVER_FIELDS, ("importance", "ci_low", "ci_high", "share"))):
+        if not isinstance(data[name], list):
+            raise _fail(path, f"{name} must be a list of rows", key=name)
+        for k, row in enumerate(data[name]):
+            key = f"{name}[{k}]"
+            if not isinstance(row, Mapping):
+                raise _fail(path, "a row must be a mapping", key=key)
+            lacking = [f for f in fields_ if f not in row]
+            if lacking:
+                raise _fail(path, f"row lacks {', '.join(lacking)}", key=f"{key}.{lacking[0]}")
+            extra = sorted(set(row) - set(fields_))
+            if extra:
+                raise _fail(path, f"unexpected field '{extra[0]}'", key=f"{key}.{extra[0]}",
+                            hint="aggregates hold only suppressed summary figures, never respondent data")
+            if name == "kpis" and row["level"] not in LEVELS:
+                raise _fail(path, f"unknown level '{row['level']}'", key=f"{key}.level",
+                            hint=f"use {', '.join(LEVELS)}")
+            if name == "kpis" and row["suppressed"]:
+                shown = [f for f in ("estimate", "ci_low", "ci_high", "se", "n", "n_eff") if row[f] is not None]
+                if shown:
+                    raise _fail(path, f"suppressed cell still shows '{shown[0]}'", key=f"{key}.{shown[0]}",
+                                hint="aggregates must be disclosure-protected; re-export them")
+                continue
             n = row["n"]
-            if not isinstance(n, int) or n < min_cell:
-                raise _fail(path, f"published cell with n={n!r} below min_cell {min_cell}", key=f"{key}.n",
-                            hint="aggregates must be disclosure-protected; re-export them")
-            for f in ("estimate", "se", "n_eff"):
-                if not isinstance(row[f], (int, float)) or not math.isfinite(row[f]):
-                    raise _fail(path, f"published cell needs a number in '{f}', got {row[f]!r}", key=f"{key}.{f}")
-    return dict(data)
+            if isinstance(n, bool) or not isinstance(n, int) or n < floor:
+                raise _fail(path, f"published cell with n={n!r} below min_cell {floor}", key=f"{key}.n",
+                            hint="aggregates must be disclosure-protected; re-export them"
+                            + (" with this min_cell" if floor > own_min else ""))
+            for f in numbers:
+                _check_number(path, row, f, key)
+    return data
 
 
 def load_aggregates(paths: Iterable[str | Path] | str | Path) -> pd.DataFrame:
@@ -235,7 +370,7 @@ def load_aggregates(paths: Iterable[str | Path] | str | Path) -> pd.DataFrame:
             raise _fail(path, f"organisation '{org_id}' also comes from {seen[org_id]}", key="organisation.id",
                         hint="pass one aggregates file per organisation")
         seen[org_id] = path
-        frame = pd.DataFrame(data["kpis"], columns=list(ROW_FIELDS))
+        frame = pd.DataFrame(data["kpis"], columns=list(ROW_FIELDS)).drop(columns="comparable")
         frame.insert(0, "org_id", org_id)
         frame.insert(1, "org_name", data["organisation"]["name"])
         frame.insert(2, "period", data["period"].get("label") or f"{data['period'].get('first')}–{data['period'].get('last')}")
