@@ -93,3 +93,40 @@ def test_report_page_escapes_the_organisation_name(tmp_path):
     config = SimpleNamespace(name=f"Gemeente {SCRIPT}{IMG}", path=data, data_file=data, process=None)
     page = report_html.assemble_html([path], config, "", "nl")
     assert SCRIPT not in page and IMG not in page
+
+
+# -- free-text segment values: scrubbed, and a label of fewer than min_cell respondents is not published ---------
+def test_publishable_labels_scrub_and_merge_small_values():
+    from meethuis.improve.feedback import publishable_labels
+
+    frame = pd.DataFrame({"dienst": ["paspoort"] * 12 + ["Terugbetaling NL91ABNA0417164300"] * 10
+                          + ["rijbewijs"] * 9 + ["Jan Jansen 111222333", None],
+                          "x": range(33)})
+    out = publishable_labels(frame, ["dienst", "afwezig"], min_cell=10)
+    assert out["dienst"].value_counts().to_dict() == {"paspoort": 12, "Terugbetaling [IBAN]": 10, "overig": 10}
+    assert out["dienst"].isna().sum() == 1 and list(out["x"]) == list(range(33))
+
+
+def test_segment_labels_in_the_run_context_and_aggregates_are_safe(tmp_path):
+    from test_validate import _rows, make_org, ITEMS
+
+    from meethuis.improve.benchmark import export_aggregates
+    from meethuis.intake.config import load_config
+
+    rows = _rows(40)
+    services = ["paspoort"] * 28 + ["=HYPERLINK(\"x\")"] * 10 + ["NL91ABNA0417164300", "Jan Jansen 111222333"]
+    for row, service in zip(rows, services):
+        row["dienst"] = service
+    columns = "\n".join(f"    {i}: {i}" for i in ITEMS) + "\n    dienst: dienst"
+    config = load_config(make_org(tmp_path, rows, columns_yaml=columns))
+    context = chapter.build_run_context(config, "all")
+    labels = set(context.survey.responses["dienst"].dropna())
+    assert labels == {"paspoort", "=HYPERLINK(\"x\")", "overig"}
+    path = tmp_path / "aggregates.json"
+    from meethuis.improve.benchmark import write_aggregates
+
+    write_aggregates(export_aggregates(context.responses, config, weights=context.weights, min_cell=10), path)
+    text = path.read_text(encoding="utf-8")
+    assert "NL91" not in text and "Jansen" not in text and "111222333" not in text
+    groups = {r["group"] for r in json.loads(text)["kpis"] if r["level"] == "dienst"}
+    assert groups == {"paspoort", "'=HYPERLINK(\"x\")", "overig"}

@@ -12,6 +12,7 @@ from meethuis.improve.feedback.scrubbing import (  # noqa: F401
     find_personal_data,
     scrub,
     scrub_series,
+    publishable_labels,
     SCANNED_SUFFIXES,
     IMAGE_SUFFIXES,
     Leak,

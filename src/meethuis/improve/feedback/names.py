@@ -76,7 +76,10 @@ def find_names(text: str, stop: AbstractSet[str] = frozenset()) -> list[tuple[in
     i = 0
     while i < len(tokens):
         word, start, end = tokens[i]
-        low, cap = word.lower(), word[:1].isupper()
+        low, cap = word.lower(), word[:1].isupper() and not word.isupper()  # ALL CAPS: an acronym
+        if word.isupper() and len(word) > 1:
+            i += 1
+            continue
         found = None
         if _is_first_name(low, lex) and word not in stop and (cap or word.islower()):
             found = _first_name(text, tokens, i, cap, lex, stop)

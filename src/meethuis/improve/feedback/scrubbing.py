@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from meethuis.improve.feedback.names import find_names
@@ -452,6 +453,47 @@ def scrub(text: str) -> str:
         pos = m.end
     parts.append(text[pos:])
     return "".join(parts)
+
+
+OTHER_LABEL = "overig"
+
+
+def publishable_labels(frame: pd.DataFrame, columns, min_cell: int, other: str = OTHER_LABEL) -> pd.DataFrame:
+    """Free-text category columns made fit to publish as group labels.
+
+    Each distinct value is scrubbed (:func:`scrub`); a value held by fewer than ``min_cell`` rows (after
+    scrubbing) becomes ``other``, whatever its estimates would be, so no label typed by a few respondents
+    (a name, an IBAN, a rare service) reaches a table, figure or aggregates.json.
+
+    Parameters
+    ----------
+    frame:
+        Survey responses.
+    columns:
+        The free-text category columns (those absent from ``frame`` are skipped).
+    min_cell:
+        Smallest number of respondents behind a published label.
+    other:
+        Label for the merged small values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with those columns as ``category``; other columns unchanged.
+    """
+    out = frame.copy()
+    for col in columns:
+        if col not in out.columns:
+            continue
+        codes, uniques = pd.factorize(out[col], use_na_sentinel=True)  # each distinct value once
+        labels = np.array([scrub(str(u)).strip() for u in uniques] + [None], dtype=object)
+        clean = pd.Series(labels[codes], index=out.index, dtype=object)
+        counts = clean.value_counts(dropna=True)
+        small = set(counts[counts < int(min_cell)].index)
+        if small:
+            clean = clean.where(~clean.isin(small), other)
+        out[col] = pd.Categorical(clean)
+    return out
 
 
 def scrub_series(answers: pd.Series) -> pd.Series:

@@ -395,11 +395,33 @@ def build_run_context(config: OrgConfig, period: str = "") -> RunContext:
     from meethuis.stats.weights import survey_weights
 
     survey = load_survey(config)
+    survey = _publishable_segments(survey, config)
     period = resolve_period(survey.responses, period)
     current = select_period(survey.responses, period, "current")
     trend = select_period(survey.responses, period, "trend")
     return RunContext(config=config, period=period, survey=survey, responses=current,
                       weights=survey_weights(current, config), trend_responses=trend)
+
+
+def free_text_segments(config: OrgConfig) -> list[str]:
+    """Category columns whose values respondents or staff typed freely (``dienst``, the config's segments
+    without bins): their values become group labels, so they pass :func:`publishable_labels` first."""
+    cb = config.codebook
+    fields = [f.id for f in cb.fields.values() if f.kind == "category" and not f.values and f.role == "context"]
+    segments = [sid for sid, seg in getattr(config, "segments", {}).items() if seg.bins is None]
+    return list(dict.fromkeys(fields + segments))
+
+
+def _publishable_segments(survey, config: OrgConfig):
+    """The survey with free-text segment values scrubbed and those of fewer than ``min_cell`` merged."""
+    import dataclasses
+
+    from meethuis.improve.feedback import publishable_labels
+
+    columns = [c for c in free_text_segments(config) if c in survey.responses.columns]
+    if not columns:
+        return survey
+    return dataclasses.replace(survey, responses=publishable_labels(survey.responses, columns, config.min_cell))
 
 
 def write_run_context(context: RunContext, run_dir: Path) -> Path:
