@@ -1,0 +1,146 @@
+"""Results in the international frame: an OMB Circular A-11 §280-shaped summary of the organisation's survey.
+
+A-11 §280 asks US agencies for the share of customers agreeing with a handful of 5-point statements
+(satisfaction, confidence/trust, effectiveness, ease, efficiency, equity, employee helpfulness, transparency),
+reported with the volume of customers served, the number offered the survey and the number of responses. Where
+the codebook's crosswalk has a *same* or *close* counterpart, ``a11_summary`` gives that share from our item: the
+top-2-box (4 or 5, "agree") of a 1-5 item, and for the report grade 1-10 the share 8 or higher. Every share passes
+the disclosure rule through :func:`meethuis.stats.kpi.kpi_table`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from meethuis.common.narrative import format_int as fmt_int, format_percent as fmt_pct
+from meethuis.stats.kpi import kpi_table
+
+STRONG = ("same", "close")
+
+
+def a11_matches(config: Any) -> list:
+    """The best same/close crosswalk match per A-11 item among the items the organisation measures (codebook
+    order; ``same`` before ``close``)."""
+    cb = config.codebook
+    in_use = set(config.items_in_use())
+    best: dict[str, Any] = {}
+    for row in cb.counterparts("a11", strengths=STRONG):
+        if row.id not in in_use or cb.items[row.id].scale.kind not in ("likert", "grade"):
+            continue
+        current = best.get(row.counterpart)
+        if current is None or (current.strength == "close" and row.strength == "same"):
+            best[row.counterpart] = row
+    order = list(cb.crosswalk["frameworks"]["a11"]["counterparts"])
+    return [best[k] for k in order if k in best]
+
+
+def a11_summary(responses: pd.DataFrame, config: Any, weights: Any = None, min_cell: int = 10, *,
+                volume: int | None = None, offered: int | None = None, lang: str = "nl") -> pd.DataFrame:
+    """Share agreeing per A-11 item (where a same or close match exists), disclosure-protected.
+
+    Parameters
+    ----------
+    responses:
+        ``Survey.responses`` (usually one period).
+    config:
+        The organisation's config (its codebook carries the crosswalk).
+    weights:
+        Survey weights or None.
+    min_cell:
+        Smallest number of answers shown.
+    volume, offered:
+        Customers served and customers offered the survey in the period, when known (A-11 asks for both).
+    lang:
+        Language of the labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per A-11 item: ``a11, a11_label, item, item_label, strength, statistic, estimate, ci_low, ci_high,
+        n, n_eff, suppressed, reason``; ``attrs`` hold ``volume``, ``offered``, ``respondents``.
+    """
+    cb = config.codebook
+    matches = a11_matches(config)
+    rows = []
+    for m in matches:
+        statistic = "share8" if cb.items[m.id].scale.kind == "grade" else "top2"
+        t = kpi_table(responses, [m.id], weights=weights, min_cell=min_cell, codebook=cb, statistics=[statistic])
+        r = t.iloc[0]
+        rows.append({"a11": m.counterpart, "a11_label": cb.counterpart_label("a11", m.counterpart, lang),
+                     "item": m.id, "item_label": cb.label(m.id, lang), "strength": m.strength,
+                     "statistic": statistic, **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "n", "n_eff",
+                                                                  "suppressed", "reason")}})
+    out = pd.DataFrame(rows, columns=["a11", "a11_label", "item", "item_label", "strength", "statistic", "estimate",
+                                      "ci_low", "ci_high", "n", "n_eff", "suppressed", "reason"])
+    out.attrs.update({"volume": volume, "offered": offered, "respondents": int(len(responses)),
+                      "dims": [], "keys": ["a11", "item", "statistic"]})
+    return out
+
+
+def a11_view(summary: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """Reader columns of :func:`a11_summary` (keeps ``n`` and ``suppressed``)."""
+    nl = lang == "nl"
+    basis = {"top2": "4 of 5 (eens)" if nl else "4 or 5 (agree)",
+             "share8": "cijfer 8 of hoger" if nl else "grade 8 or higher"}
+    strength = {"same": "gelijk" if nl else "same", "close": "dichtbij" if nl else "close"}
+    view = pd.DataFrame({
+        ("A-11-vraag" if nl else "A-11 item"): summary["a11_label"],
+        ("onze vraag" if nl else "our question"): summary["item_label"],
+        ("overeenkomst" if nl else "match"): summary["strength"].map(strength),
+        ("geteld als eens" if nl else "counted as agreeing"): summary["statistic"].map(basis),
+        "estimate": summary["estimate"], "ci_low": summary["ci_low"], "ci_high": summary["ci_high"],
+        "n": summary["n"], "suppressed": summary["suppressed"],
+    })
+    view.attrs.update(summary.attrs)
+    return view
+
+
+def describe_a11(summary: pd.DataFrame, lang: str = "nl") -> str:
+    """One paragraph with the A-11 reporting figures (volume, offered, respondents) and what the table shows."""
+    nl = lang == "nl"
+    a = summary.attrs
+    unknown = "onbekend" if nl else "unknown"
+    volume = fmt_int(a["volume"], lang=lang) if a.get("volume") is not None else unknown
+    offered = fmt_int(a["offered"], lang=lang) if a.get("offered") is not None else unknown
+    respondents = fmt_int(a["respondents"], lang=lang)
+    rate = ""
+    if a.get("offered"):
+        share = fmt_pct(a["respondents"] / a["offered"], lang=lang)
+        rate = f" (respons {share})" if nl else f" (response rate {share})"
+    if summary.empty:
+        return ("Geen van onze vragen komt dicht genoeg bij een A-11-vraag om hier te tonen." if nl else
+                "None of our questions is close enough to an A-11 item to show here.")
+    if nl:
+        return (f"Zo ziet de uitkomst eruit in het Amerikaanse kader OMB Circulaire A-11 §280. Volume (zaken): "
+                f"{volume}; uitgenodigd: {offered}; respondenten: {respondents}{rate}. Per A-11-vraag staat het "
+                "aandeel dat het eens is bij onze vraag die er het meest op lijkt; bij het rapportcijfer tellen we "
+                "een 8 of hoger als eens. Het blijft een benadering: de formulering verschilt.")
+    return (f"This is how the results look in the US frame OMB Circular A-11 §280. Volume (cases): {volume}; "
+            f"offered the survey: {offered}; respondents: {respondents}{rate}. For each A-11 item, the share "
+            "agreeing on our closest question; for the report grade, an 8 or higher counts as agreeing. It remains "
+            "an approximation: the wording differs.")
+
+
+def a11_options(config: Any) -> dict | None:
+    """The opt-in for the A-11 summary in the report: config ``benchmark: {a11: true}`` or
+    ``benchmark: {a11: {offered: 2000, volume: 3100}}``; None when not switched on.
+
+    Raises
+    ------
+    ConfigError
+        When ``benchmark.a11`` is not true/false or a mapping of whole numbers ``offered`` and ``volume``.
+    """
+    from meethuis.common.errors import ConfigError
+
+    section = (config.raw or {}).get("benchmark") or {}
+    spec = section.get("a11") if isinstance(section, dict) else None
+    if spec in (None, False):
+        return None
+    if spec is True:
+        return {}
+    if isinstance(spec, dict) and set(spec) <= {"offered", "volume"} and all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in spec.values()):
+        return dict(spec)
+    raise ConfigError(f"benchmark.a11 must be true or {{offered: N, volume: N}}, got {spec!r}", file=str(config.path),
+                      key="benchmark.a11", hint="e.g. benchmark: {a11: {offered: 2000}} (people invited this period)")
