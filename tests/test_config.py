@@ -159,3 +159,73 @@ def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config(tmp_path / "geen.yml")
     assert "config file not found" in str(e.value) and "geen.yml" in str(e.value)
+
+
+# -- reading the file: every way it can fail is one clear ConfigError (issue 15) --------------------------------
+def test_config_that_is_a_folder_a_loop_or_a_broken_link(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder, not a file"):
+        load_config(tmp_path)
+    (tmp_path / "a.yml").symlink_to(tmp_path / "b.yml")
+    (tmp_path / "b.yml").symlink_to(tmp_path / "a.yml")
+    with pytest.raises(ConfigError, match="symbolic link that leads nowhere"):
+        load_config(tmp_path / "a.yml")
+    (tmp_path / "c.yml").symlink_to(tmp_path / "weg.yml")
+    with pytest.raises(ConfigError, match="not found") as info:
+        load_config(tmp_path / "c.yml")
+    assert info.value.file.endswith("weg.yml")  # the file the link points at
+
+
+def test_unreadable_config_is_a_permission_error_not_a_traceback(tmp_path, monkeypatch):
+    path = write(tmp_path, BASE)
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # chmod 000 does not stop root, so simulate it
+    with pytest.raises(ConfigError, match="permission denied"):
+        load_config(path)
+
+
+def test_config_in_windows_1252_names_the_line(tmp_path):
+    text = BASE.replace("Proefgemeente", "Proefgemeente Één")
+    path = tmp_path / "org.yml"
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.raises(ConfigError, match=r"not UTF-8: byte 0xc9 on line 3") as info:
+        load_config(path)
+    assert "UTF-8" in info.value.hint
+
+
+def test_yaml_aliases_are_allowed_but_not_recursive_or_a_bomb(tmp_path):
+    shared = BASE.replace("data:\n", "x_recode: &eens {a: 1}\ndata:\n").replace("x_recode", "themes")
+    load_config(write(tmp_path, shared + "goals: []\n"))  # an anchor and no alias: fine
+    with pytest.raises(ConfigError, match="alias that refers to itself"):
+        load_config(write(tmp_path, BASE + "themes: &a [*a]\n"))
+    bomb = "themes:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"  {chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9))
+    with pytest.raises(ConfigError, match="expands to more than 100,000 values"):
+        load_config(write(tmp_path, BASE + bomb))  # 10**10 values if expanded: refused at once
+    deep = "themes: " + "[" * 200 + "]" * 200 + "\n"
+    with pytest.raises(ConfigError, match="nested"):
+        load_config(write(tmp_path, BASE + deep))
+
+
+@pytest.mark.parametrize("extra, key, words", [
+    ("weighting:\n  trim: [a, b]\n", "weighting.trim", "trim must be [lower, upper]"),
+    ("weighting:\n  trim: {a: 1}\n", "weighting.trim", "trim must be [lower, upper]"),
+    ("goals: tevredenheid_mean >= 7\n", "goals", "must be a list"),
+])
+def test_wrong_types_name_the_key(tmp_path, extra, key, words):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, BASE + extra))
+    assert info.value.key == key and words in str(info.value)
+
+
+def test_data_as_a_list_and_process_recodes_of_the_wrong_shape(tmp_path):
+    with pytest.raises(ConfigError, match="'data' must be a mapping") as info:
+        load_config(write(tmp_path, "organisation: {id: x, name: X}\ndata: [1, 2]\n"))
+    assert ":2" in info.value.file
+    process = ("process:\n  file: zaken.csv\n  key: zaak\n  survey_key: zaak\n  columns: {doorverwezen: v}\n"
+               "  recodes:\n    doorverwezen: [ja, nee]\n")
+    with pytest.raises(ConfigError, match="must be a mapping") as info:
+        load_config(write(tmp_path, BASE + process))
+    assert info.value.key == "process.recodes.doorverwezen"

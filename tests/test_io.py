@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -159,3 +160,25 @@ def test_file_digest_is_sha256_of_the_bytes(tmp_path):
     assert file_digest(target) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert file_digest(tmp_path / "absent.csv") == "-"
     assert file_digest(None) == "-"
+
+
+# -- files that cannot be read as a table: one clear DataError each (issue 15) ------------------------------------
+def test_header_and_rows_with_different_delimiters(tmp_path):
+    path = tmp_path / "enquete.csv"
+    path.write_text("id;kwartaal;cijfer\nR1,2026Q1,7\nR2,2026Q1,8\n", encoding="utf-8")
+    with pytest.raises(DataError, match="header row is separated by semicolons but the data rows by commas"):
+        read_table(path)
+
+
+def test_data_file_that_is_a_folder_or_unreadable(tmp_path, monkeypatch):
+    with pytest.raises(DataError, match="is a folder, not a file"):
+        read_table(tmp_path)
+    path = tmp_path / "enquete.csv"
+    path.write_text("id;cijfer\nR1;7\n", encoding="utf-8")
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)  # chmod 000 does not stop root, so simulate it
+    with pytest.raises(DataError, match="permission denied"):
+        read_table(path)

@@ -7,6 +7,7 @@ See the handbook appendix "Je eigen organisatie aansluiten" for a walk-through o
 from __future__ import annotations
 
 import operator
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,6 +198,11 @@ def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
     return lines
 
 
+_KIND_NAMES = {Mapping: "a mapping (key: value lines)", dict: "a mapping (key: value lines)", str: "a text",
+               int: "a whole number", float: "a number", list: "a list", bool: "true or false",
+               type(None): "nothing"}
+
+
 class _Checker:
     """Small helper that raises ConfigError with file, line and key."""
 
@@ -216,8 +222,11 @@ class _Checker:
                             hint=f"add '{key}:' under '{prefix}'" if prefix else f"add '{key}:' at the top level")
         value = mapping[key]
         if not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.fail(path, f"'{path}' must be a {names}, got {type(value).__name__} {value!r}")
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            names = " or ".join(_KIND_NAMES.get(k, getattr(k, "__name__", str(k))) for k in kinds)
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise self.fail(path, f"'{path}' must be {names}, got {_KIND_NAMES.get(type(value), type(value).__name__)} "
+                                  f"{shown}")
         return value
 
     def mapping(self, value: Any, key: str) -> Mapping:
@@ -265,25 +274,118 @@ def parse_goal(spec: Any, key: str, check: _Checker, codebook: Codebook) -> Goal
     return Goal(kpi=kpi, op=op, target=float(target), label=label)
 
 
-def read_yaml(path: Path, *, what: str, hint: str) -> tuple[Any, dict[str, int]]:
-    """Parse a YAML file into its data and the 1-based line of every dotted key (for error messages).
+# Safe limits for YAML written by hand: aliases are allowed (shared recodes), but no alias that refers to
+# itself, no "alias bomb" that expands to a huge document, and no absurd nesting.
+YAML_MAX_ALIASES = 200
+YAML_MAX_NODES = 100_000  # after expanding every alias
+YAML_MAX_DEPTH = 64
+YAML_MAX_BYTES = 5_000_000
+
+
+def read_text_file(path: Path, *, what: str, hint: str) -> str:
+    """The text of a UTF-8 file the user named, with a clear error for every way reading it can fail.
 
     Raises
     ------
     ConfigError
-        ``"<what> not found"`` with ``hint``, or not valid YAML with file:line of the problem.
+        Not found, a folder, a symlink loop or broken link, not readable (permission), too large, or not
+        UTF-8 (names the line of the first bad byte).
     """
+    path = Path(path)
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise ConfigError(f"{what} is a symbolic link that leads nowhere (broken or a loop)", file=str(path),
+                              hint="point the link at the real file, or pass the file itself") from None
+    if path.is_dir():
+        raise ConfigError(f"{what} is a folder, not a file", file=str(path), hint=hint)
     if not path.exists():
         raise ConfigError(f"{what} not found", file=str(path), hint=hint)
-    text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        if path.stat().st_size > YAML_MAX_BYTES:
+            raise ConfigError(f"{what} is larger than {YAML_MAX_BYTES // 1_000_000} MB; that is not a config",
+                              file=str(path), hint=hint)
+        data = path.read_bytes()
+    except PermissionError:
+        raise ConfigError(f"{what} cannot be read: permission denied", file=str(path),
+                          hint="give yourself read permission on the file (e.g. chmod u+r), or copy it") from None
+    except OSError as exc:
+        raise ConfigError(f"{what} cannot be read: {exc.strerror}", file=str(path), hint=hint) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{what} is not UTF-8: byte {data[exc.start]:#04x} on line {line} (probably saved as "
+                          "Windows-1252)", file=f"{path}:{line}",
+                          hint="save the file as UTF-8 (in Notepad: Save as, Encoding UTF-8)") from None
+
+
+def _check_yaml_size(node: yaml.Node, path: Path) -> None:
+    """Refuse recursive aliases, alias bombs and deep nesting (counts every node as if aliases were copied)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(n: yaml.Node, depth: int) -> int:
+        if depth > YAML_MAX_DEPTH:
+            raise ConfigError(f"the YAML is nested more than {YAML_MAX_DEPTH} levels deep", file=str(path),
+                              hint="a config needs only a few levels; check the indentation")
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ConfigError("the YAML has an alias that refers to itself", file=f"{path}:{n.start_mark.line + 1}",
+                              hint="an alias (*name) may only repeat an anchor (&name) defined before it, outside it")
+        active.add(key)
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            total += sum(size(v, depth + 1) for v in n.value)
+        active.discard(key)
+        sizes[key] = total
+        if total > YAML_MAX_NODES:
+            raise ConfigError(f"the YAML expands to more than {YAML_MAX_NODES:,} values (aliases repeating aliases)",
+                              file=str(path), hint="write the values out, or use fewer nested aliases (*name)")
+        return total
+
+    size(node, 0)
+
+
+def read_yaml(path: Path, *, what: str, hint: str) -> tuple[Any, dict[str, int]]:
+    """Parse a YAML file into its data and the 1-based line of every dotted key (for error messages).
+
+    Safe loading only (no Python objects), UTF-8, and limits on aliases, expansion and depth.
+
+    Raises
+    ------
+    ConfigError
+        ``"<what> not found"`` with ``hint``, unreadable (see :func:`read_text_file`), not valid YAML with
+        file:line of the problem, or over a safety limit.
+    """
+    text = read_text_file(path, what=what, hint=hint)
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                aliases = text.count("*")  # a cheap upper bound first; the exact check follows
+                if aliases > YAML_MAX_ALIASES and sum(1 for _ in re.finditer(r"(?<![\w\"'])\*[\w-]+", text)) \
+                        > YAML_MAX_ALIASES:
+                    raise ConfigError(f"the YAML uses more than {YAML_MAX_ALIASES} aliases (*name)", file=str(path),
+                                      hint="write the values out; a config needs only a few aliases")
+                _check_yaml_size(node, path)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=where,
                           hint="check indentation and quotes around values with ':' or '#'") from None
+    except RecursionError:
+        raise ConfigError("the YAML is nested too deeply", file=str(path),
+                          hint="a config needs only a few levels; check the indentation") from None
     return data, (_key_lines(node) if node is not None else {})
 
 
@@ -302,7 +404,10 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
     ConfigError
         With file:line, the dotted key, what is wrong and what is allowed.
     """
-    path = Path(path).resolve()
+    try:
+        path = Path(path).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: read_yaml names it
+        path = Path(os.path.abspath(path))
     raw, lines = read_yaml(path, what="config file",
                            hint="pass the path of an organisation YAML, e.g. data/sample/molensloot.yml")
     if not isinstance(raw, Mapping):
@@ -448,7 +553,9 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
                              hint="give shares that sum to 1 or population totals (numbers above 1)")
     trim = weighting.get("trim")
     if trim is not None:
-        if not (isinstance(trim, list) and len(trim) == 2 and 0 < float(trim[0]) < 1 < float(trim[1])):
+        if not (isinstance(trim, list) and len(trim) == 2
+                and all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in trim)
+                and 0 < float(trim[0]) < 1 < float(trim[1])):
             raise check.fail("weighting.trim", f"trim must be [lower, upper] around 1, got {trim!r}",
                              hint="e.g. trim: [0.3, 3.0] keeps weights between 0.3 and 3 times the mean")
         trim = (float(trim[0]), float(trim[1]))
@@ -466,10 +573,15 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
             key=check.need(p, "key", "process", str),
             survey_key=check.need(p, "survey_key", "process", str),
             columns={k: str(v) for k, v in pcols.items()},
-            recodes={k: dict(v) for k, v in check.mapping(p.get("recodes"), "process.recodes").items()},
+            recodes={k: dict(check.mapping(v, f"process.recodes.{k}"))
+                     for k, v in check.mapping(p.get("recodes"), "process.recodes").items()},
         )
 
-    goals = tuple(parse_goal(g, f"goals[{n}]", check, full_codebook) for n, g in enumerate(raw.get("goals") or []))
+    goals_raw = raw.get("goals") or []
+    if not isinstance(goals_raw, list):
+        raise check.fail("goals", f"'goals' must be a list (one '- ' line per goal), got {goals_raw!r}",
+                         hint="write each goal on its own line: '  - tevredenheid_mean >= 7.5'")
+    goals = tuple(parse_goal(g, f"goals[{n}]", check, full_codebook) for n, g in enumerate(goals_raw))
     journeys = _parse_journeys(raw.get("journeys"), path, check, codebook)
 
     min_cell = raw.get("min_cell", 10)

@@ -156,20 +156,30 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
         File absent, empty, of an unknown type, in an unreadable encoding, or an absent sheet.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataError("the data file is a folder, not a file", file=str(path),
+                        hint="data.file must name the survey file itself, e.g. enquete.csv (relative to the config)")
     if not path.is_file():
         raise DataError("data file not found", file=str(path),
                         hint="paths in the config resolve from the config file's folder; check data.file")
+    if not os.access(path, os.R_OK):
+        raise DataError("the data file cannot be read: permission denied", file=str(path),
+                        hint="give yourself read permission on the file (e.g. chmod u+r), or copy it")
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         raise DataError(f"unknown file type '{path.suffix}'", file=str(path),
                         hint="use .csv, .xlsx or .sav (export other formats to one of these)")
     if path.stat().st_size == 0:
         raise DataError("the file is empty", file=str(path), hint="export the survey again, with a header row")
-    if kind == "csv":
-        return _read_csv(path, encoding)
-    if kind == "xlsx":
-        return _read_xlsx(path, sheet)
-    return _read_sav(path)
+    try:
+        if kind == "csv":
+            return _read_csv(path, encoding)
+        if kind == "xlsx":
+            return _read_xlsx(path, sheet)
+        return _read_sav(path)
+    except PermissionError:
+        raise DataError("the data file cannot be read: permission denied", file=str(path),
+                        hint="give yourself read permission on the file (e.g. chmod u+r), or copy it") from None
 
 
 def decode_text(data: bytes, file: Path, encoding: str | None = None) -> tuple[str, str]:
@@ -218,6 +228,7 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
         raise DataError("the file is empty (no header row)", file=str(path),
                         hint="export the survey again, with a header row")
     sep = detect_delimiter(first)
+    _check_rows_use(sep, text, path)
     try:
         frame = pd.read_csv(_StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
                             skip_blank_lines=False, skipinitialspace=False)
@@ -230,6 +241,19 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     frame = frame.apply(_strip_column)
     return RawTable(path, frame, "csv", encoding=used, delimiter=sep, duplicate_columns=dups)
+
+
+def _check_rows_use(sep: str, text: str, path: Path) -> None:
+    """Refuse a file whose header uses one delimiter and whose rows another (e.g. header ';', rows ',')."""
+    lines = [ln for ln in text.splitlines()[1:51] if ln.strip()]
+    if not lines or any(sep in ln for ln in lines):
+        return
+    other = detect_delimiter(lines[0])
+    if other != sep and all(other in ln for ln in lines):
+        names = {";": "semicolons", ",": "commas", "\t": "tabs", "|": "bars"}
+        raise DataError(f"the header row is separated by {names[sep]} but the data rows by {names[other]}",
+                        file=str(path), row=1,
+                        hint="export the file again with one delimiter, or fix the header row")
 
 
 def _strip_column(column: pd.Series) -> pd.Series:
