@@ -1,7 +1,14 @@
 """KPIs with confidence intervals, weighted or not, overall and by segment, and goal comparison.
 
-Weighted estimates use the Kish effective sample size ``n_eff = (sum w)^2 / sum w^2`` in place of ``n``
-in the variance (unweighted: ``n_eff = n``, and every formula reduces to the textbook one).
+Standard errors are design-based: the estimator is linearised (Taylor), its influence values are
+residualised on the raking margins when the weights were raked, and the variance is the with-replacement
+variance of those values over all respondents (R ``survey``: ``svymean``/``svyby`` on
+``rake(svydesign(ids = ~1, weights = ~w), ...)``; ``tests/fixtures/r_survey_reference.R``). A segment or
+quarter is a *domain*: its influence values are zero outside it, so the variance keeps the whole design.
+Intervals use the t distribution with the design's degrees of freedom (respondents in the domain minus
+the number of strata). Shares get a logit interval (``svyciprop(method = "logit")``), the NPS an adjusted
+Wald interval (Rocks 2016) on the design-effective sample size. Kish's effective sample size ``n_eff``
+is reported as a description of the weights only.
 
 KPI names (as used by goals): ``<item>_mean``, ``<item>_top2`` (1-5 items: share answering 4 or 5),
 ``<item>_voldoende`` (grade >= 6), ``<item>_share8`` (grade >= 8), ``nps`` (item ``aanbeveling``).
@@ -17,17 +24,24 @@ import pandas as pd
 from scipy import special
 
 from meethuis.stats.disclosure import TOTAL, protect_table
+from meethuis.stats.weights import Calibration, calibration_of, calibration_residuals, design_variance
 from meethuis.common import vocabulary as _vocabulary
 from meethuis.common.errors import AnalysisError, DataError
 
-COLUMNS = ["kpi", "item", "statistic", "estimate", "ci_low", "ci_high", "se", "n", "n_eff", "suppressed", "reason"]
+COLUMNS = ["kpi", "item", "statistic", "estimate", "ci_low", "ci_high", "se", "df", "n", "n_eff", "suppressed",
+           "reason"]
 STATISTICS = ("mean", "top2", "voldoende", "share8", "nps", "share")
+NPS_PSEUDO = (0.75, 0.75, 3.0)  # adjusted Wald (Rocks 2016): add 3/4 promoter, 3/4 detractor, 3 respondents
 GOAL_STATUS = _vocabulary.GOAL_STATUS  # reader words live in meethuis.common.vocabulary
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """One estimate with its confidence interval; ``reason`` explains a NaN."""
+    """One estimate with its confidence interval; ``reason`` explains a NaN.
+
+    ``se`` is the linearised (design-based) standard error, ``df`` the design degrees of freedom of the
+    interval, ``n_eff`` Kish's effective sample size (a description of the weights).
+    """
 
     estimate: float
     ci_low: float
@@ -36,24 +50,18 @@ class Estimate:
     n: int
     n_eff: float
     reason: str | None = None
+    df: float = np.nan
 
 
-def _prepare(values: Any, weights: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Answered values and their weights (NaN answers dropped); weights must be positive and finite."""
-    x = np.asarray(values, dtype=float).reshape(-1)
-    if weights is None:
-        w = np.ones_like(x)
-    else:
-        w = np.asarray(weights, dtype=float).reshape(-1)
-        if w.shape != x.shape:
-            raise DataError(f"{w.size} weights for {x.size} values", hint="give one weight per respondent")
-        bad = ~np.isfinite(w) | (w <= 0)
-        if bad.any():
-            raise DataError(f"weights must be positive and finite; {int(bad.sum())} are not",
-                            row=int(np.flatnonzero(bad)[0]) + 1, column="gewicht",
-                            hint="use weights.survey_weights(), or drop respondents with weight 0")
-    ok = ~np.isnan(x)
-    return x[ok], w[ok]
+def _check_weights(w: np.ndarray, size: int) -> np.ndarray:
+    if w.shape != (size,):
+        raise DataError(f"{w.size} weights for {size} values", hint="give one weight per respondent")
+    bad = ~np.isfinite(w) | (w <= 0)
+    if bad.any():
+        raise DataError(f"weights must be positive and finite; {int(bad.sum())} are not",
+                        row=int(np.flatnonzero(bad)[0]) + 1, column="gewicht",
+                        hint="use weights.survey_weights(), or drop respondents with weight 0")
+    return w
 
 
 def _n_eff(w: np.ndarray) -> float:
@@ -64,11 +72,173 @@ def _empty(n: int = 0, n_eff: float = 0.0, reason: str = "no_data", estimate: fl
     return Estimate(estimate, np.nan, np.nan, np.nan, n, n_eff, reason)
 
 
-def mean_ci(values: Any, weights: Any = None, level: float = 0.95) -> Estimate:
-    """Mean with a t-interval on the effective sample size.
+def t_quantile(df: float, level: float = 0.95) -> float:
+    """Two-sided t quantile for ``level`` on ``df`` degrees of freedom (normal when ``df`` is infinite)."""
+    if not np.isfinite(df):
+        return float(special.ndtri(0.5 + level / 2))
+    return float(special.stdtrit(df, 0.5 + level / 2))
 
-    ``m = sum(w x) / sum(w)``; ``s^2 = [sum w (x - m)^2 / sum w] * n_eff / (n_eff - 1)`` (the unbiased
-    sample variance when all ``w = 1``); ``se = s / sqrt(n_eff)``; CI ``m +- t(1 - a/2, n_eff - 1) se``.
+
+def domain_estimates(values: Any, kind: str, weights: Any = None, domains: Sequence[np.ndarray] | None = None,
+                     calibration: Calibration | None = None, level: float = 0.95) -> list[Estimate]:
+    """Estimates with linearised standard errors for several domains of one design at once.
+
+    Parameters
+    ----------
+    values:
+        One value per respondent of the whole design (NaN = not answered): the answer for ``mean``,
+        0/1 for ``share``, 0-10 for ``nps``.
+    kind:
+        ``"mean"``, ``"share"`` or ``"nps"``.
+    weights:
+        Positive weights, one per respondent; ``None`` for 1.
+    domains:
+        Boolean masks over the respondents (segments, quarters); default the whole sample.
+    calibration:
+        The raking margins behind ``weights`` (:func:`meethuis.stats.weights.calibration_of`).
+    level:
+        Confidence level.
+
+    Returns
+    -------
+    list of Estimate
+        One per domain. ``reason="no_data"`` without answers, ``"too_few"`` (NaN interval) below 2.
+
+    Raises
+    ------
+    DataError
+        Bad weights, non-0/1 shares, NPS answers outside 0-10.
+    """
+    x = np.asarray(values, dtype=float).reshape(-1)
+    w = np.ones_like(x) if weights is None else _check_weights(np.asarray(weights, dtype=float).reshape(-1), x.size)
+    answered = ~np.isnan(x)
+    if kind == "share" and not np.isin(x[answered], (0.0, 1.0)).all():
+        raise DataError("a proportion needs 0/1 answers", hint="pass e.g. (values >= 4) with NaN kept")
+    if kind == "nps":
+        if ((x[answered] < 0) | (x[answered] > 10)).any():
+            raise DataError("NPS answers must lie between 0 and 10", hint="check the recode of 'aanbeveling'")
+        score = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0))
+    elif kind in ("mean", "share"):
+        score = x
+    else:
+        raise AnalysisError(f"unknown estimator kind '{kind}'", hint="use mean, share or nps")
+    domains = [np.ones(x.size, dtype=bool)] if domains is None else [np.asarray(d, dtype=bool) for d in domains]
+    masks = [d & answered for d in domains]
+    sizes = [int(m.sum()) for m in masks]
+    infl = np.zeros((x.size, len(masks)))
+    means = np.full(len(masks), np.nan)
+    for j, m in enumerate(masks):
+        if sizes[j] == 0:
+            continue
+        sw = w[m].sum()
+        means[j] = float(np.dot(w[m], score[m]) / sw)
+        infl[m, j] = w[m] * (score[m] - means[j]) / sw
+    live = [j for j, k in enumerate(sizes) if k >= 2]
+    var = np.full(len(masks), np.nan)
+    if live and calibration is not None:  # raked: a domain keeps the whole design (R: weight 0 outside)
+        var[live] = design_variance(calibration_residuals(infl[:, live], w, calibration), calibration.strata)
+    elif live:  # not raked: a domain is a design of its own rows (R: subset drops the other rows)
+        for j in live:
+            var[j] = design_variance(infl[masks[j], j])
+    strata = None if calibration is None else calibration.strata
+    out = []
+    for j, m in enumerate(masks):
+        n = sizes[j]
+        ne = _n_eff(w[m])
+        point = 100 * means[j] if kind == "nps" else means[j]
+        if n == 0:
+            out.append(_empty())
+            continue
+        if n < 2 or not np.isfinite(var[j]):
+            out.append(_empty(n, ne, "too_few", estimate=point))
+            continue
+        df = float(n - (np.unique(strata[m]).size if strata is not None else 1))
+        se = float(np.sqrt(max(var[j], 0.0)))
+        if kind == "mean":
+            t = t_quantile(df, level)
+            out.append(Estimate(point, point - t * se, point + t * se, se, n, ne, None, df))
+        elif kind == "share":
+            lo, hi = logit_interval(means[j], se, df, level, n_eff=ne)
+            out.append(Estimate(point, lo, hi, se, n, ne, None, df))
+        else:
+            p = float(np.dot(w[m], score[m] > 0) / w[m].sum())
+            d = float(np.dot(w[m], score[m] < 0) / w[m].sum())
+            lo, hi = nps_interval(p, d, se, df, level, n_eff=ne)
+            out.append(Estimate(point, lo, hi, 100 * se, n, ne, None, df))
+    return out
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A difference between two groups with its design-based t test."""
+
+    difference: float
+    se: float
+    t: float
+    df: float
+    p: float
+
+
+def domain_difference(values: Any, first: np.ndarray, second: np.ndarray, weights: Any = None,
+                      calibration: Calibration | None = None, kind: str = "mean") -> Difference:
+    """Design-based t test of ``mean(second) - mean(first)`` for two groups of one design (R ``svyttest``).
+
+    The influence values of the two domain means are subtracted, residualised on the raking margins and
+    their variance taken over the design; ``df`` is the design df of the answered rows minus 1.
+
+    Parameters
+    ----------
+    values:
+        One value per respondent (NaN = not answered); 0/1 for shares, 0-10 for the NPS.
+    first, second:
+        Boolean masks of the two groups (disjoint).
+    weights, calibration:
+        As :func:`domain_estimates`.
+    kind:
+        ``"mean"``, ``"share"`` or ``"nps"`` (the NPS difference is in points).
+
+    Returns
+    -------
+    Difference
+        NaN fields when a group has no answers.
+    """
+    x = np.asarray(values, dtype=float).reshape(-1)
+    w = np.ones_like(x) if weights is None else _check_weights(np.asarray(weights, dtype=float).reshape(-1), x.size)
+    score = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0)) if kind == "nps" else x
+    answered = ~np.isnan(x)
+    a, b = np.asarray(first, bool) & answered, np.asarray(second, bool) & answered
+    if a.sum() == 0 or b.sum() == 0 or a.sum() + b.sum() < 3:
+        return Difference(np.nan, np.nan, np.nan, np.nan, np.nan)
+    infl = np.zeros(x.size)
+    means = []
+    for m, sign in ((a, -1.0), (b, 1.0)):
+        sw = w[m].sum()
+        mean = float(np.dot(w[m], score[m]) / sw)
+        infl[m] += sign * w[m] * (score[m] - mean) / sw
+        means.append(mean)
+    if calibration is not None:
+        var = float(design_variance(calibration_residuals(infl, w, calibration), calibration.strata))
+        strata = calibration.strata
+    else:
+        var = float(design_variance(infl[a | b]))
+        strata = None
+    used = answered if calibration is not None else (a | b)
+    df = float(used.sum() - (np.unique(strata[used]).size if strata is not None else 1) - 1)
+    scale = 100.0 if kind == "nps" else 1.0
+    diff, se = scale * (means[1] - means[0]), scale * np.sqrt(max(var, 0.0))
+    from scipy import stats
+
+    t = diff / se if se > 0 else np.nan
+    return Difference(diff, se, t, df, float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) else np.nan)
+
+
+def mean_ci(values: Any, weights: Any = None, level: float = 0.95, calibration: Calibration | None = None
+            ) -> Estimate:
+    """Mean with a t-interval on the linearised standard error and the design degrees of freedom.
+
+    ``m = sum(w x) / sum(w)``; influence values ``u = w (x - m) / sum(w)`` (residualised on the raking
+    margins when ``calibration`` is given); ``se^2 = n / (n - 1) sum (u - mean u)^2``; CI
+    ``m +- t(1 - a/2, n - 1) se``. Unweighted this is the textbook ``s / sqrt(n)`` t-interval.
 
     Parameters
     ----------
@@ -78,29 +248,106 @@ def mean_ci(values: Any, weights: Any = None, level: float = 0.95) -> Estimate:
         Optional positive weights, one per value.
     level:
         Confidence level.
+    calibration:
+        The raking margins behind ``weights`` (:func:`meethuis.stats.weights.calibration_of`).
 
     Returns
     -------
     Estimate
         NaN with ``reason="no_data"`` when nothing is answered, NaN CI with ``reason="too_few"`` when
-        ``n_eff < 2``.
+        fewer than 2 answers.
 
     Raises
     ------
     DataError
         Weights that are missing, zero or negative.
     """
-    x, w = _prepare(values, weights)
-    if x.size == 0:
-        return _empty()
-    m = float(np.sum(w * x) / w.sum())
-    ne = _n_eff(w)
-    if x.size < 2 or ne < 2 - 1e-12:
-        return _empty(x.size, ne, "too_few", estimate=m)
-    var = float(np.sum(w * (x - m) ** 2) / w.sum()) * ne / (ne - 1)
-    se = np.sqrt(var / ne)
-    t = float(special.stdtrit(ne - 1, 0.5 + level / 2))  # the t quantile (scipy.stats.t.ppf, faster)
-    return Estimate(m, m - t * se, m + t * se, float(se), int(x.size), ne)
+    return _single(values, "mean", weights, level, calibration)
+
+
+def _single(values: Any, kind: str, weights: Any, level: float, calibration: Calibration | None) -> Estimate:
+    x = np.asarray(values, dtype=float).reshape(-1)
+    if calibration is None:  # without a design, unanswered rows carry nothing: drop them
+        keep = ~np.isnan(x)
+        if weights is not None:
+            w = np.asarray(weights, dtype=float).reshape(-1)
+            _check_weights(w, x.size)
+            weights = w[keep]
+        x = x[keep]
+    return domain_estimates(x, kind, weights, None, calibration, level)[0]
+
+
+def logit_interval(p: float, se: float, df: float, level: float = 0.95, n_eff: float | None = None
+                   ) -> tuple[float, float]:
+    """Logit interval of a share: ``expit(logit p +- t(df) se / (p (1 - p)))`` (R ``svyciprop``, "logit").
+
+    At ``p = 0`` or ``1`` (no spread to linearise) the exact Clopper-Pearson bound on the Kish effective
+    size ``n_eff`` is used (Korn & Graubard 1998).
+    """
+    if np.isnan(p) or np.isnan(se):
+        return np.nan, np.nan
+    if p <= 0 or p >= 1 or se <= 0:
+        from scipy import stats
+
+        n = max(float(n_eff or 1.0), 1.0)
+        a = 1 - level
+        if p <= 0:
+            return 0.0, float(stats.beta.ppf(1 - a / 2, 1, n))
+        if p >= 1:
+            return float(stats.beta.ppf(a / 2, n, 1)), 1.0
+        return p, p
+    t = t_quantile(df, level)
+    centre = float(special.logit(p))
+    half = t * se / (p * (1 - p))
+    return float(special.expit(centre - half)), float(special.expit(centre + half))
+
+
+def nps_interval(promoters: float, detractors: float, se: float, df: float, level: float = 0.95,
+                 n_eff: float | None = None) -> tuple[float, float]:
+    """Adjusted Wald interval of the NPS in points (Rocks 2016), on the design-effective sample size.
+
+    The design-effective size is ``n* = (P + D - (P - D)^2) / se^2`` (the multinomial variance over the
+    linearised one; Kish ``n_eff`` when that is undefined). Then 3/4 promoter, 3/4 detractor and 3
+    respondents are added: ``P' = (n* P + 3/4) / (n* + 3)``, likewise ``D'``; the interval is
+    ``100 (P' - D' +- t(df) sqrt((P' + D' - (P' - D')^2) / (n* + 3)))``, clipped to [-100, 100]. This
+    keeps 95 % coverage at 10-20 respondents, where the plain normal interval does not.
+    """
+    if np.isnan(promoters) or np.isnan(se):
+        return np.nan, np.nan
+    spread = promoters + detractors - (promoters - detractors) ** 2
+    n_star = spread / se ** 2 if se > 0 and spread > 0 else float(n_eff or 1.0)
+    add_p, add_d, add_n = NPS_PSEUDO
+    p2 = (n_star * promoters + add_p) / (n_star + add_n)
+    d2 = (n_star * detractors + add_d) / (n_star + add_n)
+    centre = p2 - d2
+    half = t_quantile(df, level) * np.sqrt(max(p2 + d2 - centre ** 2, 0.0) / (n_star + add_n))
+    return float(max(-100.0, 100 * (centre - half))), float(min(100.0, 100 * (centre + half)))
+
+
+def proportion_ci(indicator: Any, weights: Any = None, level: float = 0.95,
+                  calibration: Calibration | None = None) -> Estimate:
+    """Share of answers that meet a criterion, with a logit interval on the linearised standard error.
+
+    ``p = sum(w * y) / sum(w)`` for ``y`` in {0, 1}; ``se`` linearised as in :func:`mean_ci`; the CI is
+    :func:`logit_interval` with the design degrees of freedom.
+
+    Parameters
+    ----------
+    indicator:
+        1/0 (or True/False) per answer; NaN = not answered.
+    weights, level, calibration:
+        As :func:`mean_ci`.
+
+    Returns
+    -------
+    Estimate
+
+    Raises
+    ------
+    DataError
+        Answers other than 0/1; bad weights.
+    """
+    return _single(indicator, "share", weights, level, calibration)
 
 
 def wilson_interval(p: float, n_eff: float, level: float = 0.95) -> tuple[float, float]:
@@ -117,67 +364,30 @@ def wilson_interval(p: float, n_eff: float, level: float = 0.95) -> tuple[float,
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
-def proportion_ci(indicator: Any, weights: Any = None, level: float = 0.95) -> Estimate:
-    """Share of answers that meet a criterion, with a Wilson interval on the effective sample size.
+def nps_ci(values: Any, weights: Any = None, level: float = 0.95, calibration: Calibration | None = None
+           ) -> Estimate:
+    """Net Promoter Score (promoters 9-10 minus detractors 0-6, in points -100..100) with its interval.
 
-    ``p = sum(w * y) / sum(w)`` for ``y`` in {0, 1}; ``se = sqrt(p (1 - p) / n_eff)``; the CI is
-    :func:`wilson_interval` ``(p, n_eff)`` (the ordinary Wilson interval when unweighted).
-
-    Parameters
-    ----------
-    indicator:
-        1/0 (or True/False) per answer; NaN = not answered.
-    weights, level:
-        As :func:`mean_ci`.
-
-    Returns
-    -------
-    Estimate
-    """
-    y, w = _prepare(indicator, weights)
-    if y.size == 0:
-        return _empty()
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise DataError("a proportion needs 0/1 answers", hint="pass e.g. (values >= 4) with NaN kept")
-    p = float(np.sum(w * y) / w.sum())
-    ne = _n_eff(w)
-    lo, hi = wilson_interval(p, ne, level)
-    return Estimate(p, lo, hi, float(np.sqrt(p * (1 - p) / ne)), int(y.size), ne)
-
-
-def nps_ci(values: Any, weights: Any = None, level: float = 0.95) -> Estimate:
-    """Net Promoter Score (promoters 9-10 minus detractors 0-6, in points -100..100) with a normal CI.
-
-    With shares ``P`` (promoters) and ``D`` (detractors) from a multinomial sample,
-    ``Var(P - D) = (P + D - (P - D)^2) / n_eff``; the CI is ``100 (P - D) +- z 100 se``, clipped to
-    [-100, 100].
+    The NPS is the mean of the score +1 (promoter), 0, -1 (detractor); its ``se`` is linearised as in
+    :func:`mean_ci`, its interval the small-sample-safe :func:`nps_interval`.
 
     Parameters
     ----------
     values:
         Answers 0-10 (NaN = not answered).
-    weights, level:
+    weights, level, calibration:
         As :func:`mean_ci`.
 
     Returns
     -------
     Estimate
+
+    Raises
+    ------
+    DataError
+        Answers outside 0-10; bad weights.
     """
-    x, w = _prepare(values, weights)
-    if x.size == 0:
-        return _empty()
-    if (x < 0).any() or (x > 10).any():
-        raise DataError("NPS answers must lie between 0 and 10", hint="check the recode of 'aanbeveling'")
-    ne = _n_eff(w)
-    promoters = float(np.sum(w * (x >= 9)) / w.sum())
-    detractors = float(np.sum(w * (x <= 6)) / w.sum())
-    d = promoters - detractors
-    if x.size < 2:
-        return _empty(x.size, ne, "too_few", estimate=100 * d)
-    se = np.sqrt(max(promoters + detractors - d * d, 0.0) / ne)
-    z = float(special.ndtri(0.5 + level / 2))
-    return Estimate(100 * d, max(-100.0, 100 * (d - z * se)), min(100.0, 100 * (d + z * se)), float(100 * se),
-                    int(x.size), ne)
+    return _single(values, "nps", weights, level, calibration)
 
 
 def statistics_for(item: str, codebook: Any = None) -> list[str]:
@@ -209,13 +419,13 @@ def kpi_name(item: str, statistic: str) -> str:
     return "nps" if statistic == "nps" else f"{item}_{statistic}"
 
 
-def estimate(values: Any, statistic: str, weights: Any = None, level: float = 0.95, scale: Any = None) -> Estimate:
-    """One KPI statistic of a vector of answers (see module docstring for the statistics)."""
+def statistic_scores(values: Any, statistic: str, scale: Any = None) -> tuple[np.ndarray, str]:
+    """The per-respondent score of a KPI statistic and its estimator kind (``mean``, ``share``, ``nps``)."""
     x = np.asarray(values, dtype=float)
     if statistic == "mean":
-        return mean_ci(x, weights, level)
+        return x, "mean"
     if statistic == "nps":
-        return nps_ci(x, weights, level)
+        return x, "nps"
     if statistic == "top2":
         threshold = scale.top2_threshold() if scale is not None else 4
     elif statistic == "share":
@@ -226,7 +436,14 @@ def estimate(values: Any, statistic: str, weights: Any = None, level: float = 0.
         threshold = 8
     else:
         raise AnalysisError(f"unknown statistic '{statistic}'", hint=f"use one of {', '.join(STATISTICS)}")
-    return proportion_ci(np.where(np.isnan(x), np.nan, (x >= threshold).astype(float)), weights, level)
+    return np.where(np.isnan(x), np.nan, (x >= threshold).astype(float)), "share"
+
+
+def estimate(values: Any, statistic: str, weights: Any = None, level: float = 0.95, scale: Any = None,
+             calibration: Calibration | None = None) -> Estimate:
+    """One KPI statistic of a vector of answers (see module docstring for the statistics)."""
+    score, kind = statistic_scores(values, statistic, scale)
+    return _single(score, kind, weights, level, calibration)
 
 
 def _weights_array(responses: pd.DataFrame, weights: Any) -> np.ndarray | None:
@@ -260,7 +477,8 @@ def _as_list(by: str | Sequence[str] | None) -> list[str]:
 
 def kpi_table(responses: pd.DataFrame, items: Iterable[str] | None = None, by: str | Sequence[str] | None = None,
               weights: Any = None, min_cell: int = 10, level: float = 0.95, codebook: Any = None,
-              statistics: Sequence[str] | None = None, total: bool = False, protect: bool = True) -> pd.DataFrame:
+              statistics: Sequence[str] | None = None, total: bool = False, protect: bool = True,
+              calibration: Calibration | None = None) -> pd.DataFrame:
     """The core KPIs per item, overall or broken down by one or two context columns, disclosure-protected.
 
     Parameters
@@ -286,12 +504,15 @@ def kpi_table(responses: pd.DataFrame, items: Iterable[str] | None = None, by: s
         With ``by``: add margin rows (value ``disclosure.TOTAL``) and, for two-way tables, the grand total.
     protect:
         Pass the result through ``protect_table`` (leave True for anything published).
+    calibration:
+        The raking margins behind the weights, for the linearised variance; default read from a
+        weights Series made by :func:`meethuis.stats.weights.survey_weights`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``kpi, item, statistic, <by...>, estimate, ci_low, ci_high, se, n, n_eff, suppressed,
-        reason`` (plus ``weighted``). ``attrs`` hold ``dims`` (= by) and ``keys`` for disclosure.
+        Columns ``kpi, item, statistic, <by...>, estimate, ci_low, ci_high, se, df, n, n_eff, suppressed,
+        reason`` (plus ``weighted``); ``se`` linearised, ``df`` the design degrees of freedom. ``attrs`` hold ``dims`` (= by) and ``keys`` for disclosure.
 
     Raises
     ------
@@ -344,6 +565,8 @@ def kpi_table(responses: pd.DataFrame, items: Iterable[str] | None = None, by: s
             if len(by) == 2:
                 group_frames.append(({by[0]: TOTAL, by[1]: TOTAL}, complete.copy()))
     single = {c for c in by if responses[c].dropna().nunique() == 1}
+    if calibration is None and isinstance(weights, pd.Series):
+        calibration = calibration_of(responses, weights)
 
     rows = []
     for item in items:
@@ -351,14 +574,15 @@ def kpi_table(responses: pd.DataFrame, items: Iterable[str] | None = None, by: s
         stats_for = [s for s in statistics_for(item, codebook) if statistics is None or s in statistics]
         x_all = responses[item].to_numpy(dtype=float)
         for statistic in stats_for:
-            for labels, mask in group_frames:
-                est = estimate(x_all[mask], statistic, None if w is None else w[mask], level, scale)
+            score, kind = statistic_scores(x_all, statistic, scale)
+            ests = domain_estimates(score, kind, w, [mask for _, mask in group_frames], calibration, level)
+            for (labels, mask), est in zip(group_frames, ests):
                 reason = est.reason
                 if single and reason is None:
                     reason = "single_level"
                 rows.append({"kpi": kpi_name(item, statistic), "item": item, "statistic": statistic, **labels,
                              "estimate": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
-                             "se": est.se, "n": est.n, "n_eff": est.n_eff, "suppressed": False,
+                             "se": est.se, "df": est.df, "n": est.n, "n_eff": est.n_eff, "suppressed": False,
                              "reason": reason})
     table = pd.DataFrame(rows, columns=COLUMNS[:3] + by + COLUMNS[3:])
     table["weighted"] = w is not None

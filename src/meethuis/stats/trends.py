@@ -2,17 +2,18 @@
 
 The per-quarter estimates and intervals come from :func:`meethuis.stats.kpi.kpi_table` (so they match the
 KPI chapter, and pass through :func:`meethuis.stats.disclosure.protect_table`).
-Changes are tested with a two-sample z-test that uses the Kish effective sample size of each quarter:
+Changes are tested with a Welch t test on the design-based (linearised) standard errors of the two
+quarters, which are raked separately and so independent:
+``t = (m2 - m1) / sqrt(se1**2 + se2**2)`` with Welch-Satterthwaite degrees of freedom
+``df = (se1**2 + se2**2)**2 / (se1**4 / df1 + se2**4 / df2)`` from each quarter's design df
+(respondents minus 1). Small quarters so get the wider t tails instead of the normal ones; unweighted
+this is ``scipy.stats.ttest_ind(equal_var=False)`` for means (see ``tests/test_trends.py``).
 
-* means and NPS (Welch type): ``z = (m2 - m1) / sqrt(se1**2 + se2**2)`` with ``se = s / sqrt(n_eff)`` from
-  ``kpi.mean_ci`` (``s**2`` the weighted variance times ``n_eff / (n_eff - 1)``, the ordinary sample
-  variance when unweighted) or the multinomial NPS standard error of ``kpi.nps_ci``;
-* shares: the pooled two-proportion test ``z = (p2 - p1) / sqrt(p (1 - p) (1/n_eff1 + 1/n_eff2))`` with
-  ``p = (n_eff1 p1 + n_eff2 p2) / (n_eff1 + n_eff2)``.
-
-Unweighted, these equal statsmodels' ``CompareMeans.ztest_ind(usevar="unequal")`` and
-``proportions_ztest`` (see ``tests/test_trends.py``). Quarters with fewer than ``min_cell`` respondents
-are suppressed, and so is every change that involves them.
+Many comparisons at once find "significant" changes by chance. :func:`trend_changes` and
+:func:`summary_changes` therefore control the false discovery rate with Benjamini-Hochberg
+(:func:`benjamini_hochberg`): a change is called significant when its adjusted p-value (``q``) is below
+``alpha``. Quarters with fewer than ``min_cell`` respondents are suppressed, and so is every change that
+involves them.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from meethuis.intake.codebook import Codebook, load_codebook
 from meethuis.common.errors import AnalysisError, ConfigError, DataError
 from meethuis.common.vocabulary import CHANGE_WORDS
 from meethuis.stats.kpi import Estimate, kpi_table, mean_ci, proportion_ci
+from meethuis.stats.weights import calibration_of
 
 KPI_RE = re.compile(r"^(?P<item>[a-z_0-9]+?)_(?P<stat>mean|top2|voldoende|share8|share)$|^(?P<nps>nps)$")
 Z95 = stats.norm.ppf(0.975)
@@ -117,27 +119,55 @@ def weighted_estimate(scores: pd.Series | np.ndarray, weights: pd.Series | np.nd
     return proportion_ci(y, weights, level) if kind == "share" else mean_ci(y, weights, level)
 
 
+def welch_df(first: Estimate, second: Estimate) -> float:
+    """Welch-Satterthwaite degrees of freedom from two estimates' standard errors and design df."""
+    v1, v2 = first.se ** 2, second.se ** 2
+    d1, d2 = first.df, second.df
+    if not (np.isfinite(d1) and np.isfinite(d2)) or d1 <= 0 or d2 <= 0:
+        return math.inf
+    denom = v1 ** 2 / d1 + v2 ** 2 / d2
+    return float((v1 + v2) ** 2 / denom) if denom > 0 else float(min(d1, d2))
+
+
 def two_sample_test(first: Estimate, second: Estimate, kind: str = "mean") -> tuple[float, float, float]:
-    """Difference ``second - first``, its z statistic and two-sided p-value (see module docstring).
+    """Difference ``second - first``, its Welch t statistic and two-sided p-value (see module docstring).
+
+    ``kind`` is kept for callers; means, shares and NPS are all tested on their linearised standard
+    errors. Estimates without design df (``df`` NaN) are tested against the normal distribution.
 
     Returns
     -------
     tuple
-        ``(difference, z, p)``; NaN when either estimate is missing.
+        ``(difference, t, p)``; NaN when either estimate is missing.
     """
     diff = second.estimate - first.estimate
-    if kind == "share":
-        n1, n2 = first.n_eff, second.n_eff
-        pooled = (n1 * first.estimate + n2 * second.estimate) / (n1 + n2)
-        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2)) if n1 > 0 and n2 > 0 else math.nan
-    else:
-        se = math.sqrt(first.se ** 2 + second.se ** 2)
+    se = math.sqrt(first.se ** 2 + second.se ** 2)
     if not np.isfinite(diff) or not np.isfinite(se):
         return diff, math.nan, math.nan
     if se == 0:
         return diff, (0.0 if diff == 0 else math.copysign(math.inf, diff)), (1.0 if diff == 0 else 0.0)
-    z = diff / se
-    return diff, z, float(2 * stats.norm.sf(abs(z)))
+    t = diff / se
+    df = welch_df(first, second)
+    p = stats.norm.sf(abs(t)) if not np.isfinite(df) else stats.t.sf(abs(t), df)
+    return diff, t, float(2 * p)
+
+
+def benjamini_hochberg(p: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (``q``); NaN stays NaN and does not count as a test.
+
+    ``q_(i) = min_{j >= i} m p_(j) / j`` over the ``m`` finite p-values sorted ascending, capped at 1
+    (equals ``statsmodels.stats.multitest.multipletests(method="fdr_bh")``).
+    """
+    p = np.asarray(p, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if ok.size == 0:
+        return q
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = order.size
+    ranked = p[order] * m / np.arange(1, m + 1)
+    q[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+    return q
 
 
 def _quarter(period: str) -> pd.Period:
@@ -187,11 +217,11 @@ def trend_table(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
     order = {p: str(_quarter(p)) for p in periods.dropna().unique()}
     frame = pd.DataFrame({"periode": periods.map(order), item: responses[item]}, index=responses.index)
     table = kpi_table(frame, items=[item], by="periode", weights=weights, min_cell=min_cell, level=level,
-                      codebook=cb, statistics=[stat])
+                      codebook=cb, statistics=[stat], calibration=calibration_of(responses, weights))
     table["kind"] = kind
     table["sort"] = table["periode"].map(lambda p: _quarter(p))
     table = table.sort_values("sort").reset_index(drop=True)
-    cols = ["periode", "kpi", "kind", "estimate", "se", "ci_low", "ci_high", "n", "n_eff", "suppressed", "reason"]
+    cols = ["periode", "kpi", "kind", "estimate", "se", "df", "ci_low", "ci_high", "n", "n_eff", "suppressed", "reason"]
     out = table[cols].copy()
     out.attrs = dict(table.attrs)
     return out
@@ -199,10 +229,10 @@ def trend_table(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
 
 def _estimate_of(row: pd.Series) -> Estimate:
     return Estimate(row["estimate"], row["ci_low"], row["ci_high"], row["se"],
-                    0 if pd.isna(row["n"]) else int(row["n"]), row["n_eff"])
+                    0 if pd.isna(row["n"]) else int(row["n"]), row["n_eff"], df=row.get("df", np.nan))
 
 
-def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl") -> pd.DataFrame:
+def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl", fdr: bool = True) -> pd.DataFrame:
     """Changes against the previous quarter and the same quarter a year earlier, tested and in words.
 
     Parameters
@@ -210,15 +240,18 @@ def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl") ->
     trend:
         Output of :func:`trend_table`.
     alpha:
-        Significance level of the two-sided test.
+        Significance level of the two-sided test (the false discovery rate with ``fdr``).
     lang:
         ``nl`` or ``en`` for the ``conclusion`` column.
+    fdr:
+        Call a change significant when its Benjamini-Hochberg ``q`` (over all changes in the table)
+        is below ``alpha``; ``False`` uses the raw ``p``.
 
     Returns
     -------
     pd.DataFrame
-        ``periode, compared_with, comparison, before, after, difference, z, p, significant, direction,
-        conclusion``. Comparisons that involve a suppressed or absent quarter are left out.
+        ``periode, compared_with, comparison, before, after, difference, t, df, p, q, significant,
+        direction, conclusion``. Comparisons that involve a suppressed or absent quarter are left out.
     """
     if lang not in ("nl", "en"):
         raise ConfigError(f"unknown language '{lang}'", key="lang", hint="use nl or en")
@@ -231,16 +264,83 @@ def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl") ->
             if earlier not in published:
                 continue
             before, after = _estimate_of(pd.Series(published[earlier])), _estimate_of(pd.Series(row))
-            diff, z, p = two_sample_test(before, after, row["kind"])
-            significant = bool(p < alpha) if np.isfinite(p) else False
-            direction = ("up" if diff > 0 else "down") if significant else "none"
+            diff, t, p = two_sample_test(before, after, row["kind"])
             rows.append({"periode": period, "compared_with": earlier, "comparison": comparison,
-                         "before": before.estimate, "after": after.estimate, "difference": diff, "z": z, "p": p,
-                         "significant": significant, "direction": direction,
-                         "conclusion": f"{_WORDS[direction][lang]} {_COMPARISON[comparison][lang]}"})
-    cols = ["periode", "compared_with", "comparison", "before", "after", "difference", "z", "p", "significant",
-            "direction", "conclusion"]
-    return pd.DataFrame(rows, columns=cols)
+                         "before": before.estimate, "after": after.estimate, "difference": diff, "t": t,
+                         "df": welch_df(before, after), "p": p})
+    cols = ["periode", "compared_with", "comparison", "before", "after", "difference", "t", "df", "p", "q",
+            "significant", "direction", "conclusion"]
+    out = pd.DataFrame(rows, columns=cols[:9])
+    out["q"] = benjamini_hochberg(out["p"].to_numpy(float)) if len(out) else pd.Series(dtype=float)
+    test = out["q"] if fdr else out["p"]
+    out["significant"] = [bool(v < alpha) if np.isfinite(v) else False for v in test]
+    out["direction"] = [("up" if d > 0 else "down") if sig else "none"
+                        for d, sig in zip(out["difference"], out["significant"])]
+    out["conclusion"] = [f"{_WORDS[d][lang]} {_COMPARISON[c][lang]}" for d, c in zip(out["direction"], out["comparison"])]
+    return out[cols]
+
+
+def summary_changes(trend_responses: pd.DataFrame, kpis: Sequence[str], weights: pd.Series | None = None,
+                    min_cell: int = 10, codebook: Codebook | None = None, alpha: float = 0.05,
+                    lang: str = "nl") -> pd.DataFrame:
+    """The changes a summary reports, tested together with Benjamini-Hochberg.
+
+    Per KPI three comparisons of the latest published quarter: with the previous quarter, with the same
+    quarter a year earlier, and with the first published quarter (when there are 3 or more). All of
+    them, over all KPIs, form one family: ``q`` is the Benjamini-Hochberg adjusted p-value, and a change
+    is ``significant`` when ``q < alpha``. With the quarters shuffled (no real change) at most ``alpha``
+    of reports announce any change (``tests/test_trends.py``).
+
+    Parameters
+    ----------
+    trend_responses:
+        Every quarter up to the report's period (``periode`` and the KPIs' items).
+    kpis:
+        KPI names; those whose item is missing are skipped.
+    weights:
+        Weights raked within each quarter (``Chapter.trend_weights``), or ``None``.
+    min_cell, codebook, alpha, lang:
+        As :func:`trend_table` and :func:`trend_changes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kpi, kind, comparison, periode, compared_with, before, after, difference, t, df, p, q,
+        significant, conclusion`` (``comparison`` is ``vorig_kwartaal``, ``vorig_jaar`` or ``sinds_begin``).
+    """
+    cb = codebook or load_codebook()
+    rows = []
+    for kpi in kpis:
+        item = parse_kpi(kpi, cb)[0]
+        if item not in trend_responses.columns:
+            continue
+        trend = trend_table(trend_responses, kpi, weights=weights, min_cell=min_cell, codebook=cb)
+        published = trend[~trend["suppressed"]].reset_index(drop=True)
+        if published.empty:
+            continue
+        last = published.iloc[-1]
+        q_last = _quarter(last["periode"])
+        pairs = []
+        for comparison, lag in (("vorig_kwartaal", 1), ("vorig_jaar", 4)):
+            earlier = published[published["periode"] == str(q_last - lag)]
+            if len(earlier):
+                pairs.append((comparison, earlier.iloc[0]))
+        if len(published) >= 3:
+            pairs.append(("sinds_begin", published.iloc[0]))
+        for comparison, first in pairs:
+            before, after = _estimate_of(first), _estimate_of(last)
+            diff, t, p = two_sample_test(before, after, last["kind"])
+            rows.append({"kpi": kpi, "kind": last["kind"], "comparison": comparison, "periode": last["periode"],
+                         "compared_with": first["periode"], "before": before.estimate, "after": after.estimate,
+                         "difference": diff, "t": t, "df": welch_df(before, after), "p": p})
+    cols = ["kpi", "kind", "comparison", "periode", "compared_with", "before", "after", "difference", "t", "df", "p"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["q"] = benjamini_hochberg(out["p"].to_numpy(float)) if len(out) else pd.Series(dtype=float)
+    out["significant"] = [bool(v < alpha) if np.isfinite(v) else False for v in out["q"]]
+    out["conclusion"] = [f"{_WORDS[('up' if d > 0 else 'down') if sig else 'none'][lang]} "
+                         f"{_COMPARISON.get(c, {}).get(lang, '')}".strip()
+                         for d, sig, c in zip(out["difference"], out["significant"], out["comparison"])]
+    return out
 
 
 @dataclass(frozen=True)
@@ -439,7 +539,7 @@ def latest_quarters(trend: pd.DataFrame, n: int = 8) -> pd.DataFrame:
     return trend.iloc[-n:].reset_index(drop=True)
 
 
-__all__: Sequence[str] = ("Estimate", "parse_kpi", "kpi_kind", "kpi_scores", "weighted_estimate", "two_sample_test",
+__all__: Sequence[str] = ("Estimate", "parse_kpi", "kpi_kind", "kpi_scores", "weighted_estimate", "two_sample_test", "welch_df", "benjamini_hochberg", "summary_changes",
                           "trend_table", "trend_changes", "trend_slope", "TrendSlope", "describe_slope", "change_word", "describe_trend", "plot_trend")
 
 

@@ -10,6 +10,7 @@ with *population totals* they sum to the population total.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -290,7 +291,8 @@ def survey_weights(responses: pd.DataFrame, config: Any, missing: str = "mean") 
     Returns
     -------
     pandas.Series
-        Named ``gewicht``, same index as ``responses``, mean 1.
+        Named ``gewicht``, same index as ``responses``, mean 1. ``attrs["calibration"]`` names the
+        margin columns, so the KPI functions can compute the linearised variance of the raked design.
 
     Raises
     ------
@@ -321,6 +323,7 @@ def survey_weights(responses: pd.DataFrame, config: Any, missing: str = "mean") 
     sub = responses.loc[complete, list(margins)]
     w = rake(sub, margins, trim=getattr(config, "trim", None))
     out.loc[complete] = w / w.mean()
+    out.attrs[CALIBRATION_ATTR] = {"margins": list(margins), "within": None}  # for the linearised variance
     return out
 
 
@@ -331,3 +334,127 @@ def weighted_shares(frame: pd.DataFrame, column: str, weights: Any = None) -> pd
     ok = col.notna().to_numpy()
     s = pd.Series(w[ok]).groupby(col[ok].astype(str).to_numpy()).sum()
     return s / s.sum()
+
+
+# -- design-based (linearised) variance of estimators on raked weights --------------------------------
+CALIBRATION_ATTR = "calibration"  # key in ``weights.attrs``: {"margins": [...], "within": column or None}
+RAKING_SWEEPS = 10  # R survey's svyrecvar projects the influence values on the raking margins 10 times
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How the weights were made, as far as the variance needs it.
+
+    ``codes`` holds per margin (column) the category code of every row (-1: the row was not raked on it);
+    ``strata`` the group (e.g. quarter) within which raking was done, or ``None``.
+    """
+
+    codes: np.ndarray
+    strata: np.ndarray | None = None
+
+
+def calibration_of(responses: pd.DataFrame, weights: Any) -> Calibration | None:
+    """The :class:`Calibration` behind ``weights`` (a Series from :func:`survey_weights`), or ``None``.
+
+    ``survey_weights`` records the margin columns in ``weights.attrs["calibration"]``; the category codes
+    are read back from ``responses`` (missing values get code -1, as those rows were not raked).
+    """
+    spec = getattr(weights, "attrs", {}).get(CALIBRATION_ATTR) if weights is not None else None
+    if not spec:
+        return None
+    margins = [m for m in spec.get("margins", []) if m in responses.columns]
+    within = spec.get("within")
+    strata = None
+    if within is not None and within in responses.columns:
+        strata = pd.factorize(responses[within].astype("string"), use_na_sentinel=True)[0]
+        strata = np.where(strata < 0, strata.max() + 1, strata)
+    if not margins:
+        return Calibration(np.zeros((len(responses), 0), dtype=np.int64), strata)
+    codes = np.column_stack([pd.factorize(responses[m].astype("string"), use_na_sentinel=True)[0]
+                             for m in margins]).astype(np.int64)
+    if strata is not None:  # raked within each stratum: a margin category is a (stratum, category) pair
+        width = codes.max(initial=0) + 1
+        codes = np.where(codes < 0, -1, strata[:, None] * width + codes)
+    return Calibration(codes, strata)
+
+
+def calibration_residuals(x: np.ndarray, weights: np.ndarray, calibration: Calibration | None,
+                          sweeps: int = RAKING_SWEEPS) -> np.ndarray:
+    """Residualise weighted influence values on the raking margins, as R ``survey`` does for ``rake()``.
+
+    Each sweep replaces ``x`` by ``x - w * ave(x / w, margin)`` for every margin in turn (``ave`` the
+    unweighted mean within a category); ``sweeps`` rounds of this alternating projection (R uses 10).
+    Rows with code -1 on a margin are left alone for that margin.
+
+    Parameters
+    ----------
+    x:
+        ``(n,)`` or ``(n, m)`` weighted influence values (e.g. ``w (y - mean) / sum w`` for a mean).
+    weights:
+        ``(n,)`` the final (raked) weights.
+    calibration:
+        From :func:`calibration_of`; ``None`` returns ``x`` unchanged.
+
+    Returns
+    -------
+    numpy.ndarray
+        The residualised values, same shape as ``x``.
+    """
+    if calibration is None or calibration.codes.shape[1] == 0:
+        return x
+    from scipy import sparse
+
+    z = np.asarray(x, dtype=float)
+    one_d = z.ndim == 1
+    z = (z[:, None] if one_d else z) / weights[:, None]
+    n = z.shape[0]
+    groups = []
+    for j in range(calibration.codes.shape[1]):
+        code = calibration.codes[:, j]
+        ok = np.flatnonzero(code >= 0)
+        uniq, inv = np.unique(code[ok], return_inverse=True)
+        g = sparse.csr_matrix((np.ones(ok.size), (ok, inv)), shape=(n, uniq.size))
+        groups.append((g, np.asarray(g.sum(axis=0)).ravel()))
+    for _ in range(sweeps):
+        for g, count in groups:
+            means = (g.T @ z) / count[:, None]
+            z = z - g @ means
+    out = z * weights[:, None]
+    return out[:, 0] if one_d else out
+
+
+def design_variance(x: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:
+    """With-replacement variance of a total from (residualised) influence values, one row per respondent.
+
+    ``sum_h n_h / (n_h - 1) * sum_i (x_i - mean_h x)^2`` over strata ``h`` (one stratum when ``None``):
+    R ``survey``'s ``svyrecvar`` for ``svydesign(ids = ~1, strata = ..., weights = ...)``.
+
+    Parameters
+    ----------
+    x:
+        ``(n,)`` or ``(n, m)`` influence values.
+    strata:
+        ``(n,)`` integer stratum per row, or ``None``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The variance (``(m,)``; a 0-d array for 1-D input). NaN where a stratum has one row.
+    """
+    z = np.asarray(x, dtype=float)
+    one_d = z.ndim == 1
+    z = z[:, None] if one_d else z
+    if strata is None:
+        strata = np.zeros(z.shape[0], dtype=np.int64)
+    _, inv, counts = np.unique(strata, return_inverse=True, return_counts=True)
+    sums = np.zeros((counts.size, z.shape[1]))
+    np.add.at(sums, inv, z)
+    centred = z - (sums / counts[:, None])[inv]
+    ss = np.zeros_like(sums)
+    np.add.at(ss, inv, centred ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(counts > 1, counts / (counts - 1.0), np.nan)
+    var = np.nansum(ss * factor[:, None], axis=0)
+    if np.any(counts == 1):
+        var = np.where(np.any(ss[counts == 1] != 0, axis=0), np.nan, var)
+    return var[0] if one_d else var

@@ -192,6 +192,9 @@ class Chapter:
                      self.trend_responses.groupby("periode", observed=True, sort=True)]
             self._trend_weights = (pd.concat(parts).reindex(self.trend_responses.index) if parts
                                    else pd.Series(dtype=float))
+            if self.config.margins:  # raked within each quarter: the linearised variance needs to know
+                self._trend_weights.attrs["calibration"] = {"margins": list(self.config.margins),
+                                                            "within": "periode"}
         return self._trend_weights
 
     # -- results used by several chapters ------------------------------------------------------------
@@ -293,36 +296,38 @@ class Chapter:
         return knobs
 
     def notable_changes(self, kpis: Sequence[str]) -> list[str]:
-        """Significant changes of ``kpis`` in the latest quarter (vs. previous quarter and a year before)."""
-        from meethuis.stats.trends import trend_changes, trend_table, two_sample_test
+        """Significant changes of ``kpis`` in the latest quarter (vs. previous quarter, a year before, the start).
 
+        All comparisons over all ``kpis`` are tested as one family with Benjamini-Hochberg
+        (``trends.summary_changes``); one plain sentence says so before the list.
+        """
+        from meethuis.stats.trends import summary_changes
+
+        changes = summary_changes(self.trend_responses, kpis, weights=self.trend_weights(), min_cell=self.min_cell,
+                                  codebook=self.codebook, lang=self.lang)
+        if changes.empty:
+            return []
+        self.show_text(self.text(
+            f"We vergelijken hier {nv.format_int(len(changes), 'nl')} cijfers tegelijk. Dan lijkt er al snel iets "
+            "veranderd door toeval. Daarom noemen we alleen veranderingen die ook na een correctie voor het aantal "
+            "vergelijkingen overeind blijven (methode van Benjamini en Hochberg).",
+            f"We compare {nv.format_int(len(changes), 'en')} figures at once, so some will seem to change by chance. "
+            "We therefore only mention changes that hold after correcting for the number of comparisons "
+            "(the Benjamini-Hochberg method)."))
         lines = []
-        w = self.trend_weights()
-        for kpi in kpis:
-            item = "aanbeveling" if kpi == "nps" else kpi.rsplit("_", 1)[0]
-            if item not in self.trend_responses.columns:
-                continue
-            trend = trend_table(self.trend_responses, kpi, weights=w, min_cell=self.min_cell, codebook=self.codebook)
-            changes = trend_changes(trend, lang=self.lang)
-            published = trend[~trend["suppressed"]]
-            if published.empty:
-                continue
-            last = published["periode"].iloc[-1]
-            kind = nv.kpi_kind(kpi)
-            label = nv.kpi_label(kpi, self.codebook, self.lang)
+        for _, c in changes[changes["significant"]].iterrows():
+            kind = nv.kpi_kind(c["kpi"])
+            label = nv.kpi_label(c["kpi"], self.codebook, self.lang)
             subject = label[:1].upper() + label[1:]
-            for _, c in changes[(changes["periode"] == last) & changes["significant"]].iterrows():
-                lines.append(f"{subject}: {c['conclusion']} "
-                             f"({nv.format_value(c['before'], kind, self.lang)} \u2192 "
-                             f"{nv.format_value(c['after'], kind, self.lang)}, {nv.period_text(last, self.lang)}).")
-            if len(published) >= 3:  # the longer run: first against last published quarter
-                first_row, last_row = published.iloc[0], published.iloc[-1]
-                diff, _, p = two_sample_test(_estimate(first_row), _estimate(last_row), trend["kind"].iloc[0])
-                if np.isfinite(p) and p < 0.05:
-                    since = nv.period_text(first_row["periode"], self.lang)
-                    clause = nv.change_clause(first_row["estimate"], last_row["estimate"], kind=kind, lang=self.lang)
-                    lines.append(self.text(f"{subject} is sinds het {since} duidelijk {clause}.",
-                                           f"{subject} has clearly {clause} since {since}."))
+            if c["comparison"] == "sinds_begin":
+                since = nv.period_text(c["compared_with"], self.lang)
+                clause = nv.change_clause(c["before"], c["after"], kind=kind, lang=self.lang)
+                lines.append(self.text(f"{subject} is sinds het {since} duidelijk {clause}.",
+                                       f"{subject} has clearly {clause} since {since}."))
+                continue
+            lines.append(f"{subject}: {c['conclusion']} "
+                         f"({nv.format_value(c['before'], kind, self.lang)} \u2192 "
+                         f"{nv.format_value(c['after'], kind, self.lang)}, {nv.period_text(c['periode'], self.lang)}).")
         return lines
 
     def basis_sentence(self) -> str:
@@ -809,12 +814,5 @@ def knob_sentences(knobs: pd.DataFrame, outcome_label: str, lang: str = "nl") ->
             line += f"; among the three most important in {often} of the recalculations." if often else "."
         lines.append(line)
     return nv.ranked_list(lines, lang)
-
-
-def _estimate(row: pd.Series):
-    """A ``kpi.Estimate`` from a row of ``trends.trend_table`` (for ``trends.two_sample_test``)."""
-    from meethuis.stats.kpi import Estimate
-
-    return Estimate(row["estimate"], row["ci_low"], row["ci_high"], row["se"], int(row["n"]), row["n_eff"])
 
 
