@@ -110,11 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _register_report(inner) -> None:
-    """The ``report`` action (only when the community report runner is installed)."""
-    import importlib.util
-
-    if importlib.util.find_spec("meethuis.report.community") is None:
-        return
+    """The ``report`` action: the community report."""
     rep = inner.add_parser("report", help="render the community report from the pool")
     rep.add_argument("--pool", required=True, help="the pool file")
     rep.add_argument("--out", required=True, help="output folder")

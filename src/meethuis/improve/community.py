@@ -79,7 +79,8 @@ def pooled_drivers(drivers: pd.DataFrame, outcome: str = "tevredenheid", by: str
     -------
     pd.DataFrame
         ``[group,] driver, family, k, estimate, se, ci_low, ci_high, tau2, i2, pi_low, pi_high, in_top,
-        verdict``, sorted by estimate (highest first) within each group.
+        verdict``, sorted by estimate (highest first) within each group. The prediction interval is cut
+        to 0–1 (a share cannot leave it; the verdict uses the cut interval too).
 
     Raises
     ------
@@ -104,6 +105,7 @@ def pooled_drivers(drivers: pd.DataFrame, outcome: str = "tevredenheid", by: str
             row = {"group": group} if by else {}
             row.update({"driver": driver, "family": d["family"].iloc[0], **pooled.to_dict(),
                         "in_top": int((d["rank"] <= top).sum())})
+            row["pi_low"], row["pi_high"] = min(max(row["pi_low"], 0.0), 1.0), min(max(row["pi_high"], 0.0), 1.0)
             row["verdict"] = verdict(pooled.estimate, pooled.tau2, pooled.pi_low, pooled.pi_high, 1.0 / p)
             rows.append(row)
     out = pd.DataFrame(rows).drop(columns=["method", "q"])
@@ -316,7 +318,7 @@ def plot_kind_funnels(funnels: Sequence[tuple[str, pd.DataFrame, float, float]],
                       lang: str = "nl"):
     """One funnel panel per kind of organisation (``(kind, funnel, target, sigma)`` from ``funnel_table``).
 
-    Only organisations outside the 95% limits are labelled (with their display name).
+    Only the (at most) three organisations furthest outside the 99.8% limits are labelled.
     """
     import matplotlib.pyplot as plt
 
@@ -338,7 +340,9 @@ def plot_kind_funnels(funnels: Sequence[tuple[str, pd.DataFrame, float, float]],
             ax.plot(grid, lim[hi] * scale, style, color=colour)
         outside = funnel["position"] != "binnen"
         ax.plot(funnel["n_eff"], funnel["estimate"] * scale, "o", color=PALETTE["blauw"], markersize=4)
-        for r in funnel[outside].itertuples():
+        far = funnel[funnel["position"].str.endswith("998")]
+        far = far.loc[(far["estimate"] - target).abs().sort_values(ascending=False).index[:3]]
+        for r in far.itertuples():
             ax.annotate(r.org_name, (r.n_eff, r.estimate * scale), xytext=(3, 3), textcoords="offset points",
                         fontsize=7)
         ax.set_title(f"{kind_label(k, lang).capitalize()} ({len(funnel)})", fontsize=10)

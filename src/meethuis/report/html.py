@@ -79,11 +79,27 @@ def _join(value) -> str:
 def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
                   today: _dt.date | None = None) -> str:
     """One self-contained HTML page of the executed chapters, with contents, cover and provenance."""
+    process_file = config.process.file if config.process else None
+    provenance = {
+        "config": f"{config.path.name} sha256:{file_digest(config.path)[:12]}",
+        "data": f"{config.data_file.name} sha256:{file_digest(config.data_file)[:12]}",
+        "process": f"{Path(process_file).name} sha256:{file_digest(process_file)[:12]}" if process_file else "",
+    }
+    return render_page(notebooks, config.name, nv.text("report_title", lang), nv.period_text(period, lang),
+                       provenance, lang, today)
+
+
+def render_page(notebooks: Sequence[Path], org: str, title: str, period_text: str, provenance: dict, lang: str,
+                today: _dt.date | None = None) -> str:
+    """The page of :func:`assemble_html` for any set of executed chapters (also the community report).
+
+    ``provenance`` holds ``config``, ``data`` and ``process`` lines; version and Python are added here.
+    """
     import jinja2
 
     sections, toc, used = [], [], set()
     for nb_path in notebooks:
-        body, title = chapter_html(Path(nb_path), lang)
+        body, chapter_title = chapter_html(Path(nb_path), lang)
         entries = []
 
         def anchor(match: re.Match) -> str:
@@ -97,24 +113,16 @@ def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
             return f'<h{level} id="{slug}">{inner}</h{level}>'
 
         body = re.sub(r"<h([12])>(.*?)</h\1>", anchor, body, flags=re.S)
-        sections.append({"id": Path(nb_path).stem, "title": title, "body": body})
+        sections.append({"id": Path(nb_path).stem, "title": chapter_title, "body": body})
         toc.append(entries)
     today = today or _dt.date.today()
-    process_file = config.process.file if config.process else None
-    provenance = {
-        "version": __version__,
-        "config": f"{config.path.name} sha256:{file_digest(config.path)[:12]}",
-        "data": f"{config.data_file.name} sha256:{file_digest(config.data_file)[:12]}",
-        "process": f"{Path(process_file).name} sha256:{file_digest(process_file)[:12]}" if process_file else "",
-        "python": ".".join(map(str, sys.version_info[:3])),
-    }
+    provenance = {"version": __version__, "process": "", **provenance,
+                  "python": ".".join(map(str, sys.version_info[:3]))}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True)
     template = env.get_template("report.html.j2")
     return template.render(
-        lang=lang, org=config.name, sections=sections, toc=toc,
+        lang=lang, org=org, sections=sections, toc=toc,
         css=(TEMPLATE_DIR / "report.css").read_text(encoding="utf-8"),
-        title=nv.text("report_title", lang), period=nv.period_text(period, lang),
+        title=title, period=period_text,
         date=nv.format_date(today, lang), provenance=provenance, t=lambda key: nv.text(key, lang),
     )
-
-

@@ -144,6 +144,37 @@ def _source_cell(chapter: str, source: str | None, fallback: int | None) -> int 
     return fallback
 
 
+def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2,
+                 progress: bool = True) -> dict[str, float]:
+    """Run ``chapters`` (notebook names under ``notebooks/``) with ``params``, ``jobs`` kernels at a time.
+
+    Each executed notebook goes to ``folder / <its file name>``. Returns the seconds per chapter.
+
+    Raises
+    ------
+    ChapterError
+        The first chapter that failed (chapters not yet started are cancelled).
+    """
+    seconds: dict[str, float] = {}
+    jobs = max(1, int(jobs))
+    slots: queue.Queue[int] = queue.Queue()
+    for k in range(jobs):
+        slots.put(k)
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    interrupted = False
+    try:
+        futures = {c: pool.submit(_run_chapter, c, folder / f"{Path(c).name}.ipynb", params, slots, progress)
+                   for c in chapters}
+        for c in chapters:
+            seconds[c] = futures[c].result()
+    except (KeyboardInterrupt, SystemExit):
+        interrupted = True  # do not wait for running kernels; the CLI ends the process
+        raise
+    finally:  # on a failure, chapters not yet started are cancelled
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+    return seconds
+
+
 def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: str = "nl",
                period: str = "", min_cell: int | None = None, chapters: Sequence[str] | None = None,
                jobs: int = 2, progress: bool = True) -> ReportResult:
@@ -209,22 +240,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         os.environ[REPORT_DIR_ENV] = str(tmp)
         os.environ[RUN_DIR_ENV] = str(run_dir)
         try:
-            jobs = max(1, int(jobs))
-            slots: queue.Queue[int] = queue.Queue()
-            for k in range(jobs):
-                slots.put(k)
-            pool = ThreadPoolExecutor(max_workers=jobs)
-            interrupted = False
-            try:
-                futures = {c: pool.submit(_run_chapter, c, tmp / "notebooks" / f"{c}.ipynb", params, slots, progress)
-                           for c in chapters}
-                for c in chapters:
-                    seconds[c] = futures[c].result()
-            except (KeyboardInterrupt, SystemExit):
-                interrupted = True  # do not wait for running kernels; the CLI ends the process
-                raise
-            finally:  # on a failure, chapters not yet started are cancelled
-                pool.shutdown(wait=not interrupted, cancel_futures=True)
+            seconds = run_chapters(chapters, tmp / "notebooks", params, jobs, progress)
         finally:
             for key, value in old_env.items():
                 if value is None:
