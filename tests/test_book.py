@@ -131,14 +131,16 @@ def test_config_walkthrough_explains_every_key_of_the_org_config():
 def test_generated_pages_are_the_codebook_and_cli_from_the_code(tmp_path):
     ext = _extension()
     written = ext.write_generated(tmp_path)
-    assert {p.name for p in written} == {"codeboek.md", "opdrachtregel.md", "huis.md", "meethuis-huis.png"}
+    assert {p.name for p in written} == {"codeboek.md", "opdrachtregel.md", "huis.md", "meethuis-huis.png",
+                                         "internationaal.md"}
+    assert (tmp_path / "internationaal.md").read_text(encoding="utf-8") == load_codebook().crosswalk_markdown("nl")
     assert (tmp_path / "codeboek.md").read_text(encoding="utf-8") == load_codebook().to_markdown("nl")
     assert (tmp_path / "opdrachtregel.md").read_text(encoding="utf-8") == cli_reference_markdown("nl")
     house = (tmp_path / "huis.md").read_text(encoding="utf-8")
     alt = re.search(r"^:alt: (.*)$", house, re.M).group(1)
     assert alt.startswith("Schema van het meethuis.") and "13 drijfveren" in alt
     assert (tmp_path / "meethuis-huis.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    for name in ("codeboek", "opdrachtregel"):
+    for name in ("codeboek", "opdrachtregel", "internationaal"):
         stub = (BOOK / "bijlagen" / f"{name}.md").read_text(encoding="utf-8")
         assert f"../_generated/{name}.md" in stub
 

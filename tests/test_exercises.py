@@ -121,7 +121,37 @@ def shapley_by_enumeration(frame: pd.DataFrame, outcome: str, drivers: list[str]
     return out
 
 
+def questionnaire_reference(number: int):
+    """Exercises 12-13 from the YAML files and a hand decoding of the simulated export (not meethuis' intake)."""
+    import yaml
+
+    cb = yaml.safe_load((ROOT / "src" / "meethuis" / "intake" / "codebook.yml").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load((ROOT / "data" / "sample" / "molensloot.yml").read_text(encoding="utf-8"))
+    if number == 12:
+        blocks = [i for b in cfg.get("building_blocks", []) for i in cb["building_blocks"][b]["items"]]
+        items = [i for i in cb["items"] if i["core"] or i["id"] in blocks] + cfg.get("extra_items", [])
+        scales = {i["id"]: cb["scales"][i.get("scale", "agree5")]["kind"] for i in items}
+        scales.update({i["id"]: cb["scales"][i["scale"]]["kind"] for i in cb["items"] if i["id"] in scales})
+        singles = [i for i, kind in scales.items() if kind in ("grade", "nps")]
+        # statements on the block's 1-5 scale form a grid; the single effort item (gemak) is a list question
+        grid = [i for i, kind in scales.items() if kind == "likert" and i != "gemak"]
+        context = [f["id"] for f in cb["context"] if f.get("question") and not f.get("prefilled")
+                   and (f["core"] or f["id"] in cfg["data"]["columns"])]
+        lists = len(singles) + 1 + len([c for c in context if c != "open_antwoord"])
+        seconds = 20 + 8 * lists + 6 * len(grid) + 45 * ("open_antwoord" in context)
+        return (len(singles) + 1 + len(grid) + len(context), math.ceil(seconds / 60))
+    from meethuis.intake.vragenlijst import build_questionnaire, simulate_export
+    from meethuis.intake.config import load_config
+
+    export = simulate_export(build_questionnaire(load_config(ROOT / "data" / "sample" / "molensloot.yml")),
+                             "limesurvey", 200, seed=1)
+    codes = export["menselijkeMaat[serieusGenomen]"].astype(str)
+    return (int(codes.isin(["1", "2", "3", "4", "5"]).sum()), int((codes == "wn").sum()))
+
+
 def expected(number: int):
+    if number in (12, 13):
+        return questionnaire_reference(number)
     r = raw()
     q = r[r["periode"] == PERIOD]
     if number == 1:

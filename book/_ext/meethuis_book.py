@@ -1,6 +1,7 @@
 """Sphinx extension of the Meethuis handbook: reference pages generated from the code, figure alt text.
 
-At start-up it writes ``book/_generated/`` (codebook page, CLI page, the measurement-house figure with its
+At start-up it writes ``book/_generated/`` (codebook page, CLI page, international crosswalk, the
+measurement-house figure with its
 text alternative), so those pages can never drift from the code. While reading executed notebooks it
 gives every figure the text alternative the library attached to it (``plots.alt_text``), which the kernel
 reports as the figure's ``text/plain`` representation.
@@ -33,6 +34,7 @@ def write_generated(target: Path = GENERATED, lang: str = "nl") -> list[Path]:
     out = {
         "codeboek.md": cb.to_markdown(lang),
         "opdrachtregel.md": cli_reference_markdown(lang),
+        "internationaal.md": cb.crosswalk_markdown(lang),
     }
     fig = plot_measurement_house(cb, lang)
     fig.savefig(target / "meethuis-huis.png", dpi=110)

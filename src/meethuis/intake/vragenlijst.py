@@ -607,7 +607,8 @@ def questionnaire_html(q: Questionnaire, lang: str | None = None, checks: Iterab
         construct = cb.label(x.construct, lang) if x.construct != "context" else t("achtergrond", "background")
         badge = (f'<span class="kern">{t("kernvraag", "core question")}</span>' if x.core else
                  f'<span class="eigen">{t("eigen vraag", "own question")}</span>' if x.own else
-                 f'<span>{t("bouwsteen of aanvulling", "building block or addition")}</span>')
+                 f'<span>{t("bouwsteen", "building block")}</span>' if x.construct != "context" else
+                 f'<span>{t("aanvulling", "addition")}</span>')
         return (f'<p class="meta">{t("Meet", "Measures")}: {_e(construct)} · {badge} · '
                 f'{t("code", "code")} <code>{_e(x.id)}</code></p>')
 
