@@ -81,7 +81,10 @@ def _protected() -> pd.DataFrame:
 
 def test_table_html_hides_small_cells_and_formats_dutch():
     html = table_html(_protected(), "Rapportcijfer per kanaal", 10, "nl", name="t")
-    assert "<caption>Rapportcijfer per kanaal</caption>" in html
+    assert '<caption id="tabel-t">Rapportcijfer per kanaal</caption>' in html
+    # phone: the table scrolls in a focusable region named by its caption, with a visible hint
+    assert 'role="region" tabindex="0" aria-labelledby="tabel-t"' in html
+    assert "Veeg of scroll opzij" in html
     assert '<th scope="col">' in html
     rows = re.findall(r"<tr([^>]*)>(.*?)</tr>", html)[1:]
     assert 'data-n="120"' in rows[0][0] and "7,25" in rows[0][1] and "7,00" in rows[0][1]
@@ -105,6 +108,7 @@ def test_show_table_protects_and_writes_csv(tmp_path, monkeypatch):
     assert saved.loc[0, "estimate"] == 7.2 and saved.loc[0, "n"] == 50
     assert np.isnan(saved.loc[1, "estimate"]) and np.isnan(saved.loc[1, "n"])  # 3 respondents: suppressed
     assert "8,0" not in shown[0] and "8.0" not in shown[0]
+    assert '<a href="tables/per_kanaal.csv" download>Download als CSV' in shown[0]  # the table links its CSV
     with pytest.raises(Exception, match="two tables"):
         chapter.show_table(raw, "per_kanaal", "Per kanaal", min_cell=10, report_dir=tmp_path)
     with pytest.raises(Exception, match="not a simple file name"):
@@ -336,3 +340,68 @@ def test_run_context_and_chapter_default_to_the_latest_quarter():
     pooled = open_chapter("isr", "all")
     assert pooled.period == "" and pooled.responses["periode"].nunique() == 4
     assert nv.period_text(context.period, "nl") == "3e kwartaal 2026"
+
+
+# -- first screen, method fold ---------------------------------------------------------------------------
+def test_method_fold_follows_the_first_answer_and_first_screen_is_lifted(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": '<div class="mh-method"><p>Gebaseerd op 40.</p></div>'}),
+        nbformat.v4.new_output("display_data", data={"text/html": "<!--mh-first-screen--><section>T</section><!--/mh-first-screen-->"}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "Het cijfer is 7,2."}),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Kop\n\n**Wat dit beantwoordt.** Methode met alpha.\n\n<!-- en\n# Head\n\nMethod.\n-->"),
+                code, nbformat.v4.new_markdown_cell("## Verder")]
+    path = tmp_path / "03_x.ipynb"
+    nbformat.write(nb, str(path))
+    body, title = report_html.chapter_html(path, "nl")
+    block, rest = report_html.lift_first_screen(body)
+    assert block == "<section>T</section>" and "mh-first-screen" not in rest
+    order = [rest.index(s) for s in ("<h1>Kop</h1>", "Het cijfer is 7,2.", "<summary>Hoe is dit berekend?</summary>",
+                                     "Methode met alpha", "Gebaseerd op 40.", "Verder")]
+    assert order == sorted(order)  # title, answer, then the fold with the method, then the rest
+    english, _ = report_html.chapter_html(path, "en")
+    assert "<summary>How was this calculated?</summary>" in english and "Method." in english
+
+
+def test_first_screen_tiles_for_a_sample_organisation(monkeypatch):
+    from meethuis.common.vocabulary import goal_label
+    from meethuis.report.chapters import samenvatting
+
+    ch = chapter.open_chapter("molensloot")
+    assert ch.period == "2026Q3"
+    tiles = samenvatting.tile_data(ch)
+    goals = [g.kpi for g in ch.config.goals]
+    assert [t["kpi"] for t in tiles] == goals[:4]
+    kpis = ch.kpis()
+    for t in tiles:
+        row = kpis[kpis["kpi"] == t["kpi"]].iloc[0]
+        assert t["value"] == nv.format_value(row["estimate"], t["kind"], "nl")
+        assert t["margin"] == nv.range_text(nv.format_value(row["ci_low"], t["kind"], "nl"),
+                                            nv.format_value(row["ci_high"], t["kind"], "nl"), "nl")
+        assert len(t["series"]) == 8 and t["spark"].startswith('<svg class="spark"')
+        if t["direction"] == "none":
+            assert t["change"].startswith("geen duidelijk verschil met 2e kwartaal 2026")
+    g = ch.goal_comparison().set_index("kpi")
+    for t in tiles:
+        assert t["goal"]["text"].endswith(goal_label(g.loc[t["kpi"], "status"]))
+    html = samenvatting.first_screen_html(ch, None, "Geen knoppen.")
+    assert html.startswith(samenvatting.FIRST_SCREEN_START) and "3e kwartaal 2026" in html
+    assert '<p class="tile-value">383</p>' in html
+    assert "respons 31% van 1.250 uitgenodigden" in html  # data/sample/molensloot.yml: invited 1250
+
+
+def test_invited_is_checked():
+    from meethuis.report.chapters import samenvatting
+
+    class Cfg:
+        path = Path("org.yml")
+        raw = {"invited": {"2026Q3": 1200}}
+
+    assert samenvatting.invited_in(Cfg, "2026Q3") == 1200 and samenvatting.invited_in(Cfg, "2026Q2") is None
+    Cfg.raw = {"invited": 900}
+    assert samenvatting.invited_in(Cfg, "2026Q2") == 900 and samenvatting.invited_in(Cfg, "") is None
+    Cfg.raw = {"invited": -3}
+    with pytest.raises(ConfigError, match="invited"):
+        samenvatting.invited_in(Cfg, "2026Q3")

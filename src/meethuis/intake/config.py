@@ -21,6 +21,7 @@ from meethuis.common.errors import ConfigError
 TOP_LEVEL_KEYS = {
     "organisation", "data", "building_blocks", "extra_items", "weighting", "process", "goals",
     "min_cell", "lang", "improvements", "maturity", "themes", "benchmark", "analysis", "segments", "journeys",
+    "invited",
 }
 ANALYSIS_KEYS = {"outcomes", "drivers"}
 DATA_KEYS = {"file", "sheet", "encoding", "respondent_id", "period", "columns", "recodes", "missing_values"}

@@ -47,29 +47,75 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>", "", text).lower()).strip("-") or "sectie"
 
 
+METHOD_CLASS = "mh-method"  # displays with this class (e.g. the basis line) go into the method fold
+_FIRST_SCREEN = re.compile(r"<!--mh-first-screen-->(.*?)<!--/mh-first-screen-->", re.S)
+
+
+def method_fold(parts: Sequence[str], lang: str) -> str:
+    """The collapsible "Hoe is dit berekend?" block holding a chapter's method text (empty if none)."""
+    parts = [p for p in parts if p.strip()]
+    if not parts:
+        return ""
+    return (f'<details class="method"><summary>{nv.text("method_fold", lang)}</summary>'
+            f'<div class="method-body">{"".join(parts)}</div></details>')
+
+
 def chapter_html(nb_path: Path, lang: str) -> tuple[str, str]:
-    """Reader-facing HTML of one executed chapter (markdown and rich outputs, no code); and its title."""
+    """Reader-facing HTML of one executed chapter (markdown and rich outputs, no code); and its title.
+
+    The answer comes first: the title, then the chapter's first result, then its method (the text
+    under the title of the first markdown cell and every ``mh-method`` display, such as the basis
+    line) folded away under "Hoe is dit berekend?", then the rest.
+    """
     import mistune
     import nbformat
 
     nb = nbformat.read(str(nb_path), as_version=4)
     parts: list[str] = []
+    method: list[str] = []
+    first_markdown = True
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            parts.append(mistune.html(markdown_for(cell.source, lang)))
+            text = markdown_for(cell.source, lang)
+            if first_markdown and text.startswith("# "):
+                head, _, rest = text.partition("\n")
+                parts.append(mistune.html(head))
+                if rest.strip():
+                    method.append(mistune.html(rest.strip()))
+            else:
+                parts.append(mistune.html(text))
+            first_markdown = False
         elif cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 if output.get("output_type") != "display_data":
                     continue  # values echoed by a cell, streams (warnings) and errors are not for readers
                 data = output.get("data", {})
                 if "text/html" in data:
-                    parts.append(_join(data["text/html"]))
+                    chunk = _join(data["text/html"])
+                    (method if f'class="{METHOD_CLASS}"' in chunk[:80] else parts).append(chunk)
                 elif "text/markdown" in data:  # built from config and data: no raw HTML passes
                     parts.append(_SAFE_MARKDOWN(_join(data["text/markdown"])))
+    fold = method_fold(method, lang)
+    if fold:
+        # after the title and the chapter's first answer (unless the next part is a heading or the first screen)
+        at = 1
+        while at < len(parts) and "<!--mh-first-screen-->" in parts[at]:
+            at += 1
+        if at < len(parts) and not re.match(r"\s*<h[1-6]", parts[at]):
+            at += 1
+        parts.insert(at, fold)
     body = "\n".join(parts)
     m = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
     title = re.sub(r"<[^>]+>", "", m.group(1)).strip() if m else nb_path.stem
     return body, title
+
+
+def lift_first_screen(body: str) -> tuple[str, str]:
+    """Take the first-screen block (tiles, response, knobs) out of a chapter body: (block, rest)."""
+    m = _FIRST_SCREEN.search(body)
+    if not m:
+        return "", body
+    return m.group(1), body[:m.start()] + body[m.end():]
 
 
 def _join(value) -> str:
@@ -98,8 +144,11 @@ def render_page(notebooks: Sequence[Path], org: str, title: str, period_text: st
     import jinja2
 
     sections, toc, used = [], [], set()
+    first_screen = ""
     for nb_path in notebooks:
         body, chapter_title = chapter_html(Path(nb_path), lang)
+        block, body = lift_first_screen(body)
+        first_screen = first_screen or block
         entries = []
 
         def anchor(match: re.Match) -> str:
@@ -121,7 +170,7 @@ def render_page(notebooks: Sequence[Path], org: str, title: str, period_text: st
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True)
     template = env.get_template("report.html.j2")
     return template.render(
-        lang=lang, org=org, sections=sections, toc=toc,
+        lang=lang, org=org, sections=sections, toc=toc, first_screen=first_screen,
         css=(TEMPLATE_DIR / "report.css").read_text(encoding="utf-8"),
         title=title, period=period_text,
         date=nv.format_date(today, lang), provenance=provenance, t=lambda key: nv.text(key, lang),

@@ -344,6 +344,13 @@ class Chapter:
             s += f", weighted by {nv.join_list([m.lower() for m in margins], 'en')}." if margins else ", unweighted."
         return s
 
+    def show_method(self, text: str) -> None:
+        """Display plain method text (e.g. :meth:`basis_sentence`); the report folds it under "Hoe is dit berekend?"."""
+        from IPython.display import HTML, display
+
+        paragraphs = "".join(f"<p>{html.escape(p.strip())}</p>" for p in str(text).split("\n\n") if p.strip())
+        display(HTML(f'<div class="mh-method">{paragraphs}</div>'))
+
     def show_text(self, markdown: str) -> None:
         """Display Markdown text (built from numbers by ``narrative``) in the notebook and the report.
 
@@ -551,8 +558,11 @@ def _format_cell(value: Any, kind: str | Callable[[Any], str], lang: str) -> str
 
 def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl",
                formats: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None,
-               name: str = "") -> str:
+               name: str = "", csv_href: str = "") -> str:
     """An accessible HTML table: caption, column headers with ``scope``, Dutch number formatting.
+
+    The table scrolls sideways inside a focusable region labelled by its caption (with a visible hint
+    on narrow screens when it has more than three columns); ``csv_href`` adds a download link.
 
     Rows flagged ``suppressed`` show an em dash in every numeric cell (and no ``n``); every shown row
     carries ``data-n`` when the table has an ``n`` column, so checks can prove nothing below ``min_cell``
@@ -594,9 +604,19 @@ def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl
         body = "".join(rows)
     note = (f'<p class="table-note">{html.escape(nv.text("suppressed_note", lang, min_cell=min_cell))}</p>'
             if any_suppressed else "")
-    return (f'<div class="mh-table-wrap"><table class="mh-table" data-table="{html.escape(name)}" '
-            f'data-min-cell="{min_cell}"><caption>{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}</div>")
+    cap_id = f"tabel-{html.escape(name)}" if name else ""
+    label = f' aria-labelledby="{cap_id}"' if cap_id else f' aria-label="{html.escape(caption, quote=True)}"'
+    wide = len(shown) > 3
+    hint = (f'<p class="scroll-hint" aria-hidden="true">{html.escape(nv.text("scroll_hint", lang))}</p>'
+            if wide else "")
+    link = (f'<p class="table-download"><a href="{html.escape(csv_href, quote=True)}" download>'
+            f'{html.escape(nv.text("download_csv", lang))}<span class="visually-hidden">: {html.escape(caption)}'
+            f"</span></a></p>" if csv_href else "")
+    cap_attr = f' id="{cap_id}"' if cap_id else ""
+    return (f'<div class="mh-table-block">{hint}<div class="mh-table-wrap{" wide" if wide else ""}" role="region" '
+            f'tabindex="0"{label}><table class="mh-table" data-table="{html.escape(name)}" '
+            f'data-min-cell="{min_cell}"><caption{cap_attr}>{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{note}{link}</div>")
 
 
 def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 10, lang: str = "nl",
@@ -670,7 +690,8 @@ def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 
                          for i in shown["item"]]
     from IPython.display import HTML, display
 
-    display(HTML(table_html(shown, caption, min_cell, lang, formats, labels, name)))
+    href = f"tables/{name}.csv" if report_dir is not None else ""
+    display(HTML(table_html(shown, caption, min_cell, lang, formats, labels, name, csv_href=href)))
 
 
 # -- figures -----------------------------------------------------------------------------------------
