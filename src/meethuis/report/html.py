@@ -130,6 +130,9 @@ def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
         "config": f"{config.path.name} sha256:{file_digest(config.path)[:12]}",
         "data": f"{config.data_file.name} sha256:{file_digest(config.data_file)[:12]}",
         "process": f"{Path(process_file).name} sha256:{file_digest(process_file)[:12]}" if process_file else "",
+        "journeys": " · ".join(f"{spec.file.name} sha256:{file_digest(spec.file)[:12]}"
+                               for spec in (getattr(getattr(config, "journeys", None), k, None)
+                                            for k in ("contacts", "appointments")) if spec is not None),
     }
     return render_page(notebooks, config.name, nv.text("report_title", lang), nv.period_text(period, lang),
                        provenance, lang, today)

@@ -45,6 +45,7 @@ CHAPTERS: tuple[str, ...] = (
     "09_procesdata",
     "10_feedback",
     "11_volwassenheid",
+    "12_klantreis",
 )
 
 _OUR_ERRORS = {"MeethuisError", "ConfigError", "DataError", "AnalysisError", "CodebookError"}
