@@ -16,9 +16,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         raise ConfigError("give either --config FILE or --all FOLDER",
                           hint="e.g. meethuis validate --config data/sample/molensloot.yml")
     if args.config:
+        from meethuis.report.plan import chapter_plan, comparability_text, plan_text
+        from meethuis.report.runner import chapters_available
+
         survey = load_survey(Path(args.config), strict=args.strict)
         lang = args.lang or survey.config.lang
         sys.stdout.write(survey.summary.to_text(lang) + "\n" + _design_checks(survey.config, lang))
+        sys.stdout.write("\n" + comparability_text(survey.config, lang))
+        sys.stdout.write("\n" + plan_text(chapter_plan(survey.config, survey.responses, chapters_available()), lang))
         if args.out:  # written only after validation succeeded
             write_text_atomic(Path(args.out), survey.summary.to_frame().to_csv(index=False))
         return 0
@@ -53,6 +58,16 @@ def _design_checks(config, lang: str) -> str:
         return ("Ontwerpcontrole vragenlijst overgeslagen: " if lang != "en" else "Design check skipped: ") + f"{exc}\n"
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from meethuis.intake.init import init_config
+
+    drivers = [d.strip() for d in ",".join(args.drivers).split(",") if d.strip()] if args.drivers else None
+    init_config(Path(args.data), Path(args.out), outcomes=args.outcome or (), drivers=drivers, id_column=args.id,
+                period=args.period, name=args.name, lang=args.lang)
+    print(Path(args.out).resolve())
+    return 0
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     from meethuis.sample import ORG_IDS, write_samples
 
@@ -67,7 +82,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``validate`` and ``sample`` to the ``meethuis`` command line."""
+    """Add ``validate``, ``init`` and ``sample`` to the ``meethuis`` command line."""
     p = sub.add_parser(
         "validate",
         help="check an organisation's config and data; print the data-quality summary",
@@ -83,6 +98,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="treat every out-of-range value as an error")
     p.add_argument("--out", help="also write the per-item summary as CSV to this file (only when valid)")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser(
+        "init",
+        help="write a first organisation config from a survey file (roles and scales inferred)",
+        description="Read a survey file (CSV, Excel or SPSS), infer each column's role and scale, match headers to "
+                    "the codebook by their nl/en labels and write a commented config that validates without "
+                    "editing. Own items get the header as label and an id made from it (lower-case ASCII, other "
+                    "characters as _).",
+    )
+    p.add_argument("--data", required=True, help="the survey file")
+    p.add_argument("--out", required=True, help="the config to write, e.g. mijn_org.yml")
+    p.add_argument("--outcome", action="append", help="outcome column (repeatable); a 0/1 column becomes binary")
+    p.add_argument("--drivers", action="append", help="driver columns, comma-separated (default: every other item)")
+    p.add_argument("--id", help="respondent id column (default: none, rows are numbered)")
+    p.add_argument("--period", help="the period of this one measurement, a year or quarter such as 2024Q2")
+    p.add_argument("--name", help="the organisation's name (default: the file name)")
+    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language of the report")
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser(
         "sample",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -19,8 +20,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         for r in failed:
             print(f"\n{r.organisation}: {r.message}", file=sys.stderr)
         return 1 if failed else 0
+    config = args.config
+    if Path(config).expanduser().exists():  # a path typed on the command line resolves from the working directory
+        config = str(Path(config).expanduser().resolve())
     try:
-        result = run_report(args.config, args.out, lang=args.lang, period=args.period, min_cell=args.min_cell,
+        result = run_report(config, args.out, lang=args.lang, period=args.period, min_cell=args.min_cell,
                             jobs=args.jobs, progress=not args.quiet)
     except ChapterError as exc:
         print(f"meethuis report: error: {exc}", file=sys.stderr)
@@ -39,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="organisation YAML, e.g. data/sample/molensloot.yml")
     p.add_argument("--all", metavar="FOLDER", help="every *.yml in FOLDER, in parallel (batch)")
     p.add_argument("--out", required=True, help="output folder (with --all: one sub-folder per organisation)")
-    p.add_argument("--lang", choices=["nl", "en"], default="nl", help="language of the report")
+    p.add_argument("--lang", choices=["nl", "en"], default=None,
+                   help="language of the report (default: the config's lang, which defaults to nl)")
     p.add_argument("--period", default="", help="a quarter such as 2026Q3; 'all' pools every quarter; "
                    "default: the latest quarter in the data")
     p.add_argument("--min-cell", type=int, default=None,

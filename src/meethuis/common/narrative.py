@@ -48,6 +48,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "scroll_hint": {"nl": "Veeg of scroll opzij voor alle kolommen.", "en": "Swipe or scroll sideways for every column."},
     "download_csv": {"nl": "Download als CSV", "en": "Download as CSV"},
     "page": {"nl": "Pagina", "en": "Page"},
+    "all_suppressed": {
+        "nl": "{groups} groepen met minder dan {min_cell} respondenten niet getoond.",
+        "en": "{groups} groups with fewer than {min_cell} respondents not shown.",
+    },
 }
 
 
@@ -176,7 +180,9 @@ def parse_period(period: str | None) -> tuple[int, int] | None:
 
 
 def period_text(period: str | None, lang: str = "nl") -> str:
-    """A period for readers: ``3e kwartaal 2026`` / ``Q3 2026``; empty → ``alle perioden``."""
+    """A period for readers: ``3e kwartaal 2026`` / ``Q3 2026``; a year (one measurement) as is; empty → ``alle perioden``."""
+    if period is not None and re.fullmatch(r"\d{4}", str(period).strip()):
+        return str(period).strip()
     parsed = parse_period(period)
     if parsed is None:
         return text("all_periods", lang)

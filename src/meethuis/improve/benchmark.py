@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from meethuis.intake.codebook import load_codebook
-from meethuis.common.errors import AnalysisError, DataError
+from meethuis.common.errors import AnalysisError, ConfigError, DataError
 
 SCHEMA = "meethuis.aggregates"
 SCHEMA_VERSION = 2
@@ -160,7 +160,7 @@ def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None
         by = None if level == "totaal" else level
         if by is not None and by not in responses.columns:
             continue
-        table = kpi_table(responses, items=items, by=by, weights=weights, min_cell=min_cell, codebook=cb)
+        table = kpi_table(responses, items=items + own, by=by, weights=weights, min_cell=min_cell, codebook=cb)
         for rec in table.to_dict("records"):
             suppressed = bool(rec["suppressed"])
             row = {"kpi": rec["kpi"], "item": rec["item"], "statistic": rec["statistic"], "level": level,
@@ -372,7 +372,8 @@ def load_aggregates(paths: Iterable[str | Path] | str | Path) -> pd.DataFrame:
         seen[org_id] = path
         frame = pd.DataFrame(data["kpis"], columns=list(ROW_FIELDS)).drop(columns="comparable")
         frame.insert(0, "org_id", org_id)
-        frame.insert(1, "org_name", data["organisation"]["name"])
+        name = data["organisation"]["name"]
+        frame.insert(1, "org_name", f"{name} (fictief)" if data["organisation"].get("fictional") else name)
         frame.insert(2, "period", data["period"].get("label") or f"{data['period'].get('first')}–{data['period'].get('last')}")
         frame.insert(3, "codebook_version", str(data["codebook_version"]))
         frame.insert(4, "min_cell", data["min_cell"])
@@ -705,6 +706,21 @@ def describe_ranking(ranks: pd.DataFrame, org_id: str, label: str, kind: str = "
     return text
 
 
+def benchmark_source(config: Any) -> str | None:
+    """Where the benchmark compares from: a folder (config ``benchmark: {folder: ...}``), ``"samples"`` (only
+    for a synthetic organisation, ``benchmark: {samples: true}``), or None when the config names no source."""
+    section = (getattr(config, "raw", None) or {}).get("benchmark")
+    if section == "samples":
+        section = {"samples": True}
+    if not isinstance(section, Mapping):
+        return None
+    if section.get("folder"):
+        return str(section["folder"])
+    if section.get("samples") and getattr(config, "synthetic", False):
+        return "samples"
+    return None
+
+
 def benchmark_table(own: Mapping, benchmark_dir: str | Path = "", config: Any = None, period: str = "",
                     min_cell: int = 10) -> pd.DataFrame:
     """The organisation's own aggregates plus the others': from ``benchmark_dir`` or, when empty, the samples.
@@ -713,6 +729,13 @@ def benchmark_table(own: Mapping, benchmark_dir: str | Path = "", config: Any = 
     itself in that folder are replaced by ``own`` (the freshly computed aggregates).
     """
     own_id = own["organisation"]["id"]
+    source = benchmark_source(config) if config is not None else "samples"
+    if not benchmark_dir and source is None:
+        raise ConfigError("no benchmark source given", file=str(getattr(config, "path", "")), key="benchmark",
+                          hint="add 'benchmark: {folder: path/to/aggregates}' (aggregates.json files of real "
+                               "organisations); a real organisation is never compared with the fictional samples")
+    if not benchmark_dir and source != "samples":
+        benchmark_dir = source
     if benchmark_dir:
         folder = Path(benchmark_dir)
         if not folder.is_absolute() and config is not None:

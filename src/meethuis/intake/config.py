@@ -598,6 +598,19 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
     synthetic = org.get("synthetic", False)
     if not isinstance(synthetic, bool):
         raise check.fail("organisation.synthetic", "'organisation.synthetic' must be true or false")
+    bench = raw.get("benchmark")
+    if bench == "samples":
+        bench = {"samples": True}
+    if bench is not None:
+        if not isinstance(bench, Mapping) or not set(bench) <= {"folder", "samples", "a11"}:
+            raise check.fail("benchmark", f"benchmark must be a mapping with folder, samples or a11, got {bench!r}",
+                             hint="e.g. benchmark: {folder: benchmark} (a folder of aggregates.json files)")
+        if bench.get("folder") is not None and not isinstance(bench["folder"], str):
+            raise check.fail("benchmark.folder", "benchmark.folder must be a folder path")
+        if bench.get("samples") and not synthetic:
+            raise check.fail("benchmark.samples", "a real organisation is never compared with the fictional samples",
+                             hint="give 'benchmark: {folder: path}' with aggregates.json files of real "
+                                  "organisations, or leave 'benchmark:' out")
 
     return OrgConfig(
         analysis_outcomes=analysis_outcomes, analysis_drivers=analysis_drivers, segments=segments,

@@ -17,6 +17,22 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 _EN_BLOCK = re.compile(r"<!--\s*en\s*\n(.*?)-->", re.S)
+_HEADING_HTML = re.compile(r"\s*<h([2-6])[^>]*>.*?</h\1>\s*", re.S)
+
+
+def drop_empty_headings(parts: list[str]) -> list[str]:
+    """Leave out a heading with nothing under it: followed by a heading of the same or a higher level, or by
+    the end of the chapter (its chapter had nothing to show there)."""
+    out: list[str] = []
+    for k, part in enumerate(parts):
+        m = _HEADING_HTML.fullmatch(part)
+        if m:
+            nxt = next((p for p in parts[k + 1:] if p.strip()), None)
+            n = _HEADING_HTML.fullmatch(nxt) if nxt is not None else None
+            if nxt is None or (n and int(n.group(1)) <= int(m.group(1))):
+                continue
+        out.append(part)
+    return drop_empty_headings(out) if len(out) < len(parts) else out
 
 
 def markdown_for(source: str, lang: str) -> str:
@@ -95,6 +111,7 @@ def chapter_html(nb_path: Path, lang: str) -> tuple[str, str]:
                     (method if f'class="{METHOD_CLASS}"' in chunk[:80] else parts).append(chunk)
                 elif "text/markdown" in data:  # built from config and data: no raw HTML passes
                     parts.append(_SAFE_MARKDOWN(_join(data["text/markdown"])))
+    parts = drop_empty_headings(parts)
     fold = method_fold(method, lang)
     if fold:
         # after the title and the chapter's first answer (unless the next part is a heading or the first screen)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import queue
+
+import nbformat
 import sys
 import time
 import traceback
@@ -27,6 +29,7 @@ from meethuis.report.chapters.common import (
 from meethuis.common.errors import ConfigError, MeethuisError
 from meethuis.report.folders import RUN_DIR_ENV, check_output_folder, output_lock, private_run_dir, write_marker
 from meethuis.report.html import assemble_html
+from meethuis.report.plan import chapter_plan, chapter_title, skipped_notebook
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 
@@ -176,7 +179,7 @@ def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int 
     return seconds
 
 
-def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: str = "nl",
+def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: str | None = None,
                period: str = "", min_cell: int | None = None, chapters: Sequence[str] | None = None,
                jobs: int = 2, progress: bool = True) -> ReportResult:
     """Render the report of one organisation into the folder ``out``.
@@ -189,7 +192,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         Output folder: new, empty, or a Meethuis report folder (marker file, only report files); replaced
         whole when the run succeeds, untouched when it fails. Anything else is refused.
     lang:
-        ``"nl"`` or ``"en"``.
+        ``"nl"`` or ``"en"``; ``None`` (default) takes the config's ``lang``.
     period:
         ``""`` (the latest quarter in the data, the default), ``"all"`` (every quarter pooled) or a
         quarter such as ``"2026Q3"``. Every chapter, the benchmark and ``aggregates.json`` use it.
@@ -219,7 +222,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     t0 = time.perf_counter()
     period = (period or "").strip().upper()
     out = check_output_folder(out)  # before reading any data: refuse a folder that is not ours
-    context = validate_inputs(config_path, period, lang)
+    context = validate_inputs(config_path, period, lang or "nl")
+    lang = lang or context.config.lang
     period = context.period  # resolved: the quarter, or "" for every quarter pooled
     config = context.config
     min_cell = max(int(min_cell or 0), int(config.min_cell))
@@ -228,6 +232,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     if missing:
         raise ConfigError(f"unknown chapter(s): {', '.join(missing)}", key="chapters",
                           hint=f"available: {', '.join(chapters_available())}")
+    plan = {p.chapter: p for p in chapter_plan(config, context.survey.responses, chapters)}
+    runnable = [c for c in chapters if plan[c].runs]
     params = {"config_path": str(config.path), "period": period_parameter(period), "lang": lang, "min_cell": min_cell}
     seconds: dict[str, float] = {}
     old_env = {k: os.environ.get(k) for k in (REPORT_DIR_ENV, RUN_DIR_ENV)}
@@ -238,10 +244,14 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         (tmp / "notebooks").mkdir()
         (tmp / "tables").mkdir()
         write_run_context(context, run_dir)
+        for c in chapters:  # a chapter that lacks its inputs steps aside with one paragraph
+            if not plan[c].runs:
+                nb = skipped_notebook(c, chapter_title(NOTEBOOK_DIR / f"{c}.ipynb", lang), plan[c], lang)
+                nbformat.write(nb, str(tmp / "notebooks" / f"{c}.ipynb"))
         os.environ[REPORT_DIR_ENV] = str(tmp)
         os.environ[RUN_DIR_ENV] = str(run_dir)
         try:
-            seconds = run_chapters(chapters, tmp / "notebooks", params, jobs, progress)
+            seconds = run_chapters(runnable, tmp / "notebooks", params, jobs, progress)
         finally:
             for key, value in old_env.items():
                 if value is None:
@@ -276,7 +286,7 @@ class BatchResult:
     message: str = ""
 
 
-def _batch_one(config_path: str, out: str, lang: str, period: str) -> BatchResult:
+def _batch_one(config_path: str, out: str, lang: str | None, period: str) -> BatchResult:
     t0 = time.perf_counter()
     name = Path(config_path).stem
     try:
@@ -289,7 +299,7 @@ def _batch_one(config_path: str, out: str, lang: str, period: str) -> BatchResul
                            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
 
 
-def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 2, lang: str = "nl",
+def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 2, lang: str | None = None,
               period: str = "", echo=None) -> list[BatchResult]:
     """Reports for every organisation config (``*.yml``) in ``folder``, ``jobs`` organisations at a time.
 

@@ -245,7 +245,8 @@ class Chapter:
             try:
                 boot = drv.bootstrap_importance(self.responses, outcome, names, weights=self.weights,
                                                 n_boot=n_boot)
-                groups = drv.group_importance(self.responses, outcome, driver_groups(self.codebook, names),
+                families = {f: [d for d in ds if d in names] for f, ds in self.config.driver_families().items()}
+                groups = drv.group_importance(self.responses, outcome, {f: ds for f, ds in families.items() if ds},
                                               weights=self.weights)
                 result = (boot.assign(n=boot["n_used"]), groups)
             except AnalysisError as exc:
@@ -253,6 +254,22 @@ class Chapter:
                                    f"No driver analysis possible for {label}: {exc.message}")
         self._cache[key] = result
         return result
+
+    @property
+    def outcome(self) -> str:
+        """The main outcome: the first of ``analysis.outcomes``, else the first mapped outcome (tevredenheid)."""
+        return self.config.outcomes()[0]
+
+    def driver_outcomes(self) -> list[str]:
+        """Outcomes of the driver chapter: ``analysis.outcomes``, else tevredenheid and menselijkheid if mapped."""
+        if self.config.analysis_outcomes:
+            return list(self.config.analysis_outcomes)
+        shared = [o for o in ("tevredenheid", "menselijkheid") if o in self.config.outcomes()]
+        return shared or self.config.outcomes()[:1]
+
+    def family_of(self) -> dict[str, str]:
+        """Each analysed driver's family (the config's ``analysis.drivers`` families, else its construct)."""
+        return {d: f for f, ds in self.config.driver_families().items() for d in ds}
 
     def driver_importance(self, outcome: str, n_boot: int = 500):
         """:meth:`importance`, showing the reason when there is none (then ``None``)."""
@@ -269,13 +286,14 @@ class Chapter:
             return pd.Series(dtype=float)
         return result[0].set_index("driver")["share"]
 
-    def priority(self, outcome: str = "tevredenheid", n_boot: int = 500, quiet: bool = False) -> pd.DataFrame | None:
+    def priority(self, outcome: str | None = None, n_boot: int = 500, quiet: bool = False) -> pd.DataFrame | None:
         """``priority.priority_matrix`` (clear rule) for ``outcome`` on the period (``None`` if impossible).
 
         Without ``quiet`` the reason is shown when there is no matrix.
         """
         from meethuis.stats.priority import priority_matrix
 
+        outcome = outcome or self.outcome
         result = self.importance(outcome, n_boot) if quiet else self.driver_importance(outcome, n_boot)
         if result is None or isinstance(result, str):
             return None
@@ -284,10 +302,11 @@ class Chapter:
                                importance=importance.drop(columns=["n"]), min_cell=self.min_cell,
                                codebook=self.codebook, lang=self.lang)
 
-    def top_knobs(self, top: int = 3, outcome: str = "tevredenheid") -> pd.DataFrame | None:
+    def top_knobs(self, top: int = 3, outcome: str | None = None) -> pd.DataFrame | None:
         """Show the knobs to turn for ``outcome`` (:func:`priority.clear_knobs`), or why there are none."""
         from meethuis.stats.priority import clear_knobs
 
+        outcome = outcome or self.outcome
         matrix = self.priority(outcome)
         if matrix is None:
             return None

@@ -30,3 +30,71 @@ def kpi_view(table: pd.DataFrame, codebook, lang: str = "nl", by: Sequence[str] 
         row["suppressed"] = bool(r.get("suppressed", False))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def show_shares(ch, kpis: pd.DataFrame) -> None:
+    """The figure of shares positive per outcome (top-2-box of 1-5 items, share of 1 of 0/1 outcomes)."""
+    from meethuis.report.chapters.common import plot_estimates
+
+    shares = kpis[kpis["statistic"].isin(["top2", "share"])].assign(label=lambda t: [ch.label(i) for i in t["item"]])
+    if shares.empty or bool(shares["suppressed"].all()):
+        return
+    if (shares["statistic"] == "top2").all():
+        title = ch.text("Aandeel positief (4 of 5) per uitkomst", "Share positive (4 or 5) per outcome")
+        alt = ch.text("Stippen met 95%-intervallen: het aandeel respondenten dat een 4 of 5 geeft, per uitkomst.",
+                      "Dots with 95% intervals: the share of respondents answering 4 or 5, per outcome.")
+    else:
+        title = ch.text("Aandeel positief per uitkomst", "Share positive per outcome")
+        alt = ch.text("Stippen met 95%-intervallen: het aandeel respondenten met een positief antwoord, per uitkomst.",
+                      "Dots with 95% intervals: the share of respondents answering positively, per outcome.")
+    fig, n_min = plot_estimates(shares, "label", title, ch.text("aandeel positief (%)", "share positive (%)"), alt,
+                                kind="share", lang=ch.lang)
+    ch.show_figure(fig, n_min=n_min)
+
+
+def breakdowns(ch) -> list[str]:
+    """The breakdown columns of this organisation: ``kanaal`` when mapped, then the config's ``segments``."""
+    cols = [c for c in ("kanaal",) if c in ch.responses.columns]
+    return cols + [s for s in ch.config.segments if s in ch.responses.columns]
+
+
+def show_breakdown(ch, by: str) -> None:
+    """The main outcome by one breakdown: table ``<outcome>_per_<by>`` and a dot figure (grade: with its goal)."""
+    from meethuis.report.chapters.common import plot_estimates
+
+    outcome = ch.outcome
+    item = ch.codebook.items[outcome]
+    stat = "share" if item.scale.kind == "binary" else "mean"
+    kind = "share" if stat == "share" else "mean"
+    grade = item.scale.kind == "grade" and outcome == "tevredenheid"
+    seg = ch.config.segments.get(by)
+    by_label = (seg.label.get(ch.lang) if seg is not None and seg.label else None) or ch.label(by)
+    by_low = by_label[:1].lower() + by_label[1:]
+    if by != "kanaal":
+        ch.show_text(ch.text(f"## Per {by_low}", f"## By {by_low}"))
+    table = ch.kpis(items=[outcome], by=by, statistics=[stat])
+    out_label = ch.label(outcome)
+    out_low = out_label[:1].lower() + out_label[1:]
+    if grade:
+        caption = ch.text(f"Gemiddeld rapportcijfer per {by_low}", f"Average grade by {by_low}")
+        title = ch.text(f"Rapportcijfer per {by_low}", f"Grade by {by_low}")
+        xlabel = ch.text("rapportcijfer (1–10)", "grade (1–10)")
+        alt = ch.text(f"Stippen met 95%-intervallen: gemiddeld rapportcijfer per {by_low}; de stippellijn is het doel.",
+                      f"Dots with 95% intervals: average grade per {by_low}; the dashed line is the goal.")
+    else:
+        what = ch.text("aandeel positief", "share positive") if stat == "share" else \
+            ch.text("gemiddelde", "average") + f" ({item.scale.span_text(ch.lang)})"
+        caption = ch.text(f"{out_label}: {what} per {by_low}", f"{out_label}: {what} by {by_low}")
+        title = caption
+        xlabel = what + (" (%)" if stat == "share" else "")
+        alt = ch.text(f"Stippen met 95%-intervallen: {out_low}, {what} per {by_low}.",
+                      f"Dots with 95% intervals: {out_low}, {what} by {by_low}.")
+    ch.show_table(table, f"{outcome}_per_{by}", caption,
+                  view=lambda t: kpi_view(t, ch.codebook, ch.lang, by=[by]))
+    shown = table[~table["suppressed"].astype(bool)]
+    if shown.empty:
+        return
+    goal = next((g.target for g in ch.config.goals if g.kpi == f"{outcome}_{stat}"), None)
+    shown = table.assign(label=lambda t: [ch.codebook.value_label(by, k, ch.lang) for k in t[by]])
+    fig, n_min = plot_estimates(shown, "label", title, xlabel, alt, kind=kind, goal=goal, lang=ch.lang)
+    ch.show_figure(fig, n_min=n_min)

@@ -1,0 +1,290 @@
+"""``meethuis init``: a first organisation config written from a survey file, so a newcomer starts from data.
+
+Every column gets a role from its values: id, period or date, an answer on an integer scale, a 0/1 answer,
+a category (a breakdown), open text, or a numeric measure. Headers that match a codebook item by its nl/en
+label are mapped onto the shared model (comparable); every other answer becomes an own item whose id is the
+header in lower-case ASCII with every run of other characters replaced by ``_``, keeping the header as label.
+The YAML is commented, validates without editing and renders a full report.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from meethuis.common.errors import ConfigError
+from meethuis.intake.codebook import Codebook, load_codebook
+from meethuis.intake.io import read_table, write_text_atomic
+from meethuis.intake.validate import norm_value, parse_period
+
+MAX_SCALE_CODES = 11  # an integer column with at most this many codes (0-10) is read as a scale
+MAX_CATEGORIES = 12
+
+
+def item_id(header: str) -> str:
+    """``Inflight wifi service`` → ``inflight_wifi_service``: lower-case ASCII, other runs become ``_``."""
+    text = unicodedata.normalize("NFKD", str(header)).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "kolom"
+    return f"q_{slug}" if slug[0].isdigit() else slug
+
+
+@dataclass
+class Column:
+    """What ``init`` concluded about one column of the file."""
+
+    header: str
+    role: str  # id, period, date, item, binary, category, open, number, empty
+    lo: int | None = None
+    hi: int | None = None
+    zero_is_nvt: bool = False
+    values: tuple[str, ...] = ()
+    target: str | None = None  # codebook id (shared model) or own item id
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", unicodedata.normalize("NFKD", str(text)).encode(
+        "ascii", "ignore").decode("ascii").lower()).split())
+
+
+def _codebook_names(cb: Codebook) -> dict[str, str]:
+    """Normalised nl/en labels, wordings and ids of the shared items → item id."""
+    names: dict[str, str] = {}
+    for it in cb.items.values():
+        for lang in ("nl", "en"):
+            for text in (cb.label(it.id, lang), it.wording.get(lang, "")):
+                if text:
+                    names.setdefault(_norm(text), it.id)
+        names.setdefault(_norm(it.id), it.id)
+    return names
+
+
+def infer_column(header: str, series: pd.Series, *, outcome: bool = False) -> Column:
+    """The role (and scale) of one column from its values; see the module docstring."""
+    values = [norm_value(v) for v in series.tolist()]
+    present = [v for v in values if v is not None]
+    if not present:
+        return Column(header, "empty")
+    numbers = [v for v in present if isinstance(v, (int, float))]
+    if len(numbers) == len(present):
+        whole = all(float(v).is_integer() for v in numbers)
+        distinct = sorted(set(numbers))
+        if whole and set(distinct) <= {0, 1}:
+            return Column(header, "binary", 0, 1)
+        if whole and len(distinct) <= MAX_SCALE_CODES and min(distinct) >= 0 and max(distinct) <= 10:
+            lo, hi = int(min(distinct)), int(max(distinct))
+            if lo == 0 and hi in (4, 5, 7) and not outcome:  # 0 beside 1-5 / 1-7 usually means n.v.t.
+                return Column(header, "item", 1, hi, zero_is_nvt=True)
+            if lo >= 1 and hi < 5:
+                hi = 5
+            return Column(header, "item", 0 if lo == 0 else 1, hi)
+        if whole and len(distinct) == len(numbers) and re.search(r"(^|[^a-z])(id|nr|nummer|respon)", header.lower()):
+            return Column(header, "id")
+        return Column(header, "number")
+    texts = [str(v) for v in present]
+    if all(parse_period(t) for t in set(texts)):
+        return Column(header, "period")
+    distinct = sorted(set(texts))
+    if len(distinct) <= MAX_CATEGORIES:
+        return Column(header, "category", values=tuple(distinct))
+    if np.mean([len(t) for t in texts]) >= 15:
+        return Column(header, "open")
+    if len(distinct) == len(texts):
+        return Column(header, "id")
+    return Column(header, "category", values=tuple(distinct[:MAX_CATEGORIES]))
+
+
+def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = (), drivers: Sequence[str] | None = None,
+                id_column: str | None = None, period: str | None = None, name: str | None = None,
+                lang: str = "nl", codebook: Codebook | None = None) -> str:
+    """Write a first config for the survey ``data`` to ``out`` and return its text.
+
+    Parameters
+    ----------
+    data:
+        The survey file (CSV, Excel or SPSS).
+    out:
+        The YAML to write (its folder holds the config; the data path is written relative to it).
+    outcomes:
+        Column headers (or their ids) of the outcome(s); default: the shared outcomes found in the file.
+    drivers:
+        Column headers (or ids) of the drivers; default: every other answer column.
+    id_column, period, name, lang:
+        The respondent id column (default: none, rows are numbered), one measurement's period (a year or
+        quarter; default: a period column when the file has one, else the current year), the organisation's
+        name and the report language.
+
+    Returns
+    -------
+    str
+        The YAML written.
+
+    Raises
+    ------
+    ConfigError
+        An outcome, driver or id column that is not in the file, or no outcome at all.
+    """
+    data, out = Path(data).resolve(), Path(out).resolve()
+    cb = codebook or load_codebook()
+    raw = read_table(data)
+    frame = raw.frame
+    headers = [str(c) for c in frame.columns]
+    by_key = {h: h for h in headers} | {item_id(h): h for h in headers}
+
+    def header_of(name: str, flag: str) -> str:
+        if name in by_key:
+            return by_key[name]
+        raise ConfigError(f"column '{name}' given with {flag} is not in the file", file=str(data),
+                          hint=f"columns: {', '.join(headers[:20])}")
+
+    outcome_headers = [header_of(o, "--outcome") for o in outcomes]
+    driver_headers = [header_of(d, "--drivers") for d in drivers] if drivers else None
+    if id_column:
+        header_of(id_column, "--id")
+    names = _codebook_names(cb)
+    columns: list[Column] = []
+    for h in headers:
+        if h == id_column:
+            columns.append(Column(h, "id"))
+            continue
+        col = infer_column(h, frame[h], outcome=h in outcome_headers)
+        if h in outcome_headers and col.role not in ("item", "binary"):
+            raise ConfigError(f"outcome column '{h}' holds no answers on a scale or 0/1", file=str(data), column=h,
+                              hint="choose a column with numeric answers (e.g. a grade 1-10 or 0/1)")
+        if col.role == "id" and id_column:
+            col.role = "skip"  # unique texts, but the id is the column given with --id
+        columns.append(col)
+    ids = [c for c in columns if c.role == "id"]
+    for c in ids[1:]:
+        c.role = "skip"
+    period_cols = [c for c in columns if c.role == "period"]
+    for c in period_cols[1:]:
+        c.role = "category"
+
+    shared_taken: set[str] = set()
+    for c in columns:
+        if c.role not in ("item", "binary"):
+            continue
+        match = names.get(_norm(c.header))
+        if match and match not in shared_taken:
+            sc = cb.items[match].scale
+            if (sc.min, sc.max) == (c.lo, c.hi) or (c.lo, c.hi) in ((sc.min, sc.max),):
+                c.target = match
+                shared_taken.add(match)
+                continue
+        c.target = item_id(c.header)
+    answer_cols = [c for c in columns if c.role in ("item", "binary")]
+    out_cols = [c for c in answer_cols if c.header in outcome_headers] if outcome_headers else \
+        [c for c in answer_cols if c.target in cb.items and cb.items[c.target].role == "outcome"]
+    if not out_cols:
+        raise ConfigError("no outcome found", file=str(data),
+                          hint="name the outcome column with --outcome COLUMN (e.g. --outcome 'Overall satisfaction')")
+    if driver_headers is not None:
+        drv_cols = [c for c in answer_cols if c.header in driver_headers]
+    else:
+        drv_cols = [c for c in answer_cols if c not in out_cols and c.role == "item"]
+
+    rel = Path(_relative(data, out.parent))
+    lines = [
+        f"# First config written by `meethuis init` from {data.name} on {_dt.date.today().isoformat()}.",
+        "# Check the roles below; every key is explained in the handbook appendix 'Je eigen organisatie aansluiten'.",
+        "# Own items keep your headers as labels; items that match the shared model are mapped onto it (comparable).",
+        "organisation:",
+        f"  id: {json.dumps(item_id(name or data.stem).replace('_', '-'))}",
+        f"  name: {json.dumps(name or data.stem)}",
+        "",
+        "data:",
+        f"  file: {json.dumps(str(rel))}",
+    ]
+    if ids:
+        lines.append(f"  respondent_id: {json.dumps(ids[0].header)}")
+    else:
+        lines.append("  # no respondent id in the file: respondents are numbered by their row")
+    if period:
+        value = period
+        lines.append(f"  period: {{value: {json.dumps(str(value))}}}  # one measurement")
+    elif period_cols:
+        lines.append(f"  period: {json.dumps(period_cols[0].header)}  # column with quarters")
+    else:
+        lines.append(f"  period: {{value: \"{_dt.date.today().year}\"}}  # one measurement; set its year or quarter")
+    shared = [c for c in answer_cols if c.target in cb.items]
+    open_cols = [c for c in columns if c.role == "open"]
+    lines.append("  columns:")
+    for c in shared:
+        recode = ", recode: {0: nvt}" if c.zero_is_nvt else ""
+        lines.append(f"    {c.target}: {{column: {json.dumps(c.header)}{recode}}}  # shared model item")
+    if open_cols:
+        lines.append(f"    open_antwoord: {json.dumps(open_cols[0].header)}  # open answers (scrubbed before shown)")
+    if not shared and not open_cols:
+        lines[-1] = "  columns: {}  # no column matches the shared model; your own items follow"
+    own = [c for c in answer_cols if c.target not in cb.items and (c in out_cols or c in drv_cols)]
+    if own:
+        lines += ["", "# Your own questions: their scale as found in the file, the header as label."]
+        lines.append("extra_items:")
+        for c in own:
+            role = "outcome" if c in out_cols else "driver"
+            if c.role == "binary":
+                scale = "{type: binary, labels: {0: \"nee\", 1: \"ja\"}}" if lang == "nl" else \
+                    "{type: binary, labels: {0: \"no\", 1: \"yes\"}}"
+            else:
+                scale = f"{{min: {c.lo}, max: {c.hi}}}"
+            recode = ", recode: {0: nvt}" if c.zero_is_nvt else ""
+            label = json.dumps(c.header)
+            lines.append(f"  - {{id: {c.target}, column: {json.dumps(c.header)}, role: {role}, scale: {scale}"
+                         f"{recode}, label: {{nl: {label}, en: {label}}}}}")
+            if c.zero_is_nvt:
+                lines[-1] += "  # 0 read as n.v.t."
+    lines += ["", "# What the driver chapter analyses (core ids, own items or both)."]
+    lines.append("analysis:")
+    lines.append(f"  outcomes: [{', '.join(c.target for c in out_cols)}]")
+    if drv_cols:
+        lines.append(f"  drivers: [{', '.join(c.target for c in drv_cols if c not in out_cols)}]")
+    segs = [c for c in columns if c.role in ("category", "binary") and c not in out_cols and c not in drv_cols]
+    nums = [c for c in columns if c.role == "number"]
+    if segs or nums:
+        lines += ["", "# Breakdowns: any category column; numbers are binned (edges: from, up to but not including)."]
+        lines.append("segments:")
+        taken: set[str] = set()
+        for c in segs:
+            sid = item_id(c.header)
+            if sid in taken:
+                continue
+            taken.add(sid)
+            lines.append(f"  {sid}: {json.dumps(c.header)}")
+        for c in nums:
+            sid = item_id(c.header)
+            if sid in taken:
+                continue
+            taken.add(sid)
+            edges = _bins(frame[c.header])
+            if edges:
+                lines.append(f"  {sid}: {{column: {json.dumps(c.header)}, bins: [{', '.join(map(str, edges))}]}}")
+    lines += ["", f"lang: {lang}", "min_cell: 10", ""]
+    text = "\n".join(lines)
+    write_text_atomic(out, text)
+    return text
+
+
+def _bins(series: pd.Series) -> list[int] | None:
+    """Four groups of about equal size from the quartiles (whole-number edges), or None when impossible."""
+    x = pd.to_numeric(series.map(norm_value), errors="coerce").dropna()
+    if len(x) < 40:
+        return None
+    qs = sorted({int(np.floor(x.min())), *[int(round(q)) for q in x.quantile([0.25, 0.5, 0.75])],
+                 int(np.floor(x.max())) + 1})
+    return qs if len(qs) >= 3 else None
+
+
+def _relative(path: Path, start: Path) -> str:
+    import os
+
+    try:
+        return os.path.relpath(path, start)
+    except ValueError:  # another drive on Windows
+        return str(path)

@@ -1,0 +1,157 @@
+"""`meethuis init` → validate → report on foreign-shaped surveys, and the driver table against brute-force LMG.
+
+The fixtures are made here with a seed: English headers, no respondent id, no period, a 0/1 outcome,
+0 = not applicable in 1-5 items, 1-10 and 1-7 items, no channel, no open answers, numeric age and delay.
+The reference is an independent brute-force LMG: R² of every subset of drivers by least squares, each
+driver's importance the average gain over all orders (listwise, unweighted: the fixtures have no margins).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from meethuis.intake.config import load_config
+from meethuis.intake.init import infer_column, init_config, item_id
+from meethuis.intake.validate import load_survey
+from meethuis.report.plan import chapter_plan
+from meethuis.report.runner import chapters_available
+
+
+def _city(n: int = 700, seed: int = 12) -> pd.DataFrame:
+    """A resident survey: 0/1 happiness, six 1-5 items (0 = n.v.t. in two), gender and age; no id, no date."""
+    rng = np.random.default_rng(seed)
+    items = ["Availability of information about city services", "Cost of housing", "Quality of schools",
+             "Trust in local police", "Maintenance of streets and sidewalks", "Availability of social events"]
+    latent = rng.normal(size=n)
+    frame = {}
+    for k, name in enumerate(items):
+        x = np.clip(np.round(3 + 0.8 * latent + rng.normal(scale=0.9, size=n) + 0.2 * k - 0.5), 1, 5)
+        if k in (1, 4):
+            x[rng.random(n) < 0.06] = 0  # 0 = not applicable
+        frame[name] = x.astype(int)
+    p = 1 / (1 + np.exp(-(0.9 * latent)))
+    frame = {"Happy": (rng.random(n) < p).astype(int), **frame}
+    frame["Gender"] = rng.choice(["female", "male"], n)
+    frame["Age"] = rng.integers(18, 90, n)
+    return pd.DataFrame(frame)
+
+
+def _airline(n: int = 900, seed: int = 7) -> pd.DataFrame:
+    """An airline survey: 1-10 outcome, 0-5 items (0 = n.v.t.), two 1-7 items, type of travel, delay minutes."""
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=n)
+    frame = {"id": np.arange(1, n + 1)}
+    frame["Overall satisfaction"] = np.clip(np.round(6.5 + 1.5 * latent + rng.normal(size=n)), 1, 10).astype(int)
+    for name in ("Inflight wifi service", "Online boarding", "Seat comfort", "Gate location"):
+        x = np.clip(np.round(3 + 0.9 * latent + rng.normal(size=n)), 1, 5)
+        x[rng.random(n) < 0.05] = 0
+        frame[name] = x.astype(int)
+    for name in ("Cleanliness (1-7)", "Baggage handling (1-7)"):
+        frame[name] = np.clip(np.round(4 + 1.2 * latent + rng.normal(size=n)), 1, 7).astype(int)
+    frame["Type of Travel"] = rng.choice(["Business travel", "Personal Travel"], n)
+    frame["Departure Delay in Minutes"] = rng.exponential(15, n).round().astype(int)
+    return pd.DataFrame(frame)
+
+
+def lmg_bruteforce(frame: pd.DataFrame, outcome: str, drivers: list[str]) -> dict[str, float]:
+    """LMG by definition: average R² gain of each driver over all subsets (Shapley weights), OLS per subset."""
+    data = frame[[outcome, *drivers]].dropna().to_numpy(float)
+    y, X = data[:, 0], data[:, 1:]
+    p = X.shape[1]
+    tss = float(((y - y.mean()) ** 2).sum())
+
+    def r2(cols: tuple[int, ...]) -> float:
+        if not cols:
+            return 0.0
+        A = np.column_stack([np.ones(len(y)), X[:, cols]])
+        beta, *_ = np.linalg.lstsq(A, y, rcond=None)
+        return 1 - float(((y - A @ beta) ** 2).sum()) / tss
+
+    cache = {s: r2(s) for k in range(p + 1) for s in itertools.combinations(range(p), k)}
+    out = {}
+    for j in range(p):
+        others = [i for i in range(p) if i != j]
+        total = 0.0
+        for k in range(p):
+            w = math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p)
+            for s in itertools.combinations(others, k):
+                total += w * (cache[tuple(sorted(s + (j,)))] - cache[s])
+        out[drivers[j]] = total
+    return out
+
+
+def test_item_id_from_header():
+    assert item_id("Inflight wifi service") == "inflight_wifi_service"
+    assert item_id("Cleanliness (1-7)") == "cleanliness_1_7"
+    assert item_id("Tevredenheid über alles") == "tevredenheid_uber_alles"
+
+
+def test_infer_column_roles():
+    assert infer_column("Happy", pd.Series([0, 1, 1, 0]), outcome=True).role == "binary"
+    c = infer_column("Seat", pd.Series([0, 1, 2, 3, 4, 5]))
+    assert (c.role, c.lo, c.hi, c.zero_is_nvt) == ("item", 1, 5, True)
+    c = infer_column("Grade", pd.Series(list(range(1, 11))))
+    assert (c.role, c.lo, c.hi) == ("item", 1, 10)
+    assert infer_column("Delay", pd.Series(range(0, 300, 7))).role == "number"
+    assert infer_column("Type", pd.Series(["a", "b", "a"])).role == "category"
+
+
+def _run(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "meethuis.cli.main", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=900)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", ["city", "airline"])
+def test_init_validate_report_on_foreign_survey(tmp_path, shape):
+    frame = _city() if shape == "city" else _airline()
+    frame.to_csv(tmp_path / "survey.csv", index=False)
+    outcome = "Happy" if shape == "city" else "Overall satisfaction"
+    args = ["init", "--data", str(tmp_path / "survey.csv"), "--out", str(tmp_path / "org.yml"), "--outcome", outcome,
+            "--name", f"Foreign {shape}"]
+    if shape == "city":
+        args += ["--period", "2024", "--lang", "en"]
+    r = _run(*args, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    config = load_config(tmp_path / "org.yml")
+    oid = item_id(outcome)
+    assert config.outcomes() == [oid]
+    assert config.codebook.label(oid, "nl") == outcome  # the header is the label, never a core label
+    if shape == "city":
+        assert config.codebook.items[oid].scale.kind == "binary" and config.respondent_id is None
+        assert config.period.value == "2024" and config.lang == "en"
+    else:
+        assert config.respondent_id == "id" and config.codebook.items["cleanliness_1_7"].scale.max == 7
+        assert config.columns["inflight_wifi_service"].recode == {0: "nvt"}
+
+    r = _run("validate", "--config", str(tmp_path / "org.yml"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "not comparable" in r.stdout or "niet vergelijkbaar" in r.stdout
+    plan = {p.chapter: p for p in chapter_plan(config, load_survey(config).responses, chapters_available())}
+    assert plan["05_drijfveren"].runs and not plan["08_benchmark"].runs and not plan["07_trends"].runs
+    assert not plan["10_feedback"].runs  # no open answers
+
+    r = _run("report", "--config", str(tmp_path / "org.yml"), "--out", str(tmp_path / "report"), "--quiet",
+             cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    # no empty section: every h2 is followed by content before the next heading
+    for m in re.finditer(r"<h2[^>]*>.*?</h2>\s*(<h[12][ >]|</section>)", page, re.S):
+        pytest.fail(f"empty section: {m.group(0)[:120]}")
+    assert "average grade" not in page.lower() or shape == "airline"
+    if shape == "city":
+        assert 'lang="en"' in page  # the config's lang is used by report
+
+    table = pd.read_csv(tmp_path / "report" / "tables" / f"drijfveren_{oid}.csv")
+    survey = load_survey(config)
+    expected = lmg_bruteforce(survey.responses, oid, list(table["driver"]))
+    assert set(table["driver"]) == set(config.drivers())
+    for d, imp in zip(table["driver"], table["importance"]):
+        assert imp == pytest.approx(expected[d], abs=1e-8)
