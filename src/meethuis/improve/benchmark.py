@@ -160,7 +160,7 @@ def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None
         by = None if level == "totaal" else level
         if by is not None and by not in responses.columns:
             continue
-        table = kpi_table(responses, items=items + own, by=by, weights=weights, min_cell=min_cell, codebook=cb)
+        table = kpi_table(responses, items=items, by=by, weights=weights, min_cell=min_cell, codebook=cb)
         for rec in table.to_dict("records"):
             suppressed = bool(rec["suppressed"])
             row = {"kpi": rec["kpi"], "item": rec["item"], "statistic": rec["statistic"], "level": level,
