@@ -43,7 +43,7 @@ def test_shares_agree_with_a_hand_count(survey, weighted):
         assert row["n"] == ok.sum() and row["ci_low"] < row["estimate"] < row["ci_high"]
     assert table.attrs["respondents"] == len(r)
     text = describe_a11(table)
-    assert "Volume (zaken): 3.000; uitgenodigd: 2.000" in text and f"respondenten: {len(r)}" in text
+    assert "Volume (klanten): 3.000; uitgenodigd: 2.000" in text and f"respondenten: {len(r)}" in text
     assert "respons " in text
 
 

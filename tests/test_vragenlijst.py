@@ -233,14 +233,16 @@ def test_round_trip_from_a_simulated_export(org, fmt, configs, tmp_path):
 
 
 @pytest.mark.slow
-def test_report_accepts_the_round_trip_without_editing(configs, tmp_path):
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_report_accepts_the_round_trip_without_editing(fmt, configs, tmp_path):
     from meethuis.report.runner import chapters_available, run_report
 
     cfg = configs["isr"]
-    written = write_questionnaire(cfg, "limesurvey", tmp_path / "isr")
+    written = write_questionnaire(cfg, fmt, tmp_path / "isr")
     q = build_questionnaire(cfg)
     keys = read_table(cfg.process.file).frame[cfg.process.key].dropna().astype(str).tolist()
-    simulate_export(q, "limesurvey", 150, seed=3, keys=keys).to_csv(tmp_path / "isr_export.csv", index=False)
+    simulate_export(q, fmt, 150, seed=3, keys=keys).to_csv(tmp_path / "isr_export.csv", index=False,
+                                                            sep="," if fmt == "limesurvey" else ";")
     result = run_report(written.config_path, tmp_path / "rapport", progress=False)
     page = (tmp_path / "rapport" / "report.html").read_text(encoding="utf-8")
     assert result.chapters == chapters_available() and "Inspectie Speelruimte" in page

@@ -50,7 +50,8 @@ def a11_summary(responses: pd.DataFrame, config: Any, weights: Any = None, min_c
     min_cell:
         Smallest number of answers shown.
     volume, offered:
-        Customers served and customers offered the survey in the period, when known (A-11 asks for both).
+        Customers served and customers offered the survey in the period, when known (A-11 asks for both;
+        config ``benchmark: {a11: {volume: N, offered: N}}`` in the report).
     lang:
         Language of the labels.
 
@@ -69,12 +70,14 @@ def a11_summary(responses: pd.DataFrame, config: Any, weights: Any = None, min_c
         r = t.iloc[0]
         rows.append({"a11": m.counterpart, "a11_label": cb.counterpart_label("a11", m.counterpart, lang),
                      "item": m.id, "item_label": cb.label(m.id, lang), "strength": m.strength,
-                     "statistic": statistic, **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "n", "n_eff",
+                     "statistic": statistic if cb.items[m.id].scale.id != "effort5" else "top2_effort",
+                     **{k: r[k] for k in ("estimate", "ci_low", "ci_high", "n", "n_eff",
                                                                   "suppressed", "reason")}})
     out = pd.DataFrame(rows, columns=["a11", "a11_label", "item", "item_label", "strength", "statistic", "estimate",
                                       "ci_low", "ci_high", "n", "n_eff", "suppressed", "reason"])
     out.attrs.update({"volume": volume, "offered": offered, "respondents": int(len(responses)),
                       "dims": [], "keys": ["a11", "item", "statistic"]})
+    # "top2_effort": the top-2-box of the effort scale (4-5 = little effort), read as agreeing that it was easy
     return out
 
 
@@ -82,6 +85,7 @@ def a11_view(summary: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     """Reader columns of :func:`a11_summary` (keeps ``n`` and ``suppressed``)."""
     nl = lang == "nl"
     basis = {"top2": "4 of 5 (eens)" if nl else "4 or 5 (agree)",
+             "top2_effort": "4 of 5 (weinig moeite)" if nl else "4 or 5 (little effort)",
              "share8": "cijfer 8 of hoger" if nl else "grade 8 or higher"}
     strength = {"same": "gelijk" if nl else "same", "close": "dichtbij" if nl else "close"}
     view = pd.DataFrame({
@@ -112,12 +116,12 @@ def describe_a11(summary: pd.DataFrame, lang: str = "nl") -> str:
         return ("Geen van onze vragen komt dicht genoeg bij een A-11-vraag om hier te tonen." if nl else
                 "None of our questions is close enough to an A-11 item to show here.")
     if nl:
-        return (f"Zo ziet de uitkomst eruit in het Amerikaanse kader OMB Circulaire A-11 §280. Volume (zaken): "
+        return (f"Zo ziet de uitkomst eruit in het Amerikaanse kader OMB Circulaire A-11 §280. Volume (klanten): "
                 f"{volume}; uitgenodigd: {offered}; respondenten: {respondents}{rate}. Per A-11-vraag staat het "
                 "aandeel dat het eens is bij onze vraag die er het meest op lijkt; bij het rapportcijfer tellen we "
                 "een 8 of hoger als eens. Het blijft een benadering: de formulering verschilt.")
-    return (f"This is how the results look in the US frame OMB Circular A-11 §280. Volume (cases): {volume}; "
-            f"offered the survey: {offered}; respondents: {respondents}{rate}. For each A-11 item, the share "
+    return (f"This is how the results look in the US frame OMB Circular A-11 §280. Volume (customers served): "
+            f"{volume}; offered the survey: {offered}; respondents: {respondents}{rate}. For each A-11 item, the share "
             "agreeing on our closest question; for the report grade, an 8 or higher counts as agreeing. It remains "
             "an approximation: the wording differs.")
 

@@ -574,7 +574,8 @@ ul.opties{list-style:none;padding:0;margin:.2rem 0;display:flex;flex-wrap:wrap;g
 vertical-align:-.15em;margin-right:.35rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0;break-inside:avoid}
 th,td{border:1px solid #767676;padding:.35rem;text-align:center;font-size:.95rem}
-th[scope=row]{text-align:left;font-weight:400;width:40%}td.apart{border-left:3px double #1a1a1a}thead th{font-size:.85rem;vertical-align:bottom}
+th[scope=row]{text-align:left;font-weight:400;width:40%}td.apart{border-left:3px double #1a1a1a}
+thead th{font-size:.85rem;vertical-align:bottom}
 .schrijf{border:1px solid #767676;min-height:6rem;border-radius:6px}
 .intro{background:#f3f3f3;padding:.8rem 1rem;border-radius:6px}
 .controle li{margin:.2rem 0}
@@ -601,7 +602,8 @@ def questionnaire_html(q: Questionnaire, lang: str | None = None, checks: Iterab
     out = [f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{_e(title)}</title>\n'
            f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n<h1>{_e(title)}</h1>\n"
-           f'<p class="intro">{_e(_intro(q, lang))} {_e(t("Kruis per vraag één rondje aan.", "Tick one circle per question."))}</p>']
+           f'<p class="intro">{_e(_intro(q, lang))} '
+           f'{_e(t("Kruis per vraag één rondje aan.", "Tick one circle per question."))}</p>']
 
     def meta(x: Question) -> str:
         construct = cb.label(x.construct, lang) if x.construct != "context" else t("achtergrond", "background")
@@ -639,7 +641,8 @@ def questionnaire_html(q: Questionnaire, lang: str | None = None, checks: Iterab
             number += 1
             out.append(f"<fieldset>\n<legend>{number}. {_e(x.text[lang])}</legend>\n{meta(x)}")
             if x.kind == "text":
-                out.append(f'<div class="schrijf" role="img" aria-label="{_e(t("Ruimte voor uw antwoord", "Space for your answer"))}"></div>')
+                space = t("Ruimte voor uw antwoord", "Space for your answer")
+                out.append(f'<div class="schrijf" role="img" aria-label="{_e(space)}"></div>')
             else:
                 out.append('<ul class="opties">' + "".join(
                     f'<li><span class="vak" aria-hidden="true"></span>{_e(a.label[lang])}</li>' for a in x.answers)

@@ -16,10 +16,8 @@ def a11_section(ch) -> None:
     options = a11_options(ch.config)
     if options is None:
         return
-    volume = options.get("volume")
-    if volume is None and ch.survey is not None and getattr(ch.survey, "process", None) is not None:
-        volume = len(ch.survey.process)
-    summary = a11_summary(ch.responses, ch.config, weights=ch.weights, min_cell=ch.min_cell, volume=volume,
+    summary = a11_summary(ch.responses, ch.config, weights=ch.weights, min_cell=ch.min_cell,
+                          volume=options.get("volume"),
                           offered=options.get("offered"), lang=ch.lang)
     ch.show_text(ch.text("## In het internationale kader (OMB A-11)", "## In the international frame (OMB A-11)")
                  + "\n\n" + describe_a11(summary, ch.lang))
