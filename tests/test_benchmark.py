@@ -136,26 +136,73 @@ def test_well_separated_ranks_are_certain():
 
 
 def test_funnel_limits_closed_form():
-    # Hand-worked: org a n_eff 100, se 0.15 (s = 1.5), estimate 6.9; org b n_eff 300, se 0.1 (s = sqrt(3)), 7.4
-    # target = (690 + 2220) / 400 = 7.275; sigma = sqrt((100*2.25 + 300*3) / 400) = 1.6771;
-    # a's 95% limits 7.275 -+ 1.96 * 0.16771 = 6.946..7.604 and 99.8% 6.757..7.793: 6.9 lies between.
+    # Org a n_eff 100, se 0.15, estimate 6.9; org b n_eff 300, se 0.1, 7.4. DerSimonian-Laird: w = 44.4, 100;
+    # fixed mean 7.2462, Q = 7.692 on 1 df, tau2 = 6.692 / 61.54 = 0.10875; random-effects mean 7.1625.
+    # sigma = sqrt((100*2.25 + 300*3) / 400) = 1.6771; a sits at n = sigma^2 / se^2 = 125, so its 95 % limits
+    # are 7.1625 -+ 1.96 sqrt(0.0225 + 0.10875): both organisations lie within (the classic limits put b above).
+    from statsmodels.stats.meta_analysis import combine_effects
+
     t = _table([{"org_id": "a", "level": "totaal", "group": None, "estimate": 6.9, "se": 0.15, "ci_low": 0,
                  "ci_high": 0, "n": 100, "n_eff": 100.0},
                 {"org_id": "b", "level": "totaal", "group": None, "estimate": 7.4, "se": 0.1, "ci_low": 0,
                  "ci_high": 0, "n": 300, "n_eff": 300.0}])
     f, target, sigma = benchmark.funnel_table(t, "tevredenheid_mean")
-    assert target == pytest.approx(7.275)
+    ref = combine_effects(np.array([6.9, 7.4]), np.array([0.0225, 0.01]), method_re="dl")
+    assert f.attrs["tau2"] == pytest.approx(ref.tau2) and f.attrs["tau2"] == pytest.approx(0.10875, abs=1e-5)
+    assert target == pytest.approx(ref.mean_effect_re) and target == pytest.approx(7.1625, abs=1e-4)
     assert sigma == pytest.approx(math.sqrt((100 * 2.25 + 300 * 3.0) / 400))
     a = f.set_index("org_id").loc["a"]
-    assert a["low95"] == pytest.approx(7.275 - 1.959964 * sigma / 10, abs=1e-6)
-    assert a["low998"] == pytest.approx(7.275 - 3.090232 * sigma / 10, abs=1e-6)
-    assert a["low95"] == pytest.approx(6.9463, abs=1e-4)
-    assert a["position"] == "onder_95"
-    assert f.set_index("org_id").loc["b", "position"] == "binnen"
+    assert a["n_eff"] == pytest.approx(sigma ** 2 / 0.0225)
+    assert a["low95"] == pytest.approx(target - 1.959964 * math.sqrt(0.0225 + f.attrs["tau2"]), abs=1e-6)
+    assert a["low998"] == pytest.approx(target - 3.090232 * math.sqrt(0.0225 + f.attrs["tau2"]), abs=1e-6)
+    assert (f["position"] == "binnen").all()
+    b_n = f.set_index("org_id").loc["b", "n_eff"]
+    classic = benchmark.funnel_limits(target, sigma, [b_n])  # tau2 = 0: the old, too narrow limits put b above
+    assert 7.4 > classic["high95"].iloc[0]
     share = benchmark.funnel_limits(0.8, math.nan, [100], "share")
     assert share["high95"].iloc[0] == pytest.approx(0.8 + 1.959964 * 0.04, abs=1e-6)
+    share = benchmark.funnel_limits(0.8, math.nan, [100], "share", tau2=0.0009)
+    assert share["high95"].iloc[0] == pytest.approx(0.8 + 1.959964 * 0.05, abs=1e-6)
     fig = benchmark.plot_funnel(f, target, sigma, "tevredenheid", highlight="a")
     assert "99,8%" in alt_text(fig)
+    assert "Spiegelhalter" in benchmark.describe_funnel(f, "a", target)
+    assert "beter" not in benchmark.describe_funnel(f, "a", target)
+
+
+def test_overdispersed_funnel_flags_about_five_percent():
+    # Known truth: 12 organisations differ really (between-SD 0.3) and are measured precisely (se 0.05-0.15).
+    # Every organisation then is "different", but only as different as organisations usually are: the
+    # adjusted 95 % limits flag about 5 % of them; the classic limits flag most (the audit's 3 of 4).
+    rng = np.random.default_rng(2005)
+    flagged_adj = flagged_classic = total = 0
+    for _ in range(400):
+        k = 12
+        se = rng.uniform(0.05, 0.15, k)
+        est = 7.0 + rng.normal(0, 0.3, k) + rng.normal(0, se)
+        t = _table([{"org_id": f"o{i}", "level": "totaal", "group": None, "estimate": e, "se": s, "ci_low": 0,
+                     "ci_high": 0, "n": 400, "n_eff": 400.0} for i, (e, s) in enumerate(zip(est, se))])
+        f, target, sigma = benchmark.funnel_table(t, "tevredenheid_mean")
+        flagged_adj += int((f["position"] != "binnen").sum())
+        classic = benchmark.funnel_limits(target, sigma, f["n_eff"])
+        flagged_classic += int(((est < classic["low95"]) | (est > classic["high95"])).sum())
+        total += k
+    assert 0.02 <= flagged_adj / total <= 0.08, flagged_adj / total
+    assert flagged_classic / total > 0.5
+
+
+def test_pooled_average_is_not_one_large_organisation():
+    # LUT-like: one organisation with 20x the respondents (se 0.02) and a different level than three small
+    # ones. The fixed-effect (n-weighted) average would sit on the large one; the random-effects mean does not.
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    est, se = np.array([6.4, 7.3, 7.1, 7.5]), np.array([0.02, 0.12, 0.15, 0.1])
+    t = _table([{"org_id": f"o{i}", "level": "totaal", "group": None, "estimate": e, "se": s, "ci_low": 0,
+                 "ci_high": 0, "n": 100, "n_eff": 100.0} for i, (e, s) in enumerate(zip(est, se))])
+    f, target, _ = benchmark.funnel_table(t, "tevredenheid_mean")
+    assert target == pytest.approx(combine_effects(est, se ** 2, method_re="dl").mean_effect_re)
+    assert f["weight"].max() < 0.4 and target > 6.9
+    fixed = np.sum(est / se ** 2) / np.sum(1 / se ** 2)
+    assert fixed < 6.5  # what the n-weighted average would have said
 
 
 def test_case_mix_direct_standardisation_hand_worked():
@@ -175,13 +222,32 @@ def test_case_mix_direct_standardisation_hand_worked():
     assert adj.loc["b", "adjusted"] == pytest.approx(8.0)
     assert adj.loc["a", "se"] == pytest.approx(math.sqrt(0.0625 * 0.04 + 0.5625 * 0.01))
     assert adj.loc["a", "coverage"] == pytest.approx(1.0)
-    # default standard: pooled n per stratum (equal here) -> 0.5/0.5
+    # default standard: the mean of the organisations' own mixes (equal here) -> 0.5/0.5
     pooled = benchmark.case_mix_adjust(t, "tevredenheid_mean").set_index("org_id")
     assert pooled.loc["a", "adjusted"] == pytest.approx(7.0)
-    # a stratum the organisation does not publish lowers coverage and renormalises the mix
+    # a stratum the organisation does not publish lowers coverage: below 90 % no adjustment, and a sentence why
     t2 = t[~((t["org_id"] == "b") & (t["group"] == "telefoon"))]
     part = benchmark.case_mix_adjust(t2, "tevredenheid_mean", standard={"telefoon": 1, "balie": 3}).set_index("org_id")
-    assert part.loc["b", "adjusted"] == pytest.approx(8.5) and part.loc["b", "coverage"] == pytest.approx(0.75)
+    assert np.isnan(part.loc["b", "adjusted"]) and part.loc["b", "reason"] == "coverage"
+    assert part.loc["b", "coverage"] == pytest.approx(0.75)
+    text = benchmark.describe_case_mix(part.reset_index(), "b")
+    assert "75" in text and "90" in text and "niet" in text
+    low = benchmark.case_mix_adjust(t2, "tevredenheid_mean", standard={"telefoon": 1, "balie": 3},
+                                    min_coverage=0.7).set_index("org_id")
+    assert low.loc["b", "adjusted"] == pytest.approx(8.5)
+
+
+def test_standard_mix_counts_every_organisation_equally():
+    # a: 900 telefoon / 100 balie; b: 10 / 90. Pooled counts would give telefoon .83; the mean of mixes .5.
+    rows = []
+    for org, (nt, nb) in (("a", (900, 100)), ("b", (10, 90))):
+        rows.append({"org_id": org, "level": "totaal", "group": None, "estimate": 7.0, "se": .1, "n": nt + nb,
+                     "n_eff": float(nt + nb), "ci_low": 0, "ci_high": 0})
+        for g, n in (("telefoon", nt), ("balie", nb)):
+            rows.append({"org_id": org, "level": "kanaal", "group": g, "estimate": 7.0, "se": .2, "n": n,
+                         "n_eff": float(n), "ci_low": 0, "ci_high": 0})
+    mix = benchmark.standard_mix(_table(rows), "tevredenheid_mean")
+    assert mix["telefoon"] == pytest.approx((0.9 + 0.1) / 2)
 
 
 def test_small_sample_organisation_exports_nothing_below_min_cell(sample_dir, tmp_path):

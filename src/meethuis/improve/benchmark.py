@@ -9,13 +9,15 @@ files back (:func:`load_aggregates`) and compares organisations with
 
 * a ranking with uncertainty: rank intervals by simulation from each estimate's normal sampling
   distribution (seeded), plus the chance of being best (:func:`rank_organisations`);
-* a funnel plot: estimate against effective n with 95% and 99.8% control limits around the overall
-  mean (Spiegelhalter 2005): ``target +- z sigma / sqrt(n_eff)`` for means and NPS, with ``sigma`` the
-  pooled within-organisation standard deviation ``se * sqrt(n_eff)``, and ``p0 +- z sqrt(p0 (1 - p0) /
-  n_eff)`` for shares (:func:`funnel_table`, :func:`funnel_limits`);
+* a funnel plot: estimate against design-effective n with 95% and 99.8% control limits around the
+  random-effects mean, widened for overdispersion (Spiegelhalter 2005, additive random effects):
+  ``target +- z sqrt(s(n)^2 + tau2)`` with ``s(n) = sigma / sqrt(n)`` for means and NPS (``sigma`` the
+  pooled within-organisation SD) and ``sqrt(p0 (1 - p0) / n)`` for shares, ``tau2`` the
+  DerSimonian-Laird between-organisation variance (:func:`funnel_table`, :func:`funnel_limits`,
+  :func:`overdispersion`);
 * case-mix adjustment by direct standardisation: each organisation's stratum estimates (per channel or
-  service) weighted by one common standard mix, by default the pooled respondent mix of all
-  organisations (:func:`case_mix_adjust`).
+  service) weighted by one common standard mix, by default the mean of the organisations' own mixes;
+  published only when the organisation covers at least 90 % of that mix (:func:`case_mix_adjust`).
 """
 from __future__ import annotations
 
@@ -434,11 +436,14 @@ def rank_organisations(table: pd.DataFrame, kpi: str, n_sim: int = 10_000, seed:
     return out.sort_values(["rank", "org_id"]).reset_index(drop=True)
 
 
-def funnel_limits(target: float, sigma: float, n: Sequence[float] | np.ndarray, kind: str = "mean") -> pd.DataFrame:
-    """Control limits of a funnel plot at effective sample sizes ``n``.
+def funnel_limits(target: float, sigma: float, n: Sequence[float] | np.ndarray, kind: str = "mean",
+                  tau2: float = 0.0) -> pd.DataFrame:
+    """Control limits of a funnel plot at (design-)effective sample sizes ``n``, overdispersion included.
 
-    Means/NPS: ``target +- z sigma / sqrt(n)``; shares: ``target +- z sqrt(target (1 - target) / n)``
-    (``sigma`` ignored), with ``z`` = 1.96 (95%) and 3.09 (99.8%).
+    Within-organisation spread ``s(n)``: ``sigma / sqrt(n)`` for means/NPS and ``sqrt(target (1 - target) / n)``
+    for shares (``sigma`` ignored). Limits ``target +- z sqrt(s(n)^2 + tau2)`` with ``z`` = 1.96 (95%) and
+    3.09 (99.8%); ``tau2`` is the between-organisation variance of the additive random-effects model
+    (Spiegelhalter 2005, section 6; 0 gives the classic funnel). Pure: numbers in, DataFrame out.
 
     Returns
     -------
@@ -446,22 +451,63 @@ def funnel_limits(target: float, sigma: float, n: Sequence[float] | np.ndarray, 
         ``n, low95, high95, low998, high998``.
     """
     n = np.asarray(n, dtype=float)
-    spread = np.sqrt(target * (1 - target) / n) if kind == "share" else sigma / np.sqrt(n)
+    within = target * (1 - target) / n if kind == "share" else sigma ** 2 / n
+    spread = np.sqrt(within + max(float(tau2), 0.0))
     return pd.DataFrame({"n": n, "low95": target - Z95 * spread, "high95": target + Z95 * spread,
                          "low998": target - Z998 * spread, "high998": target + Z998 * spread})
 
 
-def funnel_table(table: pd.DataFrame, kpi: str) -> tuple[pd.DataFrame, float, float]:
-    """Each organisation's estimate and effective n with its position against the funnel limits.
+def overdispersion(estimate: Sequence[float] | np.ndarray, se: Sequence[float] | np.ndarray) -> dict:
+    """Between-organisation spread beyond chance (DerSimonian-Laird), as Spiegelhalter (2005) adjusts funnels.
 
-    The target is the ``n_eff``-weighted mean of the published estimates; for means and NPS ``sigma`` is the
-    pooled within-organisation SD ``sqrt(sum n_eff_i s_i^2 / sum n_eff_i)`` with ``s_i = se_i sqrt(n_eff_i)``.
+    With precision weights ``w_i = 1 / se_i^2``, the fixed-effect mean ``m``, ``Q = sum w_i (y_i - m)^2``
+    over ``I`` organisations: ``phi = Q / (I - 1)`` (the spread ratio; 1 = only chance) and
+    ``tau2 = max(0, (Q - (I - 1)) / (sum w - sum w^2 / sum w))``. The pooled average is the random-effects
+    mean ``sum v_i y_i / sum v_i`` with ``v_i = 1 / (se_i^2 + tau2)``: when organisations really differ,
+    their weights become nearly equal, so one large organisation does not make the average.
+
+    Returns
+    -------
+    dict
+        ``phi, tau2, q, p`` (chi-square test of no overdispersion on ``I - 1`` df), ``target`` (the
+        random-effects mean) and ``weights`` (each organisation's share of it).
+    """
+    y, se = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)
+    k = y.size
+    if k == 0 or not np.all(np.isfinite(se)) or np.any(se <= 0):
+        raise AnalysisError("overdispersion needs a positive standard error for every organisation")
+    w = 1 / se ** 2
+    fixed = float(np.sum(w * y) / w.sum())
+    q = float(np.sum(w * (y - fixed) ** 2))
+    dof = k - 1
+    tau2 = max(0.0, (q - dof) / (w.sum() - np.sum(w ** 2) / w.sum())) if dof > 0 else 0.0
+    v = 1 / (se ** 2 + tau2)
+    return {"phi": q / dof if dof > 0 else math.nan, "tau2": float(tau2), "q": q,
+            "p": float(stats.chi2.sf(q, dof)) if dof > 0 else math.nan,
+            "target": float(np.sum(v * y) / v.sum()), "weights": v / v.sum()}
+
+
+def funnel_table(table: pd.DataFrame, kpi: str) -> tuple[pd.DataFrame, float, float]:
+    """Each organisation's estimate with its position against overdispersion-adjusted funnel limits.
+
+    The target is the random-effects mean of :func:`overdispersion` (no single organisation makes it);
+    for means and NPS ``sigma`` is the pooled within-organisation SD ``sqrt(sum n_i s_i^2 / sum n_i)``
+    with ``s_i = se_i sqrt(n_eff_i)``. Each organisation sits at its design-effective size ``n``, the size
+    at which the funnel's within spread equals its own (linearised) ``se``. The limits add the
+    between-organisation variance ``tau2`` (Spiegelhalter 2005), so an organisation is only "outside"
+    when it differs by more than organisations usually do. Pure: DataFrame in, DataFrame out.
 
     Returns
     -------
     tuple
-        ``(frame, target, sigma)``; ``frame`` has ``org_id, org_name, estimate, n, n_eff, low95, high95,
-        low998, high998, position`` (``binnen``, ``boven_95``, ``onder_95``, ``boven_998``, ``onder_998``).
+        ``(frame, target, sigma)``; ``frame`` has ``org_id, org_name, estimate, se, n, n_eff, weight,
+        low95, high95, low998, high998, position`` (``binnen``, ``boven_95``, ``onder_95``, ``boven_998``,
+        ``onder_998``); ``frame.attrs`` hold ``tau2``, ``phi``, ``p_overdispersion`` and ``kind``.
+
+    Raises
+    ------
+    AnalysisError
+        When no organisation publishes ``kpi``.
     """
     sel = _select(table, kpi)
     sel = sel[~sel["suppressed"]].reset_index(drop=True)
@@ -469,35 +515,57 @@ def funnel_table(table: pd.DataFrame, kpi: str) -> tuple[pd.DataFrame, float, fl
         raise AnalysisError(f"no organisation publishes '{kpi}'")
     kind = sel["kind"].iloc[0]
     ne, est, se = sel["n_eff"].to_numpy(float), sel["estimate"].to_numpy(float), sel["se"].to_numpy(float)
-    target = float(np.sum(ne * est) / ne.sum())
-    sigma = float(np.sqrt(np.sum(ne * (se * np.sqrt(ne)) ** 2) / ne.sum())) if kind != "share" else math.nan
-    limits = funnel_limits(target, sigma, ne, kind)
-    out = sel[["org_id", "org_name", "estimate", "n", "n_eff"]].copy()
+    od = overdispersion(est, se)
+    target = od["target"]
+    if kind == "share":
+        sigma = math.nan
+        n_design = target * (1 - target) / se ** 2
+    else:
+        sigma = float(np.sqrt(np.sum(ne * (se * np.sqrt(ne)) ** 2) / ne.sum()))
+        n_design = sigma ** 2 / se ** 2
+    limits = funnel_limits(target, sigma, n_design, kind, od["tau2"])
+    out = sel[["org_id", "org_name", "estimate"]].copy()
+    out["se"] = se
+    out["n"] = sel["n"].to_numpy()
+    out["n_eff"] = n_design
+    out["weight"] = od["weights"]
     for c in ("low95", "high95", "low998", "high998"):
         out[c] = limits[c].to_numpy()
     out["position"] = np.select(
         [est > out["high998"], est < out["low998"], est > out["high95"], est < out["low95"]],
         ["boven_998", "onder_998", "boven_95", "onder_95"], default="binnen")
+    out.attrs.update({"tau2": od["tau2"], "phi": od["phi"], "p_overdispersion": od["p"], "kind": kind})
     return out, target, sigma
 
 
 def standard_mix(table: pd.DataFrame, kpi: str, by: str = "kanaal") -> pd.Series:
-    """Default standard population: the pooled share of respondents per stratum over all organisations."""
+    """Default standard population: each stratum's share of respondents, averaged over organisations.
+
+    Every organisation counts equally (the mean of their own mixes), so one large organisation does not
+    set the standard.
+    """
     sel = _select(table, kpi, by)
     sel = sel[~sel["suppressed"]]
-    counts = sel.groupby("group")["n"].sum().astype(float)
-    if counts.sum() <= 0:
+    if sel.empty or sel["n"].sum() <= 0:
         raise AnalysisError(f"no published '{by}' strata for '{kpi}'")
-    return counts / counts.sum()
+    shares = sel.pivot_table(index="org_id", columns="group", values="n", aggfunc="sum").fillna(0.0)
+    shares = shares.div(shares.sum(axis=1), axis=0)
+    mix = shares.mean(axis=0)
+    return mix / mix.sum()
+
+
+MIN_COVERAGE = 0.9  # case-mix adjustment is published only when the organisation covers this share of the mix
 
 
 def case_mix_adjust(table: pd.DataFrame, kpi: str, by: str = "kanaal",
-                    standard: Mapping[str, float] | pd.Series | None = None, level: float = 0.95) -> pd.DataFrame:
+                    standard: Mapping[str, float] | pd.Series | None = None, level: float = 0.95,
+                    min_coverage: float = MIN_COVERAGE) -> pd.DataFrame:
     """Direct standardisation: what each organisation would score with the standard channel/service mix.
 
     ``adjusted = sum_s m_s est_s / sum_s m_s`` over the strata ``s`` the organisation publishes, with
     ``m`` the standard mix; ``se = sqrt(sum_s (m_s / M)^2 se_s^2)``, ``M = sum_s m_s``. ``coverage`` = ``M``
-    (share of the standard mix the organisation covers; below 1 the adjustment is partial).
+    (share of the standard mix the organisation covers). Below ``min_coverage`` the adjustment would
+    rest on a different mix than the standard, so it is not given (NaN, ``reason = "coverage"``).
 
     Parameters
     ----------
@@ -509,11 +577,15 @@ def case_mix_adjust(table: pd.DataFrame, kpi: str, by: str = "kanaal",
         ``kanaal`` or ``dienst``.
     standard:
         Standard mix (stratum -> share or count); default :func:`standard_mix`.
+    level:
+        Confidence level of the interval.
+    min_coverage:
+        Smallest covered share of the standard mix for a published adjustment (default 0.9).
 
     Returns
     -------
     pd.DataFrame
-        ``org_id, org_name, crude, adjusted, se, ci_low, ci_high, coverage, strata`` .
+        ``org_id, org_name, crude, adjusted, se, ci_low, ci_high, coverage, strata, reason``.
     """
     if by not in ("kanaal", "dienst"):
         raise AnalysisError(f"case-mix adjustment by '{by}' is not possible", key="by", hint="use kanaal or dienst")
@@ -529,16 +601,19 @@ def case_mix_adjust(table: pd.DataFrame, kpi: str, by: str = "kanaal",
         g = g[~g["suppressed"] & g["group"].isin(mix.index)]
         m = mix.reindex(g["group"]).to_numpy(float)
         cover = float(m.sum())
-        if cover <= 0:
+        reason = None
+        if cover < min_coverage - 1e-12:
             adj = se = math.nan
+            reason = "coverage"
         else:
             adj = float(np.sum(m * g["estimate"].to_numpy(float)) / cover)
             se = float(np.sqrt(np.sum((m / cover) ** 2 * g["se"].to_numpy(float) ** 2)))
         rows.append({"org_id": org_id, "org_name": totals.loc[org_id, "org_name"],
                      "crude": totals.loc[org_id, "estimate"], "adjusted": adj, "se": se,
-                     "ci_low": adj - z * se, "ci_high": adj + z * se, "coverage": cover, "strata": len(g)})
+                     "ci_low": adj - z * se, "ci_high": adj + z * se, "coverage": cover, "strata": len(g),
+                     "reason": reason})
     return pd.DataFrame(rows, columns=["org_id", "org_name", "crude", "adjusted", "se", "ci_low", "ci_high",
-                                       "coverage", "strata"])
+                                       "coverage", "strata", "reason"])
 
 
 def sample_aggregates(folder: str | Path | None = None, period: str = "", min_cell: int = 10) -> list[dict]:
@@ -665,11 +740,12 @@ def plot_funnel(funnel: pd.DataFrame, target: float, sigma: float, label: str, k
                + (f"outside the 95% limits: {', '.join(outside['org_name'])}." if len(outside)
                   else "all organisations lie within the limits."))
     fig, ax = new_figure(f"{label[:1].upper() + label[1:]}: " + ("trechterdiagram" if lang == "nl" else "funnel plot"),
-                         "Effectief aantal respondenten" if lang == "nl" else "Effective number of respondents",
+                         "Effectief aantal respondenten (naar de marge)" if lang == "nl"
+                         else "Effective number of respondents (from the margin)",
                          label + (" (%)" if kind == "share" else ""), alt)
     lo = max(2.0, float(funnel["n_eff"].min()) * 0.5)
     grid = np.linspace(lo, float(funnel["n_eff"].max()) * 1.2, 200)
-    lim = funnel_limits(target, sigma, grid, kind)
+    lim = funnel_limits(target, sigma, grid, kind, funnel.attrs.get("tau2", 0.0))
     ax.axhline(target * scale, color=GREY, linewidth=1)
     ax.plot(grid, lim["low95"] * scale, "--", color=PALETTE["hemelsblauw"], label="95%")
     ax.plot(grid, lim["high95"] * scale, "--", color=PALETTE["hemelsblauw"])
@@ -779,33 +855,50 @@ def ranking_view(ranks: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> p
 
 
 def describe_funnel(funnel: pd.DataFrame, org_id: str, target: float, kind: str = "mean", lang: str = "nl") -> str:
-    """Where ``org_id`` lies in the funnel plot, and which organisations lie outside the limits."""
-    words = {"nl": {"binnen": "binnen de 95%-grenzen: het verschil met het gemiddelde past bij toeval",
-                    "boven_95": "boven de 95%-grens: waarschijnlijk echt beter dan gemiddeld",
-                    "onder_95": "onder de 95%-grens: waarschijnlijk echt slechter dan gemiddeld",
-                    "boven_998": "boven de 99,8%-grens: vrijwel zeker beter dan gemiddeld",
-                    "onder_998": "onder de 99,8%-grens: vrijwel zeker slechter dan gemiddeld"},
-             "en": {"binnen": "within the 95% limits: the difference from the average fits chance",
-                    "boven_95": "above the 95% limit: probably really better than average",
-                    "onder_95": "below the 95% limit: probably really worse than average",
-                    "boven_998": "above the 99.8% limit: almost certainly better than average",
-                    "onder_998": "below the 99.8% limit: almost certainly worse than average"}}[lang]
+    """Where ``org_id`` lies against the adjusted funnel limits; "better/worse" only outside them."""
+    words = {"nl": {"binnen": "binnen de grenzen: het verschil met het gemiddelde past bij de gewone verschillen "
+                              "tussen organisaties",
+                    "boven_95": "boven de 95%-grens: beter dan de andere organisaties",
+                    "onder_95": "onder de 95%-grens: slechter dan de andere organisaties",
+                    "boven_998": "boven de 99,8%-grens: duidelijk beter dan de andere organisaties",
+                    "onder_998": "onder de 99,8%-grens: duidelijk slechter dan de andere organisaties"},
+             "en": {"binnen": "within the limits: the difference from the average fits the usual differences "
+                              "between organisations",
+                    "boven_95": "above the 95% limit: better than the other organisations",
+                    "onder_95": "below the 95% limit: worse than the other organisations",
+                    "boven_998": "above the 99.8% limit: clearly better than the other organisations",
+                    "onder_998": "below the 99.8% limit: clearly worse than the other organisations"}}[lang]
     avg = _fmt(target, kind, lang)
     rows = funnel.set_index("org_id")
+    adjusted = funnel.attrs.get("tau2", 0.0) > 0
+    note = ""
+    if adjusted:
+        note = (" De grenzen houden rekening met de verschillen die er tussen organisaties altijd zijn "
+                "(Spiegelhalter, 2005)." if lang == "nl" else
+                " The limits allow for the differences there always are between organisations (Spiegelhalter, 2005).")
     if org_id not in rows.index:
-        return (f"Het gemiddelde van alle organisaties is {avg}." if lang == "nl"
-                else f"The average of all organisations is {avg}.")
+        return (f"Het gemiddelde van de organisaties is {avg}." if lang == "nl"
+                else f"The average of the organisations is {avg}.") + note
     r = rows.loc[org_id]
     if lang == "nl":
-        return (f"Het gemiddelde van alle organisaties is {avg}. {r['org_name']} ({_fmt(r['estimate'], kind, lang)}) "
-                f"ligt {words[r['position']]}.")
-    return (f"The average of all organisations is {avg}. {r['org_name']} ({_fmt(r['estimate'], kind, lang)}) "
-            f"lies {words[r['position']]}.")
+        return (f"Het gemiddelde van de organisaties is {avg}. {r['org_name']} ({_fmt(r['estimate'], kind, lang)}) "
+                f"ligt {words[r['position']]}.{note}")
+    return (f"The average of the organisations is {avg}. {r['org_name']} ({_fmt(r['estimate'], kind, lang)}) "
+            f"lies {words[r['position']]}.{note}")
 
 
 def describe_case_mix(adjusted: pd.DataFrame, org_id: str, kind: str = "mean", lang: str = "nl") -> str:
     """How the organisation's result changes when every organisation had the same channel mix."""
     rows = adjusted.set_index("org_id")
+    if org_id in rows.index and rows.loc[org_id].get("reason") == "coverage":
+        cover = _fmt(rows.loc[org_id, "coverage"], "share", lang)
+        need = _fmt(MIN_COVERAGE, "share", lang)
+        return (f"Een correctie voor de kanaalmix geven we hier niet: de kanalen van {rows.loc[org_id, 'org_name']} "
+                f"dekken maar {cover} van de gemeenschappelijke mix, en we corrigeren pas vanaf {need}. Anders zou "
+                "de 'gecorrigeerde' uitkomst op een andere mix rusten dan die van de anderen." if lang == "nl" else
+                f"No channel-mix adjustment here: the channels of {rows.loc[org_id, 'org_name']} cover only {cover} "
+                f"of the common mix, and we adjust from {need} on. Otherwise the 'adjusted' result would rest on a "
+                "different mix than the others'.")
     if org_id not in rows.index or pd.isna(rows.loc[org_id, "adjusted"]):
         return ("Voor deze organisatie is geen gecorrigeerde uitkomst te berekenen." if lang == "nl"
                 else "No adjusted result can be computed for this organisation.")
