@@ -352,7 +352,7 @@ def test_method_fold_follows_the_first_answer_and_first_screen_is_lifted(tmp_pat
         nbformat.v4.new_output("display_data", data={"text/markdown": "Het cijfer is 7,2."}),
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("# Kop\n\n**Wat dit beantwoordt.** Methode met alpha.\n\n<!-- en\n# Head\n\nMethod.\n-->"),
-                code, nbformat.v4.new_markdown_cell("## Verder")]
+                code, nbformat.v4.new_markdown_cell("## Verder\n\nMeer.")]
     path = tmp_path / "03_x.ipynb"
     nbformat.write(nb, str(path))
     body, title = report_html.chapter_html(path, "nl")
