@@ -293,7 +293,7 @@ def test_kpi_view_formats_each_kpi_by_its_kind():
                           "suppressed": [False, False, True]})
     view = chapter_kpis.kpi_view(table, load_codebook(), "nl")
     assert list(view["Uitkomst"]) == ["7,0", "55%", "\u2014"]
-    assert list(view["marge"]) == ["6,9\u20137,2", "53%\u201357%", "\u2014"]
+    assert list(view["Marge"]) == ["6,9\u20137,2", "53%\u201357%", "\u2014"]
     html = table_html(view, "x", 10, "nl")
     assert 'data-n="812"' in html and 'data-suppressed="1"' in html
 
@@ -405,3 +405,18 @@ def test_invited_is_checked():
     Cfg.raw = {"invited": -3}
     with pytest.raises(ConfigError, match="invited"):
         samenvatting.invited_in(Cfg, "2026Q3")
+
+
+def test_suppressed_rows_collapse_to_one_line():
+    from meethuis.stats.disclosure import protect_table
+
+    table = protect_table(pd.DataFrame({"kanaal": ["balie", "chat", "post", "e-mail"], "estimate": [7.2, 6.5, 8.0, 7.0],
+                                        "n": [120, 4, 3, 5]}), 10)
+    html = table_html(table, "Per kanaal", 10, "nl", name="k")
+    rows = re.findall(r"<tr([^>]*)>(.*?)</tr>", html)[1:]
+    assert len(rows) == 2 and 'data-n="120"' in rows[0][0]
+    assert 'data-suppressed="1"' in rows[1][0] and 'colspan="3"' in rows[1][1]  # kanaal, estimate, n
+    assert "3 regels niet getoond (minder dan 10 respondenten): chat, post en e-mail." in rows[1][1]
+    assert "\u2014" not in html  # no row of dashes left
+    english = table_html(table, "By channel", 10, "en", name="k")
+    assert "3 rows not shown (fewer than 10 respondents): chat, post and e-mail." in english

@@ -44,6 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "table": {"nl": "Tabel", "en": "Table"},
     "figure": {"nl": "Figuur", "en": "Figure"},
     "empty_table": {"nl": "Geen gegevens om te tonen.", "en": "No data to show."},
+    "margin_header": {"nl": "Marge", "en": "Margin"},
     "method_fold": {"nl": "Hoe is dit berekend?", "en": "How was this calculated?"},
     "scroll_hint": {"nl": "Veeg of scroll opzij voor alle kolommen.", "en": "Swipe or scroll sideways for every column."},
     "download_csv": {"nl": "Download als CSV", "en": "Download as CSV"},

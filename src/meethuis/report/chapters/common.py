@@ -44,8 +44,8 @@ _TABLE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Column headers of the tidy KPI tables, for readers.
 COLUMN_LABELS: dict[str, dict[str, str]] = {
     "estimate": {"nl": "Uitkomst", "en": "Estimate"},
-    "ci_low": {"nl": "marge van", "en": "margin from"},
-    "ci_high": {"nl": "marge tot", "en": "margin to"},
+    "ci_low": {"nl": "Marge van", "en": "Margin from"},
+    "ci_high": {"nl": "Marge tot", "en": "Margin to"},
     "n": {"nl": "Aantal (n)", "en": "Number (n)"},
     "n_eff": {"nl": "Effectief aantal", "en": "Effective n"},
     "item": {"nl": "Vraag", "en": "Question"},
@@ -598,8 +598,15 @@ def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl
         for c in shown)
     rows = []
     any_suppressed = False
+    collapse = int(suppressed.sum()) >= 2  # small organisations: hidden rows become one line
+    hidden: list[str] = []
     for idx, row in table.iterrows():
         sup = bool(suppressed.loc[idx])
+        if sup and collapse:
+            names = [_format_cell(row[c], kinds[c], lang) for c in shown
+                     if kinds[c] == "text" and not callable(kinds[c])]
+            hidden.append(" \u00b7 ".join(n for n in names if n and n != nv.MISSING) or "?")
+            continue
         attrs = ' data-suppressed="1"' if sup else ""
         if not sup and "n" in table.columns and pd.notna(row["n"]):
             attrs += f' data-n="{int(row["n"])}"'
@@ -617,6 +624,13 @@ def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl
             scope = ' scope="row"' if tag == "th" else ""
             cells.append(f"<{tag}{scope}{cls}>{html.escape(value)}</{tag}>")
         rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
+    if hidden:
+        listed = nv.join_list(hidden[:8], lang) + (
+            (f" en nog {len(hidden) - 8}" if lang == "nl" else f" and {len(hidden) - 8} more") if len(hidden) > 8 else "")
+        text = (f"{len(hidden)} regels niet getoond (minder dan {min_cell} respondenten): {listed}." if lang == "nl"
+                else f"{len(hidden)} rows not shown (fewer than {min_cell} respondents): {listed}.")
+        rows.append(f'<tr data-suppressed="1" class="collapsed"><td colspan="{max(len(shown), 1)}">'
+                    f"{html.escape(text)}</td></tr>")
     if not rows:
         body = f'<tr><td colspan="{max(len(shown), 1)}">{html.escape(nv.text("empty_table", lang))}</td></tr>'
     else:
@@ -703,6 +717,10 @@ def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 
             raise AnalysisError(f"two tables are called '{name}' in one report", hint="give each table its own name")
         write_text_atomic(path, csv_text(published))  # text cells neutralised against spreadsheet formulas
     shown = view(published) if view is not None else published
+    if "periode" in shown.columns:  # quarters read "3e kwartaal 2026", not "2026Q3"
+        shown = shown.copy()
+        shown["periode"] = [nv.period_text(p, lang) if isinstance(p, str) and nv._PERIOD.match(p) else p
+                            for p in shown["periode"]]
     if codebook is not None and "item" in shown.columns:
         shown = shown.copy()
         shown["item"] = [codebook.label(i, lang) if i in codebook.items or i in codebook.fields else i
@@ -797,7 +815,7 @@ def goal_view(comparison: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFr
             ("Doel" if lang == "nl" else "Goal"): f"{label[:1].upper() + label[1:]} {op} "
                                                   f"{nv.format_value(r['target'], kind, lang)}",
             ("Uitkomst" if lang == "nl" else "Estimate"): nv.format_value(r["estimate"], kind, lang),
-            nv.text("ci95", lang): _ci_text(r, kind, lang),
+            nv.text("margin_header", lang): _ci_text(r, kind, lang),
             "Status": status_label(r["status"], lang),
             "n": r["n"],
             "suppressed": bool(r.get("suppressed", False)),

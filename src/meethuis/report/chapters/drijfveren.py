@@ -35,7 +35,7 @@ def importance_view(table: pd.DataFrame, codebook, lang: str = "nl", family_of=N
             t("Drijfveer", "Driver"): codebook.label(r["driver"], lang) if r["driver"] in codebook.items else r["driver"],
             t("Soort", "Kind"): family_label(construct, codebook, lang) if construct else "",
             t("Aandeel in verklaring", "Share of explanation"): nv.format_percent(r["share"], 0, lang),
-            nv.text("ci95", lang): nv.range_text(nv.format_percent(r["share_ci_low"], 0, lang),
+            nv.text("margin_header", lang): nv.range_text(nv.format_percent(r["share_ci_low"], 0, lang),
                                                  nv.format_percent(r["share_ci_high"], 0, lang), lang),
             t("Plaats (marge)", "Rank (margin)"): rank_range,
             "n": r["n"],

@@ -25,7 +25,7 @@ def kpi_view(table: pd.DataFrame, codebook, lang: str = "nl", by: Sequence[str] 
         hidden = bool(r.get("suppressed", False))
         row[("Uitkomst" if lang == "nl" else "Estimate")] = (nv.MISSING if hidden
                                                              else nv.format_value(r["estimate"], kind, lang))
-        row[nv.text("ci95", lang)] = nv.MISSING if hidden else _ci_text(r, kind, lang)
+        row[nv.text("margin_header", lang)] = nv.MISSING if hidden else _ci_text(r, kind, lang)
         row["n"] = r["n"]
         row["suppressed"] = bool(r.get("suppressed", False))
         rows.append(row)

@@ -23,7 +23,7 @@ def reliability_view(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.Data
                                       for c in table["construct"]],
         t("Vragen", "Questions"): table["k"],
         "Cronbach's alpha": [nv.format_number(a, 2, lang) for a in table["alpha"]],
-        nv.text("ci95", lang): [nv.range_text(nv.format_number(a, 2, lang), nv.format_number(b, 2, lang), lang)
+        nv.text("margin_header", lang): [nv.range_text(nv.format_number(a, 2, lang), nv.format_number(b, 2, lang), lang)
                                 if pd.notna(a) and pd.notna(b) else nv.MISSING
                                 for a, b in zip(table["ci_low"], table["ci_high"])],
         "Omega": [nv.format_number(o, 2, lang) for o in table["omega"]],

@@ -202,8 +202,11 @@ def first_screen_html(ch, knobs: pd.DataFrame | None, why_no_knobs: str = "") ->
     parts.append(f'<li class="tile tile-response"><p class="tile-label">{html.escape(t("Antwoorden", "Responses"))}</p>'
                  f'<p class="tile-value">{nv.format_int(len(ch.responses), lang)}</p>'
                  f'<p class="tile-margin">{html.escape(response_text(ch))}</p></li></ul>')
-    parts.append(f'<div class="fs-knobs"><h3>{html.escape(t("Drie knoppen om aan te draaien", "Three knobs to turn"))}</h3>')
-    if knobs is not None and len(knobs):
+    has_knobs = knobs is not None and len(knobs) > 0
+    heading = (t("Knoppen om aan te draaien", "Knobs to turn") if not has_knobs or len(knobs) != 3
+               else t("Drie knoppen om aan te draaien", "Three knobs to turn"))
+    parts.append(f'<div class="fs-knobs"><h3>{html.escape(heading)}</h3>')
+    if has_knobs:
         items = []
         for _, k in knobs.iterrows():
             often = (t(f" · {nv.format_percent(k['p_top3'], 0, 'nl')} van de herberekeningen in de top 3",
