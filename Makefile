@@ -9,7 +9,7 @@ ORG ?= data/sample/molensloot.yml
 OUT ?= reports
 JOBS ?= 2
 
-.PHONY: help setup tools report reports validate test test-fast test-notebooks book test-book bench sample clean
+.PHONY: help setup tools report reports community validate test test-fast test-notebooks book test-book bench sample clean
 
 help: ## list every target with a one-line explanation
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -28,6 +28,10 @@ report: setup ## the main job: the rendered report for gemeente Molensloot (ORG=
 
 reports: setup ## reports for every sample organisation, in parallel (JOBS=2)
 	$(VENV)/bin/meethuis report --all data/sample --out $(OUT) --jobs $(JOBS)
+
+community: setup ## the community report of the sample pool (samples + 40 generated organisations, all fictional)
+	$(VENV)/bin/meethuis benchmark sample --pool $(OUT)/gemeenschap.duckdb --replace
+	$(VENV)/bin/meethuis benchmark report --pool $(OUT)/gemeenschap.duckdb --out $(OUT)/gemeenschap
 
 validate: setup ## validate every sample organisation and print its data-quality summary
 	$(VENV)/bin/meethuis validate --all data/sample
@@ -55,13 +59,14 @@ book: setup ## build the handbook into _build/html (offline, warnings are errors
 test-book: book tools ## check the built handbook: no third-party requests, axe-core WCAG 2.1 AA, links, screenshots
 	$(PY) tests/book/check_book.py _build/html --screenshots _build/screenshots
 
-bench: setup ## print the speed figures (intake, weighting, drivers, report, linkage, scrubbing) next to their peers
+bench: setup ## print the speed figures (intake, weighting, drivers, report, linkage, scrubbing, community pool) next to their peers
 	$(PY) bench/bench_intake.py
 	$(PY) bench/bench_weights.py
 	$(PY) bench/bench_drivers.py
 	$(PY) bench/bench_report.py
 	$(PY) bench/bench_linkage.py
 	$(PY) bench/bench_feedback.py
+	$(PY) bench/bench_pool.py
 
 sample: setup ## regenerate data/sample byte-identically from the seeded generator
 	$(VENV)/bin/meethuis sample --out data/sample

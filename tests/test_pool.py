@@ -243,3 +243,24 @@ def test_cli_add_list_remove_export_with_one_line_errors(tmp_path, generated, ca
     assert len(pd.read_csv(tmp_path / "x" / "submissions.csv")) == 7
     assert main(["benchmark", "list", "--pool", str(tmp_path / "nope.duckdb")]) == 2
     assert "benchmark pool not found" in capsys.readouterr().err
+
+
+def test_own_report_reads_the_pool_named_in_its_config(tmp_path, generated):
+    from types import SimpleNamespace
+
+    from meethuis.report.chapters import benchmark as view
+
+    pl.add_aggregates(tmp_path / "gemeenschap.duckdb", generated[:16], create=pl.PoolSettings())
+    config = SimpleNamespace(raw={"benchmark": {"pool": "gemeenschap.duckdb"}}, path=tmp_path / "org.yml", id="x")
+    assert pl.pool_for_config(config) == tmp_path / "gemeenschap.duckdb"
+    own = _one(generated, 16)  # a third organisation, not in the pool
+    table = view.benchmark_table(own, "", config, period="2025Q1")
+    assert list(table.columns) == list(bm.aggregates_table([own]).columns)
+    others = table[table["org_id"] != own["organisation"]["id"]]
+    assert set(others["org_id"]) == {"fictief-001", "fictief-002"} and set(others["period"]) == {"2025Q1"}
+    assert set(others["org_name"]) == {"D001", "D002"}  # the pool does not allow names
+    latest = view.benchmark_table(own, "", config, period="2030Q1")  # a period the pool lacks: latest of each
+    assert set(latest.loc[latest["org_id"] != own["organisation"]["id"], "period"]) == {"2026Q3"}
+    ranks = bm.rank_organisations(table, "tevredenheid_mean")
+    assert len(ranks) == 3
+    assert pl.pool_for_config(SimpleNamespace(raw={}, path=tmp_path / "org.yml")) is None

@@ -1,4 +1,4 @@
-"""``meethuis benchmark``: the community pool (``add``, ``list``, ``remove``, ``export``) and its ``report``."""
+"""``meethuis benchmark``: the community pool (``add``, ``list``, ``remove``, ``export``, ``sample``) and its ``report``."""
 from __future__ import annotations
 
 import argparse
@@ -59,6 +59,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from meethuis.improve.community_sample import build_sample_pool
+
+    if Path(args.pool).exists() and not args.replace:
+        print(f"meethuis benchmark: error: {args.pool} exists (add --replace to rebuild it)", file=sys.stderr)
+        return 2
+    path = build_sample_pool(args.pool, n_orgs=args.orgs)
+    print(path)
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from meethuis.report.community import run_community_report
     from meethuis.report.runner import ChapterError
@@ -105,6 +118,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--out", required=True, help="output folder")
     e.add_argument("--format", choices=["csv", "parquet"], default="csv", help="file format")
     e.set_defaults(func=_cmd_export)
+
+    smp = inner.add_parser("sample", help="build the sample pool: the sample organisations plus generated ones "
+                                          "(all fictional, with a planted truth)")
+    smp.add_argument("--pool", required=True, help="the pool file to write")
+    smp.add_argument("--orgs", type=int, default=40, help="generated organisations besides the samples")
+    smp.add_argument("--replace", action="store_true", help="rebuild an existing file")
+    smp.set_defaults(func=_cmd_sample)
 
     _register_report(inner)
 

@@ -94,8 +94,22 @@ def cli_reference_markdown(lang: str = "nl") -> str:
         "",
     ]
     head = "| argument | standaard | uitleg |" if nl else "| argument | default | meaning |"
-    for name, p in sub.choices.items():
-        lines += [f"## `meethuis {name}`", "", (helps.get(name) or "").strip(), "", "```text",
+    commands = []  # (name, help, parser or None for a heading over its actions, and its actions' lines)
+    for name, p in sub.choices.items():  # a command with its own actions (benchmark add, ...) gets one section each
+        inner = next((a for a in p._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if inner is None:
+            commands.append((name, helps.get(name), p))
+            continue
+        inner_help = {c.dest: c.help for c in inner._choices_actions}
+        listing = "\n".join(f"- `meethuis {name} {child}`: {inner_help.get(child) or ''}" for child in inner.choices)
+        commands.append((name, f"{(helps.get(name) or '').strip()}\n\n{listing}", None))
+        commands += [(f"{name} {child}", inner_help.get(child), q) for child, q in inner.choices.items()]
+    for name, text_help, p in commands:
+        if p is None:
+            lines += [f"## `meethuis {name}`", "", text_help, ""]
+            continue
+        level = "###" if " " in name else "##"
+        lines += [f"{level} `meethuis {name}`", "", (text_help or "").strip(), "", "```text",
                   p.format_usage().strip(), "```", "", head, "|---|---|---|"]
         for action in p._actions:
             if isinstance(action, argparse._HelpAction):

@@ -531,6 +531,27 @@ def pool_for_config(config: Any) -> Path | None:
     return path if path.is_absolute() else Path(config.path).parent / path
 
 
+def pool_benchmark_table(own: Mapping, pool_path: str | Path, period: str = "") -> pd.DataFrame:
+    """An organisation's own fresh aggregates plus the other organisations' from the pool.
+
+    Others: their submissions for ``period`` when the pool holds that period, else each one's latest.
+    Names as the pool allows (else anonymous codes). Same columns as :func:`benchmark.load_aggregates`.
+
+    Raises
+    ------
+    DataError
+        When the pool is missing or holds no other organisation.
+    """
+    with open_pool(pool_path, read_only=True) as pool:
+        periods = set(pool.submissions()["period"])
+        others = pool.kpi_table(period if period in periods else "", others_than=own["organisation"]["id"])
+    if others.empty:
+        raise DataError("the benchmark pool holds no other organisation", file=str(pool_path),
+                        hint="the coordinator adds the organisations' aggregates with `meethuis benchmark add`")
+    mine = bm.aggregates_table([own])
+    return pd.concat([mine, others[list(mine.columns)]], ignore_index=True)
+
+
 def add_aggregates(pool_path: str | Path, paths: Sequence[str | Path], replace: bool = False,
                    create: PoolSettings | None = None) -> list[Added]:
     """Add files to the pool at ``pool_path`` (created first with ``create`` settings when given and absent)."""

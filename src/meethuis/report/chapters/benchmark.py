@@ -3,10 +3,26 @@ from __future__ import annotations
 
 
 
+from meethuis.improve import benchmark as _bm
 from meethuis.improve.benchmark import (  # noqa: F401
-    benchmark_table, case_mix_adjust, case_mix_view, describe_case_mix, describe_funnel, describe_ranking,
-    describe_sources, export_aggregates, funnel_table, plot_funnel, plot_ranking, rank_organisations, ranking_view,
+    case_mix_adjust, case_mix_view, describe_case_mix, describe_funnel, describe_ranking,
+    describe_sources, funnel_table, plot_funnel, plot_ranking, rank_organisations, ranking_view,
 )
+from meethuis.improve.pool import pool_benchmark_table, pool_for_config
+
+
+def export_aggregates(survey, config, **kwargs) -> dict:
+    """The organisation's aggregates for the comparison (KPIs only: the chapter compares no drivers)."""
+    return _bm.export_aggregates(survey, config, drivers=False, **kwargs)
+
+
+def benchmark_table(own, benchmark_dir="", config=None, period="", min_cell=10):
+    """The comparison table: from the pool named in the config (``benchmark: {pool: FILE}``), else as
+    :func:`meethuis.improve.benchmark.benchmark_table` (a folder of aggregates files, or the samples)."""
+    pool = pool_for_config(config) if config is not None and not benchmark_dir else None
+    if pool is not None:
+        return pool_benchmark_table(own, pool, period)
+    return _bm.benchmark_table(own, benchmark_dir, config, period=period, min_cell=min_cell)
 from meethuis.improve.international import a11_options, a11_summary, a11_view, describe_a11  # noqa: E402
 
 
