@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,57 @@ def test_validate_language_follows_config(capsys, sample_dir, tmp_path):
     assert code == 0 and out.startswith("Data quality")
     code, out, _ = run(capsys, "validate", "--config", str(tmp_path / "isr.yml"), "--lang", "nl")
     assert out.startswith("Gegevenskwaliteit")
+
+
+# -- validate runs every check the report relies on (issue 15) ------------------------------------------------
+def _org(tmp, rows=None, **kw):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_validate import _rows, make_org
+
+    return make_org(tmp, _rows(20) if rows is None else rows, **kw)
+
+
+@pytest.mark.parametrize("case, words", [
+    ("one", "has 1 respondent(s); at least min_cell = 10"),
+    ("nine", "has 9 respondent(s)"),
+    ("blank", "no respondent answered any of the"),
+    ("margin_empty", "has no respondents"),
+    ("margin_zero", "margin of 'balie' is 0"),
+    ("no_keys", "none of the 20 survey case keys"),
+])
+def test_validate_refuses_what_report_would_refuse(tmp_path, capsys, case, words):
+    from test_validate import ITEMS, _rows
+
+    rows = _rows(20)
+    kw = {}
+    if case == "one":
+        rows = _rows(1)
+    elif case == "nine":
+        rows = _rows(9)
+    elif case == "blank":
+        for r in rows:
+            for i in ITEMS:
+                r[i] = ""
+    elif case == "margin_empty":
+        kw["extra_yaml"] = "weighting:\n  margins:\n    kanaal: {telefoon: 0.5, balie: 0.3, post: 0.2}\n"
+    elif case == "margin_zero":
+        kw["extra_yaml"] = "weighting:\n  margins:\n    kanaal: {telefoon: 1.0, balie: 0.0}\n"
+    elif case == "no_keys":
+        for k, r in enumerate(rows):
+            r["zaak"] = f"Z{k}"
+        kw["process"] = "zaak;dagen;verwezen\nQ1;3;ja\nQ2;4;nee\n"
+    config = _org(tmp_path, rows, **kw)
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and err.count("\n") == 0
+    assert "survey_weights" not in err  # no developer hints
+
+
+def test_report_all_reads_yaml_too(tmp_path):
+    from meethuis.report.runner import run_batch
+
+    (tmp_path / "org.yaml").write_text("organisation: [kapot\n", encoding="utf-8")
+    results = run_batch(tmp_path, tmp_path / "out", jobs=1)
+    assert [r.organisation for r in results] == ["org"] and results[0].status == "fout"

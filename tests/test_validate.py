@@ -472,3 +472,55 @@ def test_dates_give_their_quarter(day):
 def test_decimal_comma_and_point_read_the_same(whole, tenth):
     point, comma = f"{whole}.{tenth}", f"{whole},{tenth}"
     assert norm_value(point) == norm_value(comma) == (whole if tenth == 0 else float(point))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dates that cannot be read safely, dates that are implausible (issue 15)
+# ---------------------------------------------------------------------------------------------------
+def _dated(tmp: Path, dates: list[str], period_yaml: str = "{date_column: datum}") -> Path:
+    rows = _rows(len(dates))
+    for row, d in zip(rows, dates):
+        row["datum"] = d
+        del row["kwartaal"]
+    path = make_org(tmp, rows)
+    path.write_text(path.read_text(encoding="utf-8").replace("period: kwartaal", f"period: {period_yaml}"),
+                    encoding="utf-8")
+    return path
+
+
+def test_dates_written_in_several_ways_are_refused_unless_the_format_is_named(tmp_path):
+    dates = ["2026-01-15", "15-01-2026"] * 10
+    with pytest.raises(DataError, match="written in 2 ways") as info:
+        load_survey(_dated(tmp_path, dates))
+    assert "date_format" in info.value.hint
+
+
+def test_ambiguous_slash_dates_need_a_named_format(tmp_path):
+    dates = ["03/04/2026", "04/03/2026", "01/02/2026", "02/01/2026"] * 5  # every one could be d/m or m/d
+    with pytest.raises(DataError, match="day/month and as month/day"):
+        load_survey(_dated(tmp_path, dates))
+    us = load_survey(_dated(tmp_path, dates, "{date_column: datum, date_format: '%m/%d/%Y'}"))
+    assert us.responses["datum"].iloc[0] == pd.Timestamp("2026-03-04")
+    assert set(us.responses["periode"]) == {"2026Q1", "2026Q2"}  # m/d: March, April, January, February
+    assert us.responses["datum"].iloc[1] == pd.Timestamp("2026-04-03")
+    dutch = load_survey(_dated(tmp_path, ["13/04/2026"] + dates[1:]))  # one day above 12: day first
+    assert dutch.responses["datum"].iloc[1] == pd.Timestamp("2026-03-04")
+
+
+def test_slash_dates_in_both_orders_are_refused(tmp_path):
+    with pytest.raises(DataError, match="has month 13 when read day first") as info:
+        load_survey(_dated(tmp_path, ["13/04/2026", "04/13/2026"] * 10))
+    assert info.value.row == 2 and "%m/%d/%Y" in info.value.hint
+
+
+def test_implausible_dates_and_quarters_are_a_warning_with_counts(tmp_path):
+    dates = ["2031-01-15", "1899-03-01", "1899-04-01", "2026-02-01"] * 5
+    survey = load_survey(_dated(tmp_path, dates))
+    messages = [p.message for p in survey.summary.problems]
+    assert any("10 before 2000 and 5 after" in m for m in messages), messages
+    quiet = load_survey(_dated(tmp_path, dates, "{date_column: datum, plausible_years: [1890, 2040]}"))
+    assert not any("implausible" in p.message for p in quiet.summary.problems)
+    rows = _rows(20)
+    rows[0]["kwartaal"] = "2099Q1"
+    survey = load_survey(make_org(tmp_path, rows))
+    assert any("1 after" in p.message and "2099Q1" in p.message for p in survey.summary.problems)

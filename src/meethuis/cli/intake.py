@@ -20,6 +20,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         from meethuis.report.runner import chapters_available
 
         survey = load_survey(Path(args.config), strict=args.strict)
+        _report_checks(survey)
         lang = args.lang or survey.config.lang
         sys.stdout.write(survey.summary.to_text(lang) + "\n" + _design_checks(survey.config, lang))
         sys.stdout.write("\n" + comparability_text(survey.config, lang))
@@ -36,6 +37,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for cfg in configs:
         try:
             survey = load_survey(cfg, strict=args.strict)
+            _report_checks(survey)
         except MeethuisError as exc:
             failed += 1
             print(f"meethuis validate: error: {exc}", file=sys.stderr)
@@ -68,6 +70,13 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_checks(survey) -> None:
+    """Every check that ``meethuis report`` runs before its chapters (respondents, answers, weights, linkage)."""
+    from meethuis.report.chapters.common import build_run_context
+
+    build_run_context(survey.config, "all", survey=survey)
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     from meethuis.sample import ORG_IDS, write_samples
 
@@ -92,7 +101,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "--strict makes them fatal.",
     )
     p.add_argument("--config", help="the organisation's YAML config, e.g. data/sample/molensloot.yml")
-    p.add_argument("--all", metavar="FOLDER", help="validate every *.yml config in FOLDER")
+    p.add_argument("--all", metavar="FOLDER", help="validate every *.yml and *.yaml config in FOLDER")
     p.add_argument("--lang", choices=["nl", "en"], default=None,
                    help="language of the summary (default: the config's lang, which defaults to nl)")
     p.add_argument("--strict", action="store_true", help="treat every out-of-range value as an error")

@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``report`` sub-command."""
     p = sub.add_parser("report", help="render the report of an organisation (or of every config in a folder)")
     p.add_argument("--config", help="organisation YAML, e.g. data/sample/molensloot.yml")
-    p.add_argument("--all", metavar="FOLDER", help="every *.yml in FOLDER, in parallel (batch)")
+    p.add_argument("--all", metavar="FOLDER", help="every *.yml and *.yaml config in FOLDER, in parallel (batch)")
     p.add_argument("--out", required=True, help="output folder (with --all: one sub-folder per organisation)")
     p.add_argument("--lang", choices=["nl", "en"], default=None,
                    help="language of the report (default: the config's lang, which defaults to nl)")

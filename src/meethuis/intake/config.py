@@ -46,6 +46,7 @@ class PeriodSpec:
     column: str | None = None
     date_column: str | None = None
     date_format: str | None = None
+    plausible_years: tuple[int, int] | None = None  # dates or quarters outside: a warning with counts
     value: str | None = None  # the whole file is one measurement, e.g. "2024" or "2024Q2"
 
 
@@ -443,14 +444,21 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
         period = PeriodSpec(column=str(period_raw))
     else:
         for k in period_raw:
-            if k not in ("column", "date_column", "date_format", "value"):
+            if k not in ("column", "date_column", "date_format", "value", "plausible_years"):
                 raise check.fail(f"data.period.{k}", f"unknown key 'data.period.{k}'",
-                                 hint="allowed: column, date_column, date_format, value")
+                                 hint="allowed: column, date_column, date_format, value, plausible_years")
         value = period_raw.get("value")
         if value is not None:
             value = _period_value(value, check)
+        years = period_raw.get("plausible_years")
+        if years is not None and not (isinstance(years, list) and len(years) == 2
+                                      and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+                                      and 1800 <= years[0] <= years[1] <= 2200):
+            raise check.fail("data.period.plausible_years", f"plausible_years must be [first, last] years, got {years!r}",
+                             hint="e.g. plausible_years: [2015, 2027]; dates outside are counted in a warning")
         period = PeriodSpec(column=period_raw.get("column"), date_column=period_raw.get("date_column"),
-                            date_format=period_raw.get("date_format"), value=value)
+                            date_format=period_raw.get("date_format"), value=value,
+                            plausible_years=tuple(years) if years else None)
         if sum(bool(x) for x in (period.column, period.date_column, period.value)) != 1:
             raise check.fail("data.period", "give the period as 'column:' (quarters), 'date_column:' (dates) "
                              "or 'value:' (one measurement, e.g. 2024 or 2024Q2)")
@@ -540,6 +548,10 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
             raise check.fail(key, "margin values must be numbers (shares or population totals)") from None
         if any(v < 0 for v in margins[var].values()):
             raise check.fail(key, "margin values cannot be negative")
+        zero = [c for c, v in margins[var].items() if v == 0]
+        if zero:
+            raise check.fail(f"{key}.{zero[0]}", f"margin of '{zero[0]}' is 0: its respondents would get weight 0",
+                             hint=f"leave '{zero[0]}' out of the margins (shares of the others still add up to 1)")
         allowed_values = codebook.fields[var].values
         if allowed_values:
             odd = [c for c in margins[var] if c not in allowed_values]

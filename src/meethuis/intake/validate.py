@@ -489,6 +489,7 @@ def map_period(ctx: _Context, rows: pd.Index) -> tuple[pd.Series, pd.Series | No
         col = ctx.column(spec.date_column, "periode", "data.period.date_column")
         dates = parse_dates(col, spec.date_format, ctx, spec.date_column)
         periods = dates.dt.year.astype(str) + "Q" + dates.dt.quarter.astype(str)
+        plausibility_warning(periods, spec, ctx, spec.date_column)
         return periods.astype(object), dates
     if spec.value:
         return pd.Series(spec.value, index=rows, dtype=object), None
@@ -502,22 +503,40 @@ def map_period(ctx: _Context, rows: pd.Index) -> tuple[pd.Series, pd.Series | No
         raise DataError(f"period value {_show(col[row])} is not a quarter", file=ctx.file, row=int(row),
                         column=spec.column,
                         hint=f"write quarters as {PERIOD_FORMATS}, or use data.period.date_column")
+    plausibility_warning(parsed, spec, ctx, spec.column)
     return parsed, None
 
 
+# Date formats tried when the config names none, by family (a family = one way of writing day and month).
+DATE_FORMATS = {"%Y-%m-%d": "iso", "%Y-%m-%d %H:%M:%S": "iso", "%Y-%m-%d %H:%M": "iso",
+                "%d-%m-%Y": "dag-maand", "%d-%m-%Y %H:%M": "dag-maand", "%d-%m-%Y %H:%M:%S": "dag-maand",
+                "%d/%m/%Y": "slash", "%d/%m/%Y %H:%M": "slash"}
+_SLASH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/\d{4}")
+
+
 def parse_dates(col: pd.Series, fmt: str | None, ctx: _Context, column: str) -> pd.Series:
-    """Parse a date column (``fmt`` or ISO / day-first Dutch dates); an unparseable date is fatal."""
+    """Parse a date column (``fmt``, else ISO or day-first Dutch dates); what cannot be read surely is fatal.
+
+    Without ``fmt``: dates written in more than one way in one column, and slash dates that could be read
+    as day/month and as month/day (no day above 12 anywhere), are refused: the config must name the format
+    (``data.period.date_format``), so that no month is silently read as a day.
+    """
+    families: dict[str, Any] = {}
+
     def one(v: Any) -> pd.Timestamp | None:
         if norm_value(v) is None:
             return None
         if hasattr(v, "year") and hasattr(v, "month"):
             return pd.Timestamp(v)
         text = str(v).strip()
-        for f in ([fmt] if fmt else ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M"]):
+        for f in ([fmt] if fmt else list(DATE_FORMATS)):
             try:
-                return pd.to_datetime(text, format=f)
+                ts = pd.to_datetime(text, format=f)
             except (ValueError, TypeError):
                 continue
+            if not fmt:
+                families.setdefault(DATE_FORMATS[f], text)
+            return ts
         return None
 
     if col.isna().any():
@@ -526,10 +545,48 @@ def parse_dates(col: pd.Series, fmt: str | None, ctx: _Context, column: str) -> 
     parsed = map_unique(col, one)
     if parsed.isna().any():
         row = parsed.isna().idxmax()  # the first row whose date cannot be read
+        m = _SLASH.match(str(col[row]))
+        if not fmt and m and int(m.group(2)) > 12 >= int(m.group(1)):
+            raise DataError(f"date {_show(col[row])} has month {m.group(2)} when read day first: the column holds "
+                            "month/day dates", file=ctx.file, row=int(row), column=column,
+                            hint="set data.period.date_format: '%m/%d/%Y' when every date is month first, or "
+                                 "export the dates in one order")
         raise DataError(f"date {_show(col[row])} cannot be read", file=ctx.file, row=int(row), column=column,
                         hint=f"expected format {fmt!r}" if fmt else
-                        "use 2026-07-01 or 01-07-2026, or set data.period.date_format")
+                        "use 2026-07-01 or 01-07-2026, or set data.period.date_format (e.g. '%m/%d/%Y')")
+    if not fmt and len(families) > 1:
+        examples = ", ".join(repr(v) for v in families.values())
+        raise DataError(f"dates in this column are written in {len(families)} ways ({examples}), so day and month "
+                        "cannot be told apart safely", file=ctx.file, column=column,
+                        hint="export the dates in one format, or set data.period.date_format, e.g. '%d-%m-%Y'")
+    if not fmt and "slash" in families:
+        firsts = col.dropna().astype(str).str.extract(_SLASH).dropna().astype(int)
+        if len(firsts) and not (firsts[0] > 12).any():
+            raise DataError(f"every slash date (e.g. {families['slash']!r}) can be read as day/month and as "
+                            "month/day", file=ctx.file, column=column,
+                            hint="set data.period.date_format: '%d/%m/%Y' (day first) or '%m/%d/%Y' (month first)")
     return pd.Series(pd.DatetimeIndex(parsed.tolist()), index=col.index)
+
+
+def plausibility_warning(periods: pd.Series, spec, ctx: _Context, column: str | None) -> None:
+    """Warn (with counts) about quarters outside the plausible years: default 2000 to next year."""
+    import datetime as _dt
+
+    first, last = spec.plausible_years or (2000, _dt.date.today().year + 1)
+    years = periods.astype(str).str.slice(0, 4).astype(int)
+    early, late = int((years < first).sum()), int((years > last).sum())
+    if not early and not late:
+        return
+    parts = ([f"{early} before {first}"] if early else []) + ([f"{late} after {last}"] if late else [])
+    parts_nl = ([f"{early} vóór {first}"] if early else []) + ([f"{late} na {last}"] if late else [])
+    odd = periods[(years < first) | (years > last)]
+    ctx.problems.append(IntakeWarning(
+        f"{' and '.join(parts)}: implausible dates or quarters (e.g. {odd.iloc[0]} on row {int(odd.index[0])})",
+        file=ctx.file, row=int(odd.index[0]), column=column,
+        hint="check the export; set data.period.plausible_years when these are right",
+        message_nl=f"{' en '.join(parts_nl)}: onwaarschijnlijke datums of kwartalen (bijv. {odd.iloc[0]} in rij "
+                   f"{int(odd.index[0])})",
+        hint_nl="controleer de export; zet data.period.plausible_years als ze kloppen"))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -301,7 +301,7 @@ def _batch_one(config_path: str, out: str, lang: str | None, period: str) -> Bat
 
 def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 2, lang: str | None = None,
               period: str = "", echo=None) -> list[BatchResult]:
-    """Reports for every organisation config (``*.yml``) in ``folder``, ``jobs`` organisations at a time.
+    """Reports for every organisation config (``*.yml``, ``*.yaml``) in ``folder``, ``jobs`` organisations at a time.
 
     One failing organisation does not stop the others; each gets a :class:`BatchResult`.
 
@@ -329,9 +329,10 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 
         When the folder holds no configs.
     """
     folder = Path(folder).resolve()
-    configs = sorted(p for p in folder.glob("*.yml") if p.is_file()) if folder.is_dir() else []
+    configs = sorted(p for pattern in ("*.yml", "*.yaml") for p in folder.glob(pattern) if p.is_file()) \
+        if folder.is_dir() else []
     if not configs:
-        raise ConfigError("no organisation configs (*.yml) found", file=str(folder),
+        raise ConfigError("no organisation configs (*.yml, *.yaml) found", file=str(folder),
                           hint="pass the folder holding the YAML files, e.g. data/sample")
     out = Path(out).resolve()
     results: list[BatchResult] = []

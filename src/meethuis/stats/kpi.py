@@ -60,7 +60,8 @@ def _check_weights(w: np.ndarray, size: int) -> np.ndarray:
     if bad.any():
         raise DataError(f"weights must be positive and finite; {int(bad.sum())} are not",
                         row=int(np.flatnonzero(bad)[0]) + 1, column="gewicht",
-                        hint="use weights.survey_weights(), or drop respondents with weight 0")
+                        hint="check weighting.margins in the config: a category with share 0 gives its "
+                             "respondents weight 0; remove it from the margins")
     return w
 
 
@@ -465,7 +466,8 @@ def _weights_array(responses: pd.DataFrame, weights: Any) -> np.ndarray | None:
     if bad.any():
         raise DataError(f"weights must be positive and finite; {int(bad.sum())} are not",
                         row=int(np.flatnonzero(bad)[0]) + 1, column="gewicht",
-                        hint="use weights.survey_weights(); respondents with weight 0 should be dropped")
+                        hint="check weighting.margins in the config: a category with share 0 gives its "
+                             "respondents weight 0; remove it from the margins")
     return w
 
 

@@ -414,18 +414,48 @@ class RunContext:
     trend_responses: pd.DataFrame
 
 
-def build_run_context(config: OrgConfig, period: str = "") -> RunContext:
-    """Load and validate the survey of ``config``, select ``period`` and rake its weights.
+def check_report_inputs(survey, config: OrgConfig) -> None:
+    """What a report needs beyond a readable survey; ``meethuis validate`` runs the same checks.
 
     Raises
     ------
-    ConfigError, DataError
+    DataError
+        Fewer respondents than ``min_cell`` (nothing could be published), no answer in any question, or
+        process data whose case keys match none of the survey's.
+    """
+    responses = survey.responses
+    n, min_cell = len(responses), int(config.min_cell)
+    file = str(config.data_file)
+    if n < min_cell:
+        raise DataError(f"the survey has {n} respondent(s); at least min_cell = {min_cell} are needed to publish "
+                        "any number", file=file,
+                        hint="collect more responses or combine periods; min_cell protects respondents' privacy")
+    items = [i for i in config.items_in_use() if i in responses.columns]
+    if items and not responses[items].notna().any().any():
+        raise DataError(f"no respondent answered any of the {len(items)} questions: every answer is blank or "
+                        "missing", file=file, hint="check data.columns (the right columns?) and data.recodes")
+    if getattr(survey, "process", None) is not None and getattr(config, "process", None) is not None:
+        from meethuis.improve.process import link_survey
+
+        link_survey(survey, config)  # raises DataError when no case key matches
+
+
+def build_run_context(config: OrgConfig, period: str = "", survey=None) -> RunContext:
+    """Load and validate the survey of ``config``, select ``period`` and rake its weights.
+
+    ``survey`` may be given when it was loaded already (``meethuis validate``); every check that the
+    report relies on runs here (:func:`check_report_inputs`, the weights).
+
+    Raises
+    ------
+    ConfigError, DataError, AnalysisError
         For a bad period, data file or weighting margins (what, where, and a hint).
     """
     from meethuis.intake.validate import load_survey
     from meethuis.stats.weights import survey_weights
 
-    survey = load_survey(config)
+    survey = survey if survey is not None else load_survey(config)
+    check_report_inputs(survey, config)
     survey = _publishable_segments(survey, config)
     period = resolve_period(survey.responses, period)
     current = select_period(survey.responses, period, "current")
