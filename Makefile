@@ -59,7 +59,7 @@ book: setup ## build the handbook into _build/html (offline, warnings are errors
 test-book: book tools ## check the built handbook: no third-party requests, axe-core WCAG 2.1 AA, links, screenshots
 	$(PY) tests/book/check_book.py _build/html --screenshots _build/screenshots
 
-bench: setup ## print the speed figures (intake, weighting, drivers, report, linkage, scrubbing, community pool) next to their peers
+bench: setup ## print the speed figures (intake, weighting, drivers, report, linkage, scrubbing, community pool, journeys) next to their peers
 	$(PY) bench/bench_intake.py
 	$(PY) bench/bench_weights.py
 	$(PY) bench/bench_drivers.py
@@ -67,6 +67,7 @@ bench: setup ## print the speed figures (intake, weighting, drivers, report, lin
 	$(PY) bench/bench_linkage.py
 	$(PY) bench/bench_feedback.py
 	$(PY) bench/bench_pool.py
+	$(PY) bench/bench_journeys.py
 
 sample: setup ## regenerate data/sample byte-identically from the seeded generator
 	$(VENV)/bin/meethuis sample --out data/sample

@@ -149,9 +149,42 @@ def questionnaire_reference(number: int):
     return (int(codes.isin(["1", "2", "3", "4", "5"]).sum()), int((codes == "wn").sum()))
 
 
+def journey_reference(number: int):
+    """Exercises 14-16 straight from the raw contact log and appointments file of Molensloot (pandas only)."""
+    folder = RAW.parent
+    if number == 14:
+        c = pd.read_csv(folder / "molensloot_contacten.csv", sep=";", dtype=str)
+        inbound = c[c["Richting"] == "Inkomend"]
+        return round(float((inbound["Kanaal"] == "Via de website").mean()), 3)
+    if number == 15:
+        c = pd.read_csv(folder / "molensloot_contacten.csv", sep=";", dtype=str)
+        c["t"] = pd.to_datetime(c["Datum en tijd"], format="%d-%m-%Y %H:%M")
+        end, week = c["t"].max(), pd.Timedelta(days=7)
+        first_any = c.groupby("Zaaknummer")["t"].min()
+        quarter = first_any.dt.year.astype(str) + "Q" + first_any.dt.quarter.astype(str)
+        rows = {}
+        for key, g in c[c["Richting"] == "Inkomend"].sort_values("t").groupby("Zaaknummer"):
+            times = list(g["t"])
+            quick = len(times) > 1 and times[1] - times[0] <= week
+            if quick or times[0] + week <= end:
+                rows[key] = float(quick)
+        repeat = pd.Series(rows)
+        q = quarter.reindex(repeat.index)
+        return (round(float(repeat[q < "2025Q3"].mean()), 3), round(float(repeat[q >= "2025Q3"].mean()), 3))
+    a = pd.read_csv(folder / "molensloot_afspraken.csv", sep=";", dtype=str)
+    old = a[a["Resultaat"].isin(["Verschenen", "Niet verschenen"]) & (a["Leeftijd"] == "65+ jaar")]
+    away = old["Resultaat"] == "Niet verschenen"
+    reminded = old["Herinnering"] == "ja"
+    with_r, without = away[reminded].mean(), away[~reminded].mean()
+    odds = (with_r / (1 - with_r)) / (without / (1 - without))
+    return (round(float(with_r), 3), round(float(without), 3), round(float(odds), 3))
+
+
 def expected(number: int):
     if number in (12, 13):
         return questionnaire_reference(number)
+    if number in (14, 15, 16):
+        return journey_reference(number)
     r = raw()
     q = r[r["periode"] == PERIOD]
     if number == 1:
