@@ -321,3 +321,74 @@ def test_codes_that_clash_are_a_config_error(configs):
     clash = _with_own_item(configs["molensloot"], id="serieusgenomen")
     with pytest.raises(ConfigError, match="same survey code"):
         build_questionnaire(clash)
+
+
+# -- foreign-shaped configs --------------------------------------------------------------------------------------
+FOREIGN = """
+organisation: {id: klein-bureau, name: Klein Bureau}
+data:
+  file: enquete.csv
+  respondent_id: nr
+  period: kwartaal
+  columns:
+    kanaal: kanaal
+    dienst: dienst
+    leeftijdsgroep: leeftijd
+    tevredenheid: q1
+    menselijkheid: q2
+    effectiviteit: q3
+    vertrouwen: q4
+    gemak: q5
+    empathie: q6
+    meedenken: q7
+    serieus_genomen: q8
+    luisteren: q9
+    vriendelijkheid: q10
+    snelheid: q11
+    juiste_informatie: q12
+    duidelijkheid: q13
+    bereikbaarheid: q14
+    deskundigheid: q15
+extra_items:
+  - id: kb_wachttijd
+    construct: basis
+    principle: logisch
+    scale: grade10
+    column: q16
+    wording: "Welk cijfer geeft u de wachttijd?"
+lang: en
+"""
+
+
+def test_foreign_config_without_process_open_question_or_english_wording(tmp_path, capsys):
+    (tmp_path / "kb.yml").write_text(FOREIGN, encoding="utf-8")
+    header = "nr,kwartaal,kanaal,dienst,leeftijd," + ",".join(f"q{i}" for i in range(1, 17))
+    (tmp_path / "enquete.csv").write_text(header + "\n", encoding="utf-8")
+    cfg = load_config(tmp_path / "kb.yml")
+    q = build_questionnaire(cfg)
+    assert q.lang == "en"
+    ids = [x.id for x in q.questions()]
+    assert "open_antwoord" not in ids and "zaak_sleutel" not in ids and "contact_type" not in ids
+    own = next(x for x in q.questions() if x.id == "kb_wachttijd")
+    assert own.kind == "list" and own.array is None and own.text["en"] == own.text["nl"]  # nl only: shown as is
+    warnings = [c for c in design_checks(q) if c.severity == "warning"]
+    assert [c.kind for c in warnings] == ["mixed_scales"] and "grade10" in warnings[0].text("en")
+    rows = ls_rows(limesurvey_text(q))
+    s = {r["name"]: r["text"] for r in rows if r["class"] == "S"}
+    assert s["language"] == "en" and s["additional_languages"] == "nl"
+    first_group = next(r for r in rows if r["class"] == "G")
+    assert first_group["language"] == "en" and first_group["name"] == "Your judgement"
+    code = main(["vragenlijst", "--config", str(tmp_path / "kb.yml"), "--format", "limesurvey",
+                 "--out", str(tmp_path / "kb")])
+    out, _ = capsys.readouterr()
+    assert code == 0 and "Questionnaire design check" in out and "- warning: own item 'kb_wachttijd'" in out
+    export = simulate_export(q, "limesurvey", 60, seed=2)
+    export.to_csv(tmp_path / "kb_export.csv", index=False)
+    survey = load_survey(tmp_path / "kb.meethuis.yml")
+    assert len(survey.responses) == 60 and survey.responses["kb_wachttijd"].dropna().between(1, 10).all()
+    got = survey.responses["kb_wachttijd"].to_numpy(float)
+    assert export_column(own, "limesurvey") == "kbWachttijd"
+    want = pd.to_numeric(export["kbWachttijd"].replace("", np.nan)).to_numpy(float)
+    np.testing.assert_array_equal(got, want)
+    page = questionnaire_html(q)
+    assert '<html lang="en">' in page and "own question" in page

@@ -28,13 +28,17 @@ from meethuis.improve.international import a11_options, a11_summary, a11_view, d
 
 def a11_section(ch) -> None:
     """The optional A-11-shaped summary (config ``benchmark: {a11: ...}``): heading, sentence and table; nothing
-    when the organisation has not switched it on."""
+    when the organisation has not switched it on. Offered defaults to the config's ``invited`` for the period."""
     options = a11_options(ch.config)
     if options is None:
         return
+    from meethuis.report.chapters.samenvatting import invited_in  # the one reader of config key `invited`
+
+    offered = options.get("offered")
+    if offered is None and ch.period and ch.period != "all":
+        offered = invited_in(ch.config, ch.period)
     summary = a11_summary(ch.responses, ch.config, weights=ch.weights, min_cell=ch.min_cell,
-                          volume=options.get("volume"),
-                          offered=options.get("offered"), lang=ch.lang)
+                          volume=options.get("volume"), offered=offered, lang=ch.lang)
     ch.show_text(ch.text("## In het internationale kader (OMB A-11)", "## In the international frame (OMB A-11)")
                  + "\n\n" + describe_a11(summary, ch.lang))
     if not summary.empty:
