@@ -15,6 +15,7 @@ from meethuis import sample
 from meethuis.common.errors import ConfigError, DataError
 from meethuis.intake.config import load_config
 from meethuis.intake.events import load_events, load_journeys
+from meethuis.intake.validate import load_survey
 
 
 @pytest.mark.parametrize("org", ["molensloot", "lut"])
@@ -136,3 +137,27 @@ def test_repeat_days_default_and_steps_order():
     config = load_config(sample.sample_config("molensloot"))
     assert config.journeys.repeat_days == 7
     assert config.journeys.steps["bijstand"] == ("melding", "intake", "aanvraag", "besluit")
+
+
+def test_validate_cli_summarises_journey_files_and_fails_in_one_line(tmp_path, capsys):
+    from meethuis.cli.main import main
+
+    assert main(["validate", "--config", str(sample.sample_config("molensloot"))]) == 0
+    out = capsys.readouterr().out
+    assert "Contactlog: 5514 rijen over 3066 zaken" in out and "Afsprakenbestand:" in out
+    assert "12_klantreis             komt in het rapport" in out
+    path = _org(tmp_path, CONTACTS, "zaak;wanneer;via;team\nA1;2026-03-02 14:05;fax;KCC\n")
+    code = main(["validate", "--config", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1 and "value 'fax' of 'contact_kanaal'" in err
+
+
+def test_chapter_plan_skips_the_journey_chapter_without_journey_files():
+    from meethuis.report.plan import chapter_plan
+
+    for org, runs in (("isr", False), ("lut", True)):
+        config = load_config(sample.sample_config(org))
+        plan = chapter_plan(config, load_survey(config).responses, ["12_klantreis"])[0]
+        assert plan.runs is runs
+        if not runs:
+            assert "`journeys`" in plan.reason("nl") and "contactlog" in plan.reason("nl")

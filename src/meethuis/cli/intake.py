@@ -22,7 +22,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         survey = load_survey(Path(args.config), strict=args.strict)
         _report_checks(survey)
         lang = args.lang or survey.config.lang
+        journeys = _journey_summaries(survey.config, lang)  # before any output: a bad event file prints one line
         sys.stdout.write(survey.summary.to_text(lang) + "\n" + _design_checks(survey.config, lang))
+        sys.stdout.write(journeys)
         sys.stdout.write("\n" + comparability_text(survey.config, lang))
         sys.stdout.write("\n" + plan_text(chapter_plan(survey.config, survey.responses, chapters_available()), lang))
         if args.out:  # written only after validation succeeded
@@ -38,16 +40,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         try:
             survey = load_survey(cfg, strict=args.strict)
             _report_checks(survey)
+            journeys = _journey_summaries(survey.config, args.lang or survey.config.lang)
         except MeethuisError as exc:
             failed += 1
             print(f"meethuis validate: error: {exc}", file=sys.stderr)
             continue
         lang = args.lang or survey.config.lang
-        sys.stdout.write(survey.summary.to_text(lang) + "\n" + _design_checks(survey.config, lang) + "\n")
+        sys.stdout.write(survey.summary.to_text(lang) + "\n" + _design_checks(survey.config, lang) + journeys + "\n")
     ok = len(configs) - failed
     print(f"{ok} van {len(configs)} organisaties in orde" if args.lang != "en"
           else f"{ok} of {len(configs)} organisations valid")
     return 2 if failed else 0
+
+
+def _journey_summaries(config, lang: str) -> str:
+    """Read the contact log and appointments (same clear errors as the survey) and summarise them in one line each."""
+    from meethuis.intake.events import load_journeys
+
+    if getattr(config, "journeys", None) is None:
+        return ""
+    files = [f for f in load_journeys(config).values() if f is not None]
+    return "".join("\n" + f.summary.to_text(lang) + "\n" for f in files)
 
 
 def _design_checks(config, lang: str) -> str:

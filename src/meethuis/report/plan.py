@@ -145,6 +145,11 @@ declare("10_feedback",
         Need("open", "er zijn geen open antwoorden", "there are no open answers", "data.columns.open_antwoord",
              lambda c, r: "open_antwoord" in r.columns and r["open_antwoord"].notna().any()))
 # 11_volwassenheid always runs: without a self-assessment it still gives the six-step checklist.
+declare("12_klantreis",
+        Need("journeys", "er is geen contactlog of afsprakenbestand gekoppeld",
+             "no contact log or appointments file is linked", "journeys",
+             lambda c, r: getattr(c, "journeys", None) is not None
+             and (c.journeys.contacts is not None or c.journeys.appointments is not None)))
 
 
 # -- the plan ---------------------------------------------------------------------------------------------
