@@ -17,6 +17,7 @@ from docutils import nodes
 
 BOOK = Path(__file__).resolve().parents[1]
 GENERATED = BOOK / "_generated"
+LOCALE = BOOK / "_locale"  # Dutch strings of the theme, as .po (compiled into _generated/locale at build time)
 
 
 def write_generated(target: Path = GENERATED, lang: str = "nl") -> list[Path]:
@@ -106,8 +107,28 @@ def _fix_html(app, exception) -> None:
             page.write_text(fixed, encoding="utf-8")
 
 
+def compile_theme_catalogue(source: Path = LOCALE, target: Path = GENERATED / "locale") -> Path:
+    """Compile every ``<lang>/LC_MESSAGES/*.po`` under ``source`` into ``.mo`` files under ``target``.
+
+    The theme (pydata-sphinx-theme) ships no Dutch catalogue, so "Skip to main content" and "Back to top"
+    would stay English on Dutch pages; Babel (a Sphinx dependency) compiles ours.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in source.glob("*/LC_MESSAGES/*.po"):
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with open(po, "rb") as fh:
+            catalogue = read_po(fh)
+        with open(mo, "wb") as fh:
+            write_mo(fh, catalogue)
+    return target
+
+
 def setup(app):
     write_generated()
+    app.add_message_catalog("sphinx", str(compile_theme_catalogue()))
     app.connect("doctree-read", _set_figure_alt)
     app.connect("build-finished", _fix_html)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

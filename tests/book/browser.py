@@ -142,6 +142,11 @@ class Browser:
                                f"{result['exceptionDetails'].get('exception', {}).get('description', '')}")
         return result["result"].get("value")
 
+    def set_width(self, width: int, height: int = 900, mobile: bool = False) -> None:
+        """Resize the viewport (``mobile=True`` also emulates a phone's meta-viewport handling)."""
+        self.send("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                  deviceScaleFactor=1, mobile=mobile)
+
     def set_color_scheme(self, scheme: str) -> None:
         self.send("Emulation.setEmulatedMedia", session=True,
                   features=[{"name": "prefers-color-scheme", "value": scheme}])

@@ -56,6 +56,24 @@ def pages_of(site: Path) -> list[str]:
 
 
 DARK_RULES = ["color-contrast", "link-in-text-block"]
+PHONE_WIDTH = 390
+# Content that sticks out of a 390 px screen and cannot be reached: the right edge of an element in the
+# page's main content beyond the viewport, unless it sits inside a region that scrolls sideways itself.
+OVERFLOW = """
+JSON.stringify((() => {
+  const width = document.documentElement.clientWidth, out = [];
+  const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) {
+      const s = getComputedStyle(p); if (/(auto|scroll)/.test(s.overflowX) && p.scrollWidth > p.clientWidth - 1) return true; }
+    return false; };
+  for (const el of document.querySelectorAll('main *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    if (r.right > width + 1 && !scrolls(el)) out.push((el.tagName + '.' + (el.className || '')).slice(0, 60) + ' ' + Math.round(r.right) + 'px');
+  }
+  return out.slice(0, 3);
+})())
+"""
+ENGLISH_CHROME = ("Skip to main content", "Back to top", "Search the docs", "On this page")
 SET_THEME = "document.documentElement.dataset.theme = '%s'; document.documentElement.dataset.mode = '%s'; true"
 
 
@@ -64,12 +82,15 @@ def check_pages(site: Path, screenshots: Path | None = None, dark: bool = True) 
 
     Each page is loaded once in the light theme and checked against every WCAG 2.0/2.1 A and AA rule of
     axe-core; then the theme is switched to dark in place (the theme's own ``data-theme`` switch) and the
-    colour rules are checked again.
+    colour rules are checked again. Then every page is opened at 390 px (a phone): all A/AA rules again,
+    and no content may stick out beyond the right edge unless it sits in a region that scrolls sideways.
+    Pages must not show the theme's English chrome (the site is Dutch).
     """
     if not AXE.exists():
         raise SystemExit(f"{AXE} not found: run `npm ci --ignore-scripts` in {ROOT}")
     axe_source = AXE.read_text(encoding="utf-8")
-    result = {"pages": 0, "external": [], "missing": [], "violations": [], "figures_without_alt": []}
+    result = {"pages": 0, "external": [], "missing": [], "violations": [], "figures_without_alt": [],
+              "overflow": [], "english": []}
     with SiteServer(site) as server, Browser() as browser:
         browser.send("Page.addScriptToEvaluateOnNewDocument", session=True, source=axe_source)
         browser.set_color_scheme("light")
@@ -95,7 +116,20 @@ def check_pages(site: Path, screenshots: Path | None = None, dark: bool = True) 
                         f"hoofdstuk-{Path(rel).stem}.png" if rel.startswith("notebooks/") else None)
                     if screenshots is not None and name:
                         browser.screenshot(screenshots / name)
+            english = [s for s in ENGLISH_CHROME if s in (site / rel).read_text(encoding="utf-8")]
+            result["english"] += [f"{rel}: {s!r}" for s in english]
             result["pages"] += 1
+        # phone: every page again at 390 px (all WCAG A/AA rules, and nothing cut off at the right edge)
+        browser.set_width(PHONE_WIDTH, 844, mobile=True)
+        for rel in pages_of(site):
+            browser.open(f"{server.origin}/{rel}")
+            browser.evaluate(SET_THEME % ("light", "light"))
+            violations = json.loads(browser.evaluate(RUN_AXE % json.dumps({"type": "tag", "values": AXE_TAGS}),
+                                                     await_promise=True))
+            result["violations"] += [{"page": rel, "scheme": f"{PHONE_WIDTH}px", **v} for v in violations]
+            result["overflow"] += [f"{rel}: {o}" for o in json.loads(browser.evaluate(OVERFLOW))]
+            if screenshots is not None and rel == "book/index.html":
+                browser.screenshot(screenshots / "home-390.png")
     return result
 
 
@@ -113,10 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"links: {links.pages} pages, {links.links} internal links, {len(links.broken)} broken, "
           f"{len(links.external_resources)} external resources in the HTML")
     res = check_pages(site, Path(args.screenshots) if args.screenshots else None)
-    print(f"browser: {res['pages']} pages (light: all WCAG A/AA rules; dark: colour rules) in {time.perf_counter() - start:.1f} s; "
+    print(f"browser: {res['pages']} pages (light: all WCAG A/AA rules; dark: colour rules; 390 px: all rules "
+          f"and overflow) in {time.perf_counter() - start:.1f} s; "
           f"{len(res['external'])} requests outside the site, {len(res['missing'])} missing resources, "
           f"{len(res['violations'])} axe violations (WCAG 2.1 A/AA), "
-          f"{len(res['figures_without_alt'])} figures without text alternative")
+          f"{len(res['figures_without_alt'])} figures without text alternative, "
+          f"{len(res['overflow'])} pages cut off at 390 px, {len(res['english'])} English theme strings")
     for line in links.broken + links.external_resources + res["external"] + res["missing"]:
         print("  " + line)
     for v in res["violations"]:
@@ -125,8 +161,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"      {node}")
     for line in res["figures_without_alt"]:
         print(f"  figure without alt text: {line}")
+    for line in res["overflow"]:
+        print(f"  cut off at {PHONE_WIDTH} px: {line}")
+    for line in res["english"]:
+        print(f"  English theme string on a Dutch page: {line}")
     failed = links.broken or links.external_resources or res["external"] or res["missing"] or res["violations"] \
-        or res["figures_without_alt"]
+        or res["figures_without_alt"] or res["overflow"] or res["english"]
     print("OK" if not failed else "FAILED")
     return 1 if failed else 0
 
