@@ -420,3 +420,39 @@ def test_suppressed_rows_collapse_to_one_line():
     assert "\u2014" not in html  # no row of dashes left
     english = table_html(table, "By channel", 10, "en", name="k")
     assert "3 rows not shown (fewer than 10 respondents): chat, post and e-mail." in english
+
+
+# -- "Jullie zeiden, wij deden" for residents --------------------------------------------------------------
+def test_residents_page_shows_only_realised_items_with_owner_date_and_effect():
+    from html import escape as html_escape
+
+    from meethuis.report.chapters import feedback
+    from meethuis.sample import planted_identifiers
+
+    ch = chapter.open_chapter("molensloot")
+    lexicon = feedback.load_lexicon(ch.config)
+    themes = feedback.theme_table(ch.responses, lexicon, min_cell=ch.min_cell, lang="nl")
+    improvements = feedback.load_improvements(ch.config, lexicon)
+    quotes = feedback.example_quotes(ch.responses, lexicon, min_cell=ch.min_cell, lang="nl")
+    page = feedback.jzwd_html(ch, themes, quotes, improvements, lexicon)
+    did = page[page.index("<h3>Wij deden</h3>"):page.index("<h3>Hier werken we aan</h3>")]
+    busy = page[page.index("<h3>Hier werken we aan</h3>"):]
+    for i in improvements:
+        target = did if i.status == "gerealiseerd" else busy
+        assert html_escape(i.text("nl")) in target and (i.owner is None or i.owner in target)
+    assert "Eén kennisbank" not in did and "gepland" in busy
+    assert "15 september 2025" in did  # the date of the call-back guarantee
+    assert "<blockquote>" in page and "Wat goed gaat" in page
+    for ident in planted_identifiers("molensloot"):
+        assert ident not in page
+    # measured effect of the call-back guarantee (2025Q3) on snelheid: 2025Q2 against 2026Q3, by hand
+    effect = feedback.measured_effect(ch, next(i for i in improvements if i.theme == "snelheid"))
+    w = ch.trend_weights()
+    for q, key in (("2025Q2", "before"), ("2026Q3", "after")):
+        rows = ch.trend_responses["periode"].astype(str) == q
+        x, ww = ch.trend_responses.loc[rows, "snelheid"], w[rows]
+        ok = x.notna()
+        assert effect[key] == pytest.approx(np.average(x[ok], weights=ww[ok]), abs=1e-9)
+    assert nv.format_value(effect["after"], "mean", "nl") in did
+    english = feedback.jzwd_html(chapter.open_chapter("molensloot", lang="en"), themes, quotes, improvements, lexicon)
+    assert "<h3>We did</h3>" in english and '<blockquote lang="nl">' in english

@@ -135,6 +135,47 @@ def lift_first_screen(body: str) -> tuple[str, str]:
     return m.group(1), body[:m.start()] + body[m.end():]
 
 
+_RESIDENTS = re.compile(r"<!--mh-jzwd-->(.*?)<!--/mh-jzwd-->", re.S)
+_RESIDENTS_PAGE = """<!DOCTYPE html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{css}
+</style>
+</head>
+<body>
+<header class="cover"><p class="kicker">{kicker}</p><h1 class="org">{org}</h1></header>
+<main>
+{block}
+</main>
+</body>
+</html>
+"""
+
+
+def residents_page(notebooks: Sequence[Path], org: str, period: str, lang: str) -> str:
+    """The small "Jullie zeiden, wij deden" page for residents, from the feedback chapter ('' when absent).
+
+    The block is the one the chapter shows in the report (scrubbed quotes, realised improvements with
+    owner, date and measured effect); the page carries the report's CSS and nothing else.
+    """
+    import html as _html
+
+    for nb_path in notebooks:
+        body, _ = chapter_html(Path(nb_path), lang)
+        m = _RESIDENTS.search(body)
+        if m:
+            kicker = "Jullie zeiden, wij deden" if lang == "nl" else "You said, we did"
+            return _RESIDENTS_PAGE.format(
+                lang=lang, title=_html.escape(f"{kicker} \u2014 {org} \u2014 {nv.period_text(period, lang)}"),
+                css=(TEMPLATE_DIR / "report.css").read_text(encoding="utf-8"), kicker=_html.escape(kicker),
+                org=_html.escape(org), block=m.group(1))
+    return ""
+
+
 def _join(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 

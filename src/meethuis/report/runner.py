@@ -28,7 +28,7 @@ from meethuis.report.chapters.common import (
 )
 from meethuis.common.errors import ConfigError, MeethuisError
 from meethuis.report.folders import RUN_DIR_ENV, check_output_folder, output_lock, private_run_dir, write_marker
-from meethuis.report.html import assemble_html
+from meethuis.report.html import assemble_html, residents_page
 from meethuis.report.plan import chapter_plan, chapter_title, skipped_notebook
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -51,6 +51,7 @@ CHAPTERS: tuple[str, ...] = (
     "12_klantreis",
 )
 
+RESIDENTS_PAGE = "jullie-zeiden-wij-deden.html"
 _OUR_ERRORS = {"MeethuisError", "ConfigError", "DataError", "AnalysisError", "CodebookError"}
 
 
@@ -261,6 +262,9 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         _write_aggregates(context, tmp / "aggregates.json", period, min_cell)
         page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
         (tmp / "report.html").write_text(page, encoding="utf-8")
+        residents = residents_page([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config.name, period, lang)
+        if residents:  # "Jullie zeiden, wij deden" as a small page to publish for residents
+            (tmp / RESIDENTS_PAGE).write_text(residents, encoding="utf-8")
     return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
                         total_seconds=time.perf_counter() - t0)
 

@@ -24,7 +24,8 @@ STATUSES = {
     "gepland": {"nl": "gepland", "en": "planned"},
 }
 _QUARTER = re.compile(r"^(?P<year>20\d\d)\s*-?\s*Q(?P<q>[1-4])$", re.IGNORECASE)
-_IMPROVEMENT_KEYS = {"quarter", "theme", "what", "status", "said"}
+_IMPROVEMENT_KEYS = {"quarter", "theme", "what", "status", "said", "owner", "date"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Improvement:
     what: Mapping[str, str]
     status: str
     said: Mapping[str, str] | None = None
+    owner: str | None = None  # who is responsible (a team or role, never a person's private data)
+    date: str | None = None  # ISO date: when it was done (gerealiseerd) or is planned
 
     def text(self, lang: str = "nl") -> str:
         """What changed, in ``lang`` (Dutch when no translation is given)."""
@@ -118,7 +121,16 @@ def load_improvements(config: Any, lexicon: Lexicon | None = None) -> list[Impro
                                           "use gepland, in uitvoering or gerealiseerd")
         what = _bilingual(entry["what"], failer(f"{key}.what"))
         said = _bilingual(entry["said"], failer(f"{key}.said")) if "said" in entry else None
-        out.append(Improvement(quarter=f"{m['year']}Q{m['q']}", theme=theme, what=what, status=status, said=said))
+        owner = entry.get("owner")
+        if owner is not None and not (isinstance(owner, str) and owner.strip()):
+            raise failer(f"{key}.owner")("'owner' must be a text", "e.g. owner: Klantcontactcentrum")
+        date = entry.get("date")
+        if date is not None:
+            date = str(date).strip()
+            if not _DATE.match(date):
+                raise failer(f"{key}.date")(f"'{entry['date']}' is not a date", "write it as 2026-03-31")
+        out.append(Improvement(quarter=f"{m['year']}Q{m['q']}", theme=theme, what=what, status=status, said=said,
+                               owner=owner.strip() if owner else None, date=date))
     return out
 
 

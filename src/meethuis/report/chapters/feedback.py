@@ -138,3 +138,145 @@ def loop_text(loop: pd.DataFrame, themes: pd.DataFrame, lang: str = "nl", lexico
         parts.append(("Wat goed gaat: inwoners zijn vooral positief over " if nl else
                       "What goes well: citizens are most positive about ") + nv.join_list(items, lang) + ".")
     return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------
+# "Jullie zeiden, wij deden" as a page for residents (also written as jullie-zeiden-wij-deden.html)
+# ---------------------------------------------------------------------------------------------------
+JZWD_START = "<!--mh-jzwd-->"
+JZWD_END = "<!--/mh-jzwd-->"
+
+
+def measured_effect(ch, improvement) -> dict | None:
+    """The theme's driver before the improvement (the quarter before it) and now (the report's quarter).
+
+    Returns ``before, after, difference, direction`` (``up``/``down``/``none`` from the margin of the
+    difference), the two quarters, or ``None`` when the theme is no driver item, a quarter is missing or
+    suppressed, or the report pools every quarter.
+    """
+    import math
+
+    from meethuis.common import vocabulary as voc
+    from meethuis.stats.kpi import Estimate
+    from meethuis.stats.trends import trend_table, two_sample_test
+
+    item = improvement.theme
+    if not ch.period or item not in ch.codebook.items or item not in ch.trend_responses.columns:
+        return None
+    if improvement.quarter >= ch.period:
+        return None
+    before_q = str(pd.Period(improvement.quarter, freq="Q") - 1)
+    trend = trend_table(ch.trend_responses, f"{item}_mean", weights=ch.trend_weights(), min_cell=ch.min_cell,
+                        codebook=ch.codebook).set_index("periode")
+    if before_q not in trend.index or ch.period not in trend.index:
+        return None
+    rows = trend.loc[[before_q, ch.period]]
+    if rows["suppressed"].astype(bool).any():
+        return None
+    est = [Estimate(r["estimate"], r["ci_low"], r["ci_high"], r["se"], int(r["n"]), r["n_eff"])
+           for _, r in rows.iterrows()]
+    diff, _, _ = two_sample_test(est[0], est[1], "mean")
+    se = math.sqrt(est[0].se ** 2 + est[1].se ** 2)
+    direction = voc.change_direction(diff, diff - 1.96 * se, diff + 1.96 * se)
+    return {"before": est[0].estimate, "after": est[1].estimate, "difference": diff, "direction": direction,
+            "before_q": before_q, "after_q": ch.period}
+
+
+def jzwd_html(ch, themes: pd.DataFrame, quotes: pd.DataFrame, improvements, lexicon: Lexicon) -> str:
+    """The "Jullie zeiden, wij deden" section for residents, between the markers the report lifts out.
+
+    Jullie zeiden: the themes people wrote about most in the report's quarter, in words, each with one
+    scrubbed quote (negative first), and what goes well (positive feedback with a quote). Wij deden:
+    only realised improvements up to the quarter, with owner, date and the measured change of the theme's
+    driver. Hier werken we aan: what is planned or under way.
+    """
+    import html as _html
+
+    from meethuis.common import narrative as nv
+    from meethuis.common import vocabulary as voc
+
+    lang = ch.lang
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    e = _html.escape
+    when = nv.period_text(ch.period, lang)
+    total = themes[(themes["group"] == "totaal") & ~themes["suppressed"].astype(bool)] if len(themes) else themes
+    said = total.sort_values("share_negative", ascending=False).head(3) if len(total) else total
+    good = praise(themes, top=2) if len(themes) else themes
+    quote_of = {}
+    for sentiment in ("negatief", "positief", "negative", "positive"):
+        for r in quotes[quotes["sentiment"] == sentiment].itertuples() if len(quotes) else []:
+            quote_of.setdefault((r.theme, sentiment[:3]), scrub(r.quote))
+    quote_lang = ' lang="nl"' if lang != "nl" else ""  # the residents' words stay Dutch in an English page
+
+    def quote(theme: str, kind: str) -> str:
+        q = quote_of.get((theme, kind))
+        return f'<blockquote{quote_lang}>\u201c{e(q)}\u201d</blockquote>' if q else ""
+
+    parts = [JZWD_START, f'<section class="jzwd" aria-labelledby="jzwd-title"><h2 id="jzwd-title">'
+             f'{e(t("Jullie zeiden, wij deden", "You said, we did"))}: {e(when)}</h2>']
+    parts.append(f"<h3>{e(t('Jullie zeiden', 'You said'))}</h3>")
+    if len(said):
+        items = []
+        for r in said.itertuples():
+            label = lexicon.label(r.theme, lang)
+            items.append(f"<li><strong>{e(label)}</strong>: "
+                         + e(t(f"{nv.format_percent(r.share_negative, 0, 'nl')} van de opmerkingen hierover was negatief.",
+                               f"{nv.format_percent(r.share_negative, 0, 'en')} of the comments on this were negative."))
+                         + quote(r.theme, "neg") + "</li>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    else:
+        parts.append(f"<p>{e(t('Te weinig open antwoorden in dit kwartaal om thema’s te tonen.', 'Too few open answers this quarter to show themes.'))}</p>")
+    if len(good):
+        parts.append(f"<h3>{e(t('Wat goed gaat', 'What goes well'))}</h3><ul>")
+        for r in good.itertuples():
+            parts.append(f"<li><strong>{e(lexicon.label(r.theme, lang))}</strong>: "
+                         + e(t(f"{nv.format_percent(r.share_positive, 0, 'nl')} van de opmerkingen was positief.",
+                               f"{nv.format_percent(r.share_positive, 0, 'en')} of the comments were positive."))
+                         + quote(r.theme, "pos") + "</li>")
+        parts.append("</ul>")
+    upto = [i for i in improvements if not ch.period or i.quarter <= ch.period]
+    done = [i for i in upto if i.status == "gerealiseerd"]
+    busy = [i for i in improvements if i.status != "gerealiseerd"]
+    parts.append(f"<h3>{e(t('Wij deden', 'We did'))}</h3>")
+    if done:
+        items = []
+        for i in sorted(done, key=lambda i: i.quarter, reverse=True):
+            meta = ", ".join(x for x in (i.owner, nv.format_date(pd.Timestamp(i.date).date(), lang) if i.date else
+                                         nv.period_text(i.quarter, lang)) if x)
+            effect = measured_effect(ch, i)
+            line = f"<li><strong>{e(i.text(lang))}</strong> <span class='jzwd-meta'>({e(meta)})</span>"
+            if effect:
+                label = ch.label(i.theme).lower()
+                change = nv.change_clause(effect["before"], effect["after"], kind="mean", lang=lang)
+                verdict = voc.change_label(effect["direction"], lang)
+                line += "<br>" + e(t(f"Gemeten: de score voor {label} is {change} (1{nv.DASH}5), van "
+                                     f"{nv.period_text(effect['before_q'], 'nl')} tot {nv.period_text(effect['after_q'], 'nl')}: {verdict}.",
+                                     f"Measured: the score for {label} has {change} (1{nv.DASH}5), from "
+                                     f"{nv.period_text(effect['before_q'], 'en')} to {nv.period_text(effect['after_q'], 'en')}: {verdict}."))
+            items.append(line + "</li>")
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    else:
+        parts.append(f"<p>{e(t('Nog geen afgeronde verbeteringen.', 'No improvements completed yet.'))}</p>")
+    if busy:
+        parts.append(f"<h3>{e(t('Hier werken we aan', 'What we are working on'))}</h3><ul>")
+        for i in busy:
+            status = STATUS_WORDS.get(i.status, {}).get(lang, i.status)
+            meta = ", ".join(x for x in (i.owner, status, (t("klaar ", "ready ") + nv.format_date(pd.Timestamp(i.date).date(), lang))
+                                         if i.date else "") if x)
+            parts.append(f"<li>{e(i.text(lang))} <span class='jzwd-meta'>({e(meta)})</span></li>")
+        parts.append("</ul>")
+    parts.append("</section>" + JZWD_END)
+    return "".join(parts)
+
+
+STATUS_WORDS = {"gerealiseerd": {"nl": "gerealiseerd", "en": "done"},
+                "in uitvoering": {"nl": "in uitvoering", "en": "in progress"},
+                "gepland": {"nl": "gepland", "en": "planned"}}
+
+
+def show_jzwd(ch, themes: pd.DataFrame, improvements, lexicon: Lexicon) -> None:
+    """Display the residents' page section (the report also writes it as ``jullie-zeiden-wij-deden.html``)."""
+    from IPython.display import HTML, display
+
+    quotes = example_quotes(ch.responses, lexicon, min_cell=ch.min_cell, lang=ch.lang)
+    display(HTML(jzwd_html(ch, themes, quotes, improvements, lexicon)))
