@@ -230,11 +230,14 @@ def describe_trend(trend: pd.DataFrame, label: str, kind: str = "mean", lang: st
     significant = abs(z) > Z95
     first, last = nv.period_text(a["quarter"], lang), nv.period_text(b["quarter"], lang)
     va, vb = nv.format_value(a["estimate"], kind, lang), nv.format_value(b["estimate"], kind, lang)
+    subject = label[:1].upper() + label[1:]
     if lang == "nl":
         word = ("gestegen" if z > 0 else "gedaald") if significant else "niet aantoonbaar veranderd"
-        return f"De {label} van de gemeenschap is van {va} ({first}) naar {vb} ({last}): {word}."
+        return (f"{subject} van de gemeenschap ging van {va} ({first}) naar {vb} ({last}): {word}, "
+                "gezien de marges van beide kwartalen.")
     word = ("risen" if z > 0 else "fallen") if significant else "not demonstrably changed"
-    return f"The community's {label} went from {va} ({first}) to {vb} ({last}): {word}."
+    return (f"{subject} of the community went from {va} ({first}) to {vb} ({last}): {word}, "
+            "given the margins of both quarters.")
 
 
 def kind_view(overview: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
@@ -298,12 +301,12 @@ def plot_trend(trend: pd.DataFrame, label: str, kind: str = "mean", lang: str = 
     t = trend.dropna(subset=["estimate"])
     scale = 100.0 if kind == "share" else 1.0
     nl = lang == "nl"
-    alt = ((f"Verloop van de {label} van de gemeenschap per kwartaal: " if nl else
-            f"The community's {label} per quarter: ")
+    alt = ((f"Verloop van {label} van de gemeenschap per kwartaal: " if nl else
+            f"Quarterly course of {label} of the community: ")
            + "; ".join(f"{nv.period_text(r.quarter, lang)} {nv.format_value(r.estimate, kind, lang)} "
                        f"({r.k} {'organisaties' if nl else 'organisations'})" for r in t.itertuples()) + ".")
     fig, ax = new_figure((f"{label[:1].upper() + label[1:]} van de gemeenschap" if nl else
-                          f"Community {label}"), "Kwartaal" if nl else "Quarter",
+                          f"{label[:1].upper() + label[1:]} of the community"), "Kwartaal" if nl else "Quarter",
                          label + (" (%)" if kind == "share" else ""), alt)
     x = np.arange(len(t))
     ax.fill_between(x, t["ci_low"] * scale, t["ci_high"] * scale, color=PALETTE["hemelsblauw"], alpha=0.35,
@@ -318,6 +321,8 @@ def plot_kind_funnels(funnels: Sequence[tuple[str, pd.DataFrame, float, float]],
                       lang: str = "nl"):
     """One funnel panel per kind of organisation (``(kind, funnel, target, sigma)`` from ``funnel_table``).
 
+    The limits include the between-organisation variance ``tau2`` that ``funnel_table`` estimated per kind
+    (Spiegelhalter 2005), so a point outside differs by more than organisations of that kind usually do.
     Only the (at most) three organisations furthest outside the 99.8% limits are labelled.
     """
     import matplotlib.pyplot as plt
@@ -327,16 +332,17 @@ def plot_kind_funnels(funnels: Sequence[tuple[str, pd.DataFrame, float, float]],
 
     scale = 100.0 if kind == "share" else 1.0
     nl = lang == "nl"
-    fig, axes = plt.subplots(1, len(funnels), figsize=(3.2 * len(funnels) + 1, 3.8), sharey=True,
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(len(funnels), 1, figsize=(7.5, 1.2 + 2.8 * len(funnels)), sharey=True,
+                             layout="constrained", squeeze=False)  # stacked: readable on a phone too
     texts = []
-    for ax, (k, funnel, target, sigma) in zip(axes[0], funnels):
+    for ax, (k, funnel, target, sigma) in zip(axes[:, 0], funnels):
         grid = np.linspace(max(2.0, float(funnel["n_eff"].min()) * 0.5), float(funnel["n_eff"].max()) * 1.2, 200)
-        lim = funnel_limits(target, sigma, grid, kind)
+        lim = funnel_limits(target, sigma, grid, kind, funnel.attrs.get("tau2", 0.0))  # overdispersion-adjusted
         ax.axhline(target * scale, color=GREY, linewidth=1)
-        for lo, hi, style, colour in (("low95", "high95", "--", PALETTE["hemelsblauw"]),
-                                      ("low998", "high998", ":", PALETTE["vermiljoen"])):
-            ax.plot(grid, lim[lo] * scale, style, color=colour)
+        for lo, hi, style, colour, name in (("low95", "high95", "--", PALETTE["hemelsblauw"], "95%"),
+                                            ("low998", "high998", ":", PALETTE["vermiljoen"],
+                                             "99,8%" if nl else "99.8%")):
+            ax.plot(grid, lim[lo] * scale, style, color=colour, label=name)
             ax.plot(grid, lim[hi] * scale, style, color=colour)
         outside = funnel["position"] != "binnen"
         ax.plot(funnel["n_eff"], funnel["estimate"] * scale, "o", color=PALETTE["blauw"], markersize=4)
@@ -346,14 +352,17 @@ def plot_kind_funnels(funnels: Sequence[tuple[str, pd.DataFrame, float, float]],
             ax.annotate(r.org_name, (r.n_eff, r.estimate * scale), xytext=(3, 3), textcoords="offset points",
                         fontsize=7)
         ax.set_title(f"{kind_label(k, lang).capitalize()} ({len(funnel)})", fontsize=10)
-        ax.set_xscale("log")
         ax.set_xlabel("Effectief aantal respondenten" if nl else "Effective respondents")
         texts.append(f"{kind_label(k, lang)}: {len(funnel)} {'organisaties' if nl else 'organisations'}, "
                      f"{'gemiddelde' if nl else 'mean'} {nv.format_value(target, kind, lang)}, "
                      f"{int(outside.sum())} {'buiten de 95%-grenzen' if nl else 'outside the 95% limits'}")
-    axes[0][0].set_ylabel(label + (" (%)" if kind == "share" else ""))
+    for ax in axes[:, 0]:
+        ax.set_ylabel(label + (" (%)" if kind == "share" else ""), fontsize=8)
+    axes[0, 0].legend(frameon=False, loc="lower right", fontsize=8)
     fig.suptitle((f"{label[:1].upper() + label[1:]} per soort organisatie" if nl else
                   f"{label[:1].upper() + label[1:]} by kind of organisation"), fontsize=12)
-    alt = (("Trechterdiagrammen per soort organisatie met 95%- en 99,8%-controlegrenzen: " if nl else
-            "Funnel plots per kind of organisation with 95% and 99.8% control limits: ") + "; ".join(texts) + ".")
+    alt = (("Trechterdiagrammen per soort organisatie met 95%- en 99,8%-controlegrenzen, verbreed voor de "
+            "gewone spreiding tussen organisaties: " if nl else
+            "Funnel plots per kind of organisation with 95% and 99.8% control limits, widened for the usual "
+            "spread between organisations: ") + "; ".join(texts) + ".")
     return with_alt(fig, alt)
