@@ -392,3 +392,25 @@ def test_foreign_config_without_process_open_question_or_english_wording(tmp_pat
     np.testing.assert_array_equal(got, want)
     page = questionnaire_html(q)
     assert '<html lang="en">' in page and "own question" in page
+
+
+@pytest.mark.slow
+@pytest.mark.book
+@pytest.mark.parametrize("org,lang", [("molensloot", "nl"), ("lut", "en")])
+def test_print_version_passes_axe_at_phone_and_desktop_width(org, lang, tmp_path):
+    """axe-core WCAG 2.1 A/AA in headless Chromium (Debian chromium and npm's axe-core, as the handbook check)."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "book"))
+    from check_book import AXE
+
+    if not (shutil.which("chromium") and AXE.exists()):
+        pytest.skip("Chromium or axe-core not installed")
+    from check_report import check_report
+
+    write_questionnaire(load_config(sample_config(org)), "html", tmp_path / "report.html", lang)
+    for width, r in check_report(tmp_path).items():
+        assert r["violations"] == [] and r["external"] == [], width
+        assert r["overflow"]["page"] <= 0, width

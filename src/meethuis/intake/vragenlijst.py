@@ -572,7 +572,9 @@ legend{font-weight:600;padding:0 .3rem}.meta{font-size:.85rem;color:#444;margin:
 ul.opties{list-style:none;padding:0;margin:.2rem 0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}
 .vak{display:inline-block;width:1.05em;height:1.05em;border:1.5px solid #1a1a1a;border-radius:50%;
 vertical-align:-.15em;margin-right:.35rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0;break-inside:avoid}
+.tabel{overflow-x:auto;margin:.5rem 0}.tabel:focus{outline:2px solid #0b3d91}
+caption{text-align:left;font-weight:600;padding:.3rem 0}
+table{border-collapse:collapse;width:100%;min-width:34rem;break-inside:avoid}
 th,td{border:1px solid #767676;padding:.35rem;text-align:center;font-size:.95rem}
 th[scope=row]{text-align:left;font-weight:400;width:40%}td.apart{border-left:3px double #1a1a1a}
 thead th{font-size:.85rem;vertical-align:bottom}
@@ -634,9 +636,10 @@ def questionnaire_html(q: Questionnaire, lang: str | None = None, checks: Iterab
                                     "</span></td>" for a in x.answers)
                     body.append(f'<tr><th scope="row"><strong>{number}.</strong> {_e(y.text[lang])}{meta(y)}</th>'
                                 f"{cells}</tr>")
-                out.append(f"<table>\n<caption>{_e(g.stems[x.array][lang])}</caption>\n<thead><tr>"
+                out.append(f'<div class="tabel" role="region" tabindex="0" aria-labelledby="cap-{x.array}">'
+                           f'<table>\n<caption id="cap-{x.array}">{_e(g.stems[x.array][lang])}</caption>\n<thead><tr>'
                            f'<th scope="col">{t("Uitspraak", "Statement")}</th>{heads}</tr></thead>\n<tbody>\n'
-                           + "\n".join(body) + "\n</tbody>\n</table>")
+                           + "\n".join(body) + "\n</tbody>\n</table></div>")
                 continue
             number += 1
             out.append(f"<fieldset>\n<legend>{number}. {_e(x.text[lang])}</legend>\n{meta(x)}")
