@@ -210,7 +210,7 @@ def skipped_notebook(chapter: str, title: str, plan: ChapterPlan, lang: str = "n
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\n{plan.reason(lang)}")]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}"), nbformat.v4.new_markdown_cell(plan.reason(lang))]
     nb.metadata["meethuis"] = {"skipped": True, "chapter": chapter}
     return nb
 

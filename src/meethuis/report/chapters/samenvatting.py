@@ -222,11 +222,15 @@ def first_screen_html(ch, knobs: pd.DataFrame | None, why_no_knobs: str = "") ->
     return "".join(parts)
 
 
-def show_first_screen(ch, outcome: str = "tevredenheid") -> None:
-    """Display the first-screen block; the report puts it above the contents (``report.html``)."""
+def show_first_screen(ch, outcome: str | None = None) -> None:
+    """Display the first-screen block; the report puts it above the contents (``report.html``).
+
+    ``outcome`` defaults to the organisation's main outcome (``ch.outcome``: tevredenheid for the shared model).
+    """
     from IPython.display import HTML, display
     from meethuis.stats.priority import clear_knobs
 
+    outcome = outcome or ch.outcome
     result = ch.importance(outcome)
     knobs, why = None, ""
     if isinstance(result, str):

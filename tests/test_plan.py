@@ -1,0 +1,135 @@
+"""The chapter plan (report/plan.py), own outcomes/scales/segments in the config, and chapters that step aside."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from meethuis.common.errors import ConfigError
+from meethuis.intake.config import load_config
+from meethuis.intake.validate import load_survey
+from meethuis.report import plan as chapter_plan_module
+from meethuis.report.html import drop_empty_headings
+from meethuis.report.chapters.common import table_html
+from meethuis.report.plan import Need, chapter_plan, declare, needs_of, plan_text
+from meethuis.report.runner import chapters_available
+from meethuis.sample import sample_config
+from meethuis.stats.kpi import kpi_table
+
+
+def _foreign(tmp_path, n=300, seed=3, extra_yaml=""):
+    """A survey with an 0/1 outcome, a text outcome, 1-7 and 0-10 items, no id and no period column."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "Happy": rng.integers(0, 2, n),
+        "Verdict": rng.choice(["satisfied", "not satisfied", "n/a"], n),
+        "Wifi": rng.integers(1, 8, n),
+        "Boarding": rng.integers(0, 11, n),
+        "Age": rng.integers(18, 90, n),
+        "Travel": rng.choice(["Business", "Personal"], n),
+    })
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    (tmp_path / "org.yml").write_text(f"""\
+organisation: {{id: proef, name: Proef}}
+data:
+  file: s.csv
+  period: {{value: 2024Q2}}
+  columns: {{}}
+extra_items:
+  - {{id: happy, column: Happy, role: outcome, scale: {{type: binary, labels: {{0: no, 1: yes}}}}}}
+  - {{id: verdict, column: Verdict, role: outcome, scale: {{positive: satisfied}}}}
+  - {{id: wifi, column: Wifi, role: driver, family: service, scale: {{min: 1, max: 7}}, label: {{nl: Wifi, en: Wifi}}}}
+  - {{id: boarding, column: Boarding, role: driver, family: service, scale: {{min: 0, max: 10}}}}
+analysis:
+  outcomes: [happy]
+  drivers: {{service: [wifi, boarding]}}
+segments:
+  reis: Travel
+  leeftijd: {{column: Age, bins: [18, 35, 50, 65, 120]}}
+{extra_yaml}""", encoding="utf-8")
+    return frame, tmp_path / "org.yml"
+
+
+def test_foreign_config_reads_scales_segments_and_single_wave(tmp_path):
+    frame, path = _foreign(tmp_path)
+    config = load_config(path)
+    assert config.respondent_id is None and config.period.value == "2024Q2"
+    assert config.outcomes() == ["happy"] and config.drivers() == ["wifi", "boarding"]
+    assert config.driver_families() == {"service": ["wifi", "boarding"]}
+    assert config.codebook.label("wifi", "en") == "Wifi" and config.codebook.label("happy", "nl") == "Happy"
+    assert set(config.missing_core()) == set(config.codebook.core_items())
+    survey = load_survey(config)
+    r = survey.responses
+    ids = r["respondent_id"].astype(int)  # the row number in the file
+    assert list(ids) == list(range(ids.iloc[0], ids.iloc[0] + len(frame)))
+    assert (r["periode"] == "2024Q2").all()
+    # text outcome: the positive category is 1, every other answer 0, n/a missing
+    expected = frame["Verdict"].map({"satisfied": 1.0, "not satisfied": 0.0, "n/a": np.nan})
+    assert np.array_equal(r["verdict"].to_numpy(), expected.to_numpy(), equal_nan=True)
+    # numbers binned: [18, 35) -> 18-34 ... [65, 120) -> 65-119
+    bins = pd.cut(frame["Age"], [18, 35, 50, 65, 120], right=False, labels=["18-34", "35-49", "50-64", "65-119"])
+    assert (r["leeftijd"].astype(str) == bins.astype(str)).all()
+    assert set(r["reis"].astype(str)) == {"Business", "Personal"}
+
+
+def test_binary_outcome_is_a_share_not_a_mean(tmp_path):
+    frame, path = _foreign(tmp_path)
+    config = load_config(path)
+    r = load_survey(config).responses
+    table = kpi_table(r, items=["happy"], codebook=config.codebook)
+    assert list(table["statistic"]) == ["share"]
+    assert table["estimate"].iloc[0] == pytest.approx(frame["Happy"].mean(), abs=1e-12)
+    assert table["ci_low"].iloc[0] < table["estimate"].iloc[0] < table["ci_high"].iloc[0] < 1
+    assert "happy_mean" not in set(table["kpi"])  # never an average "grade" of a 0/1 answer
+
+
+def test_plan_steps_aside_with_reason_and_key(tmp_path):
+    _, path = _foreign(tmp_path)
+    config = load_config(path)
+    plan = {p.chapter: p for p in chapter_plan(config, load_survey(config).responses, chapters_available())}
+    assert plan["05_drijfveren"].runs and plan["03_kpis"].runs
+    for chapter, key in (("07_trends", "data.period"), ("08_benchmark", "benchmark.folder"),
+                         ("10_feedback", "data.columns.open_antwoord"), ("02_representativiteit", "weighting.margins"),
+                         ("09_procesdata", "process")):
+        assert not plan[chapter].runs and key in [n.key for n in plan[chapter].unmet]
+        assert key in plan[chapter].reason("nl") and "overgeslagen" in plan[chapter].reason("nl")
+    text = plan_text(list(plan.values()), "en")
+    assert "07_trends" in text and "only one measurement" in text
+
+
+def test_sample_plan_runs_every_chapter_with_inputs():
+    config = load_config(sample_config("molensloot"))
+    plan = {p.chapter: p for p in chapter_plan(config, load_survey(config).responses, chapters_available())}
+    assert all(p.runs for p in plan.values()), [p.chapter for p in plan.values() if not p.runs]
+
+
+def test_a_new_chapter_declares_its_needs():
+    declare("99_test", Need("x", "er is geen x", "there is no x", "x", lambda c, r: False))
+    try:
+        assert needs_of("99_test")[0].key == "x"
+    finally:
+        chapter_plan_module._NEEDS.pop("99_test")
+
+
+def test_real_organisation_cannot_use_the_fictional_samples(tmp_path):
+    _, path = _foreign(tmp_path, extra_yaml="benchmark: {samples: true}\n")
+    with pytest.raises(ConfigError, match="never compared with the fictional samples"):
+        load_config(path)
+
+
+def test_decimal_recode_states_the_whole_code_rule(tmp_path):
+    _, path = _foreign(tmp_path)
+    text = path.read_text().replace("scale: {min: 1, max: 7}", "scale: {min: 1, max: 7}, recode: {7: 6.5}")
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=r"whole code from 1 to 7") as e:
+        load_survey(load_config(path))
+    assert "extra_items" in str(e.value)  # the hint: declare the item with its own scale
+
+
+def test_empty_headings_and_dash_only_tables_are_left_out():
+    parts = ["<h1>T</h1>", "<h2>A</h2>", "<p>x</p>", "<h2>B</h2>", "<h3>c</h3>", "<h2>D</h2>"]
+    assert drop_empty_headings(parts) == ["<h1>T</h1>", "<h2>A</h2>", "<p>x</p>"]
+    table = pd.DataFrame({"group": ["a", "b", "c"], "estimate": [np.nan] * 3, "n": [np.nan] * 3,
+                          "suppressed": [True] * 3})
+    html = table_html(table, "Per groep", 10, "nl")
+    assert "3 regels niet getoond (minder dan 10 respondenten)" in html and "\u2014" not in html
