@@ -49,10 +49,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "scroll_hint": {"nl": "Veeg of scroll opzij voor alle kolommen.", "en": "Swipe or scroll sideways for every column."},
     "download_csv": {"nl": "Download als CSV", "en": "Download as CSV"},
     "page": {"nl": "Pagina", "en": "Page"},
-    "all_suppressed": {
-        "nl": "{groups} groepen met minder dan {min_cell} respondenten niet getoond.",
-        "en": "{groups} groups with fewer than {min_cell} respondents not shown.",
-    },
 }
 
 
