@@ -783,8 +783,9 @@ def describe_ranking(ranks: pd.DataFrame, org_id: str, label: str, kind: str = "
 
 
 def benchmark_source(config: Any) -> str | None:
-    """Where the benchmark compares from: a folder (config ``benchmark: {folder: ...}``), ``"samples"`` (only
-    for a synthetic organisation, ``benchmark: {samples: true}``), or None when the config names no source."""
+    """Where the benchmark compares from: a folder (config ``benchmark: {folder: ...}``), ``"pool:<file>"``
+    (``benchmark: {pool: ...}``), ``"samples"`` (only for a synthetic organisation, ``benchmark: {samples: true}``),
+    or None when the config names no source (then the benchmark chapter steps aside)."""
     section = (getattr(config, "raw", None) or {}).get("benchmark")
     if section == "samples":
         section = {"samples": True}
@@ -792,6 +793,8 @@ def benchmark_source(config: Any) -> str | None:
         return None
     if section.get("folder"):
         return str(section["folder"])
+    if section.get("pool"):
+        return f"pool:{section['pool']}"
     if section.get("samples") and getattr(config, "synthetic", False):
         return "samples"
     return None
@@ -811,7 +814,10 @@ def benchmark_table(own: Mapping, benchmark_dir: str | Path = "", config: Any = 
                           hint="add 'benchmark: {folder: path/to/aggregates}' (aggregates.json files of real "
                                "organisations); a real organisation is never compared with the fictional samples")
     if not benchmark_dir and source != "samples":
-        benchmark_dir = source
+        benchmark_dir = source if not source.startswith("pool:") else ""
+        if not benchmark_dir:
+            raise ConfigError("a benchmark pool is read by the benchmark chapter, not here", key="benchmark.pool",
+                              hint="use report.chapters.benchmark.benchmark_table for a pool")
     if benchmark_dir:
         folder = Path(benchmark_dir)
         if not folder.is_absolute() and config is not None:

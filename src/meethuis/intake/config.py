@@ -614,8 +614,8 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
     if bench == "samples":
         bench = {"samples": True}
     if bench is not None:
-        if not isinstance(bench, Mapping) or not set(bench) <= {"folder", "samples", "a11"}:
-            raise check.fail("benchmark", f"benchmark must be a mapping with folder, samples or a11, got {bench!r}",
+        if not isinstance(bench, Mapping) or not set(bench) <= {"folder", "pool", "samples", "a11"}:
+            raise check.fail("benchmark", f"benchmark must be a mapping with folder, pool, samples or a11, got {bench!r}",
                              hint="e.g. benchmark: {folder: benchmark} (a folder of aggregates.json files)")
         if bench.get("folder") is not None and not isinstance(bench["folder"], str):
             raise check.fail("benchmark.folder", "benchmark.folder must be a folder path")
