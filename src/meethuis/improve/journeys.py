@@ -756,8 +756,10 @@ def plot_channel_flows(flows: pd.DataFrame, lang: str = "nl", codebook=None, min
             alt += f" {format_int(hidden, lang)} cases in flows of fewer than {min_cell} cases are not drawn."
     fig, ax = new_figure(title, "", "", alt, size=(7.5, 5.0))
     ax.axis("off")
-    channels = list(dict.fromkeys(list(shown.sort_values("van")["van"]) + list(shown["naar"])))
-    colour = {c: SEQUENCE[i % len(SEQUENCE)] for i, c in enumerate(sorted(set(shown["van"]) | set(shown["naar"])))}
+    used = set(shown["van"]) | set(shown["naar"])
+    order = list(codebook.fields["contact_kanaal"].values) if codebook is not None else sorted(used)
+    channels = [c for c in order if c in used] + sorted(used - set(order))  # the codebook's channel order
+    colour = {c: SEQUENCE[i % len(SEQUENCE)] for i, c in enumerate(channels)}
     gap = 0.02 * max(shown["n"].sum(), 1)
     scale = 1.0 / max(shown["n"].sum() + gap * max(len(channels) - 1, 0), 1)
 
