@@ -317,3 +317,31 @@ def test_outputs_hold_no_keys_times_or_single_case_paths(org):
     assert (paths["n"] >= 10).all() and len(paths) <= 10
     counts = features["path"].value_counts()
     assert not set(paths["pad"]) & set(counts[counts < 10].index)
+
+
+def test_figures_have_alt_text_that_matches_the_published_numbers(org):
+    from meethuis.common.plots import alt_text
+
+    org_id, config, _, features, _, _ = org
+    flows = jr.channel_flows(features, min_cell=10)
+    text = alt_text(jr.plot_channel_flows(flows, "nl", config.codebook, 10))
+    top = flows.iloc[0]
+    label = f"{config.codebook.value_label('contact_kanaal', top['van'], 'nl')} → " \
+            f"{config.codebook.value_label('contact_kanaal', top['naar'], 'nl')}"
+    assert label in text and f"{len(features[features['n_contacts'] >= 2]):,}".replace(",", ".") in text
+    hidden = flows.loc[flows["van"] == jr.OTHER, "n"]
+    if len(hidden) and not flows.loc[flows["van"] == jr.OTHER, "suppressed"].iloc[0]:
+        assert "niet getekend" in text
+    trend = jr.repeat_contact(features, by=["periode"])
+    marker = sample.JOURNEYS[org_id].improvement
+    text = alt_text(jr.plot_repeat_contact(trend, "en", 7, marker))
+    assert "within 7 days" in text and "dashed line" in text and len(text) > 80
+
+
+def test_age_group_comes_from_the_survey_when_the_appointments_file_has_none():
+    responses = pd.DataFrame({"zaak_sleutel": ["A", "B"], "leeftijdsgroep": ["65+", "18-34"]})
+    appointments = pd.DataFrame({"zaak_sleutel": ["A", "B", "C"], "afspraak_uitkomst": ["verschenen", "niet_verschenen", "verzet"],
+                                 "herinnering": [True, False, True]})
+    planned = jr.planned_appointments(appointments, responses, SALT)
+    assert list(planned["leeftijdsgroep"]) == ["65+", "18-34"] and list(planned["no_show"]) == [0.0, 1.0]
+    assert "zaak_sleutel" not in planned
