@@ -301,6 +301,14 @@ def plot_binned(table: pd.DataFrame, measure_label: str, outcome_label: str, lan
     ax.errorbar(x, est, yerr=[est - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - est],
                 fmt="o", color=PALETTE["blauw"], capsize=4)
     ax.set_xticks(x, list(table["bin"]))
+    lo, hi = np.nanmin(table["ci_low"].to_numpy(float), initial=np.inf), np.nanmax(table["ci_high"].to_numpy(float), initial=-np.inf)
+    if np.isfinite(lo) and 1 <= lo and hi <= 10:  # a grade: the whole scale, no axis starting at 6
+        ax.set_ylim(1, 10)
+    bottom = ax.get_ylim()[0]
+    for xi, hidden_bin in zip(x, table["suppressed"].to_numpy(bool)):
+        if hidden_bin:  # the empty slot says why it is empty
+            ax.text(xi, bottom + 0.03 * (ax.get_ylim()[1] - bottom), "te weinig\nantwoorden" if lang == "nl"
+                    else "too few\nanswers", ha="center", va="bottom", fontsize=8, color="#595959")
     return fig
 
 

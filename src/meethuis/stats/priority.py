@@ -392,7 +392,7 @@ def repel_labels(points: np.ndarray, sizes: np.ndarray, bounds: tuple[float, flo
     dirs = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)]
     for i, ((x, y), (w, h)) in enumerate(zip(pts, sizes)):
         best, best_cost = None, np.inf
-        for r in (0, 6, 12, 20, 30, 42, 56, 72, 90):
+        for r in (0, 6, 12, 20, 30, 42, 56, 72, 90, 110, 135, 160):
             for dx, dy in dirs:
                 cx = x + dx * (w / 2 + marker + 2 + r)
                 cy = y + dy * (h / 2 + marker + r * 0.6)

@@ -768,16 +768,21 @@ def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl")
     ``n_min`` is the smallest number of respondents behind any mark in the figure (``None`` when the
     figure shows no respondent data); below ``min_cell`` a note replaces the figure.
     """
-    from meethuis.common.plots import alt_text
+    from meethuis.common.plots import alt_text, dutch_decimals, layout_problems
 
     alt = alt_text(fig)
     if n_min is not None and int(n_min) < min_cell:
         note = nv.text("suppressed_figure", lang, min_cell=min_cell)
         return f'<p class="figure-suppressed" data-suppressed="1">{html.escape(note)}</p>'
+    if lang == "nl":
+        dutch_decimals(fig)
+    problems = layout_problems(fig)  # recorded on the figure; the report tests require none
     buf = _io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     n_attr = f' data-n-min="{int(n_min)}"' if n_min is not None else ' data-n-min="none"'
+    if problems:
+        n_attr += f' data-layout-problems="{html.escape(" | ".join(problems), quote=True)}"'
     return (f'<figure class="mh-figure"{n_attr}><img src="data:image/png;base64,{data}" '
             f'alt="{html.escape(alt, quote=True)}"></figure>')
 
@@ -817,6 +822,13 @@ def plot_estimates(table: pd.DataFrame, label_col: str, title: str, xlabel: str,
         ax.axvline(goal * scale, color=PALETTE["vermiljoen"], linestyle="--", label="doel" if lang == "nl" else "goal")
     ax.set_yticks(y, [str(v) for v in shown[label_col]])
     ax.set_ylim(-0.7, len(shown) - 0.3)
+    if kind == "share":  # shares on their whole 0-100 range
+        ax.set_xlim(0, 100)
+    hidden = len(table) - len(shown)
+    if hidden:  # the chart itself says that groups are left out
+        ax.annotate((f"{hidden} groep(en) niet getoond: te weinig respondenten" if lang == "nl" else
+                     f"{hidden} group(s) not shown: too few respondents"), xy=(0, 0), xycoords="axes fraction",
+                    xytext=(0, -30), textcoords="offset points", fontsize=8, color="#595959", va="top")
     ax.grid(axis="y", visible=False)
     ax.set_axisbelow(True)
     decimal_axis(ax, "x", lang)

@@ -80,10 +80,15 @@ def plot_themes(table: pd.DataFrame, lang: str = "nl") -> tuple[Any, int | None]
     pos = 100 * total["share"] * total["share_positive"]
     neg = 100 * total["share"] * total["share_negative"]
     neu = 100 * total["share"] - pos - neg
-    ax.barh(labels, pos, color=PALETTE["groen"], label="positief" if nl else "positive")
-    ax.barh(labels, neu, left=pos, color="#BBBBBB", label="neutraal" if nl else "neutral")
-    ax.barh(labels, neg, left=pos + neu, color=PALETTE["vermiljoen"], label="negatief" if nl else "negative")
-    ax.legend(loc="lower right", frameon=False)
+    left = 0 * pos
+    for part, colour, words in ((pos, PALETTE["groen"], ("positief", "positive")),
+                                (neu, "#BBBBBB", ("neutraal", "neutral")),
+                                (neg, PALETTE["vermiljoen"], ("negatief", "negative"))):
+        if (part > 0.05).any():  # a legend entry only for what is drawn
+            ax.barh(labels, part, left=left, color=colour, label=words[0] if nl else words[1])
+        left = left + part
+    ax.set_xlim(0, None)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False)
     return fig, int(total["n"].min())
 
 
