@@ -264,3 +264,20 @@ def test_own_report_reads_the_pool_named_in_its_config(tmp_path, generated):
     ranks = bm.rank_organisations(table, "tevredenheid_mean")
     assert len(ranks) == 3
     assert pl.pool_for_config(SimpleNamespace(raw={}, path=tmp_path / "org.yml")) is None
+
+
+def test_config_names_a_pool_as_benchmark_source(tmp_path, sample_dir):
+    from meethuis.common.errors import ConfigError
+    from meethuis.intake.config import load_config
+
+    for f in sample_dir.glob("isr*"):
+        (tmp_path / f.name).symlink_to(f)
+    text = (sample_dir / "isr.yml").read_text(encoding="utf-8").replace("benchmark:\n  samples: true",
+                                                                          "benchmark:\n  pool: gemeenschap.duckdb")
+    (tmp_path / "isr.yml").unlink()
+    (tmp_path / "isr.yml").write_text(text, encoding="utf-8")
+    config = load_config(tmp_path / "isr.yml")
+    assert bm.benchmark_source(config) == "pool:gemeenschap.duckdb" and pl.pool_for_config(config) == tmp_path / "gemeenschap.duckdb"
+    (tmp_path / "isr.yml").write_text(text.replace("pool: gemeenschap.duckdb", "pool: 3"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="benchmark.pool must be the path of a pool file"):
+        load_config(tmp_path / "isr.yml")

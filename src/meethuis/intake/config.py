@@ -619,6 +619,8 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
                              hint="e.g. benchmark: {folder: benchmark} (a folder of aggregates.json files)")
         if bench.get("folder") is not None and not isinstance(bench["folder"], str):
             raise check.fail("benchmark.folder", "benchmark.folder must be a folder path")
+        if bench.get("pool") is not None and not isinstance(bench["pool"], str):
+            raise check.fail("benchmark.pool", "benchmark.pool must be the path of a pool file (.duckdb)")
         if bench.get("samples") and not synthetic:
             raise check.fail("benchmark.samples", "a real organisation is never compared with the fictional samples",
                              hint="give 'benchmark: {folder: path}' with aggregates.json files of real "
