@@ -227,6 +227,8 @@ def test_round_trip_from_a_simulated_export(org, fmt, configs, tmp_path):
         else:
             assert got.astype(object).where(got.notna(), None).tolist() == want.tolist(), item
     assert set(r["dienst"].dropna()) <= {"paspoort", "bijstand"}
+    for path in re.findall(r"^\s+file: (\S+)$", written.config_path.read_text(encoding="utf-8"), re.M):
+        assert (tmp_path / path).exists() or path.endswith("_export.csv"), path  # journeys, process: rebased
     assert set(survey.config.items_in_use()) == set(cfg.items_in_use())
     if cfg.process is not None:
         assert survey.summary.process.matched == 240 or survey.summary.process.matched == len(keys)

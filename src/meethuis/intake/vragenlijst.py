@@ -730,7 +730,25 @@ def roundtrip_config(q: Questionnaire, fmt: str, data_file: str, target_folder: 
         raw["process"] = process
     if isinstance(raw.get("maturity"), str):
         raw["maturity"] = os.path.relpath((config.folder / raw["maturity"]).resolve(), folder)
+    for key in [k for k in raw if k not in ("data", "process", "maturity")]:
+        raw[key] = _rebase_files(raw[key], config.folder, folder)
     return raw
+
+
+def _rebase_files(node: Any, source: Path, target: Path) -> Any:
+    """Rewrite every relative ``file:`` path in an optional section (e.g. ``journeys``) from the original config's
+    folder to the folder of the new config."""
+    if isinstance(node, Mapping):
+        out = {}
+        for k, v in node.items():
+            if k == "file" and isinstance(v, str) and not os.path.isabs(v):
+                out[k] = os.path.relpath((Path(source) / v).resolve(), target)
+            else:
+                out[k] = _rebase_files(v, source, target)
+        return out
+    if isinstance(node, list):
+        return [_rebase_files(v, source, target) for v in node]
+    return node
 
 
 def roundtrip_yaml(q: Questionnaire, fmt: str, data_file: str, target_folder: Path) -> str:
