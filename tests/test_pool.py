@@ -281,3 +281,36 @@ def test_config_names_a_pool_as_benchmark_source(tmp_path, sample_dir):
     (tmp_path / "isr.yml").write_text(text.replace("pool: gemeenschap.duckdb", "pool: 3"), encoding="utf-8")
     with pytest.raises(ConfigError, match="benchmark.pool must be the path of a pool file"):
         load_config(tmp_path / "isr.yml")
+
+
+def test_foreign_shaped_organisation_enters_the_pool_flagged_not_comparable(tmp_path, generated):
+    """One wave, no channel or service columns, no id, a core outcome and a core driver missing."""
+    from types import SimpleNamespace
+
+    from meethuis.intake.codebook import load_codebook
+
+    cb = load_codebook()
+    rng = np.random.default_rng(3)
+    n = 400
+    drivers = [d for d in cb.drivers(core_only=True) if d != "snelheid"]
+    frame = pd.DataFrame({d: rng.integers(1, 6, n).astype(float) for d in drivers})
+    frame["tevredenheid"] = np.clip(np.round(2 + frame[drivers].mean(axis=1) + rng.normal(0, 1, n)), 1, 10)
+    for item in ("menselijkheid", "effectiviteit", "gemak"):
+        frame[item] = rng.integers(1, 6, n).astype(float)
+    frame["periode"] = "2026Q3"
+    config = SimpleNamespace(id="vreemd", name="Dienst Vreemd", kind="", codebook=cb, min_cell=10, raw={})
+    agg = bm.export_aggregates(frame, config, min_cell=10, period="2026Q3")
+    assert agg["comparability"]["core_mapped"] is False
+    assert set(agg["comparability"]["missing_core"]) >= {"vertrouwen", "snelheid"}
+    assert {r["level"] for r in agg["kpis"]} == {"totaal", "periode"}
+    assert agg["drivers"] and not any(r["comparable"] for r in agg["drivers"])
+    path = tmp_path / "p.duckdb"
+    pl.add_aggregates(path, [bm.write_aggregates(agg, tmp_path / "vreemd.json"), *generated[7::8][:5]],
+                      create=pl.PoolSettings())
+    with pl.open_pool(path) as pool:
+        subs = pool.submissions().set_index("org_id")
+        drivers_in_pool = pool.driver_table("tevredenheid")
+    assert not subs.loc["vreemd", "core_mapped"] and "vertrouwen" in subs.loc["vreemd", "missing_core"]
+    pooled = community.pooled_drivers(drivers_in_pool)
+    assert pooled["k"].max() == 5  # the organisation that lacks part of the core is left out of the pooling
+    assert community.pooled_drivers(drivers_in_pool, comparable_only=False)["k"].max() == 6
