@@ -133,3 +133,34 @@ def test_empty_headings_and_dash_only_tables_are_left_out():
                           "suppressed": [True] * 3})
     html = table_html(table, "Per groep", 10, "nl")
     assert "3 regels niet getoond (minder dan 10 respondenten)" in html and "\u2014" not in html
+
+
+def test_reliability_on_common_scale_matches_hand_alpha(tmp_path):
+    from meethuis.report.chapters.meetkwaliteit import common_scale
+    from meethuis.stats.quality import reliability_table
+
+    _, path = _foreign(tmp_path, n=400)
+    config = load_config(path)
+    r = load_survey(config).responses
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=len(r))  # correlated items so alpha is well away from 0
+    r["wifi"] = np.clip(np.round(4 + 1.5 * base + rng.normal(size=len(r))), 1, 7)
+    r["boarding"] = np.clip(np.round(5 + 2.5 * base + rng.normal(size=len(r))), 0, 10)
+    table = reliability_table(common_scale(r, config.codebook), config.codebook, constructs=["service"])
+    x = np.column_stack([(r["wifi"] - 1) / 6 * 100, r["boarding"] / 10 * 100])
+    k = 2
+    alpha = k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1))
+    assert table["alpha"].iloc[0] == pytest.approx(alpha, abs=1e-10)
+    raw = reliability_table(r, config.codebook, constructs=["service"])["alpha"].iloc[0]
+    assert abs(raw - alpha) > 1e-3  # on raw codes the 0-10 item would weigh more
+
+
+def test_common_scale_leaves_the_shared_model_alphas_unchanged():
+    from meethuis.report.chapters.meetkwaliteit import common_scale
+    from meethuis.stats.quality import reliability_table
+
+    config = load_config(sample_config("isr"))
+    r = load_survey(config).responses
+    before = reliability_table(r, config.codebook)
+    after = reliability_table(common_scale(r, config.codebook), config.codebook)
+    assert np.allclose(before["alpha"], after["alpha"], atol=1e-10, equal_nan=True)

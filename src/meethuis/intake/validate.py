@@ -142,11 +142,12 @@ class IntakeSummary:
             lines.append(t("Respondenten per kwartaal: ", "Respondents per quarter: ")
                          + ", ".join(f"{p} {n}" for p, n in self.periods.items()))
         lines.append("")
-        head = t(f"{'vraag':<22}{'kolom':<28}{'geldig':>8}{'nvt':>6}{'weet niet':>10}{'leeg':>6}{'buiten schaal':>14}",
-                 f"{'item':<22}{'column':<28}{'valid':>8}{'n/a':>6}{'dont know':>10}{'blank':>6}{'out of range':>14}")
+        w = max([22] + [len(q.item) + 2 for q in self.items])  # long own item ids keep their column
+        head = t(f"{'vraag':<{w}}{'kolom':<28}{'geldig':>8}{'nvt':>6}{'weet niet':>10}{'leeg':>6}{'buiten schaal':>14}",
+                 f"{'item':<{w}}{'column':<28}{'valid':>8}{'n/a':>6}{'dont know':>10}{'blank':>6}{'out of range':>14}")
         lines.append(head)
         for q in self.items:
-            lines.append(f"{q.item:<22}{q.column[:27]:<28}{q.valid_n:>8}{q.nvt:>6}{q.weet_niet:>10}"
+            lines.append(f"{q.item:<{w}}{q.column[:27]:<28}{q.valid_n:>8}{q.nvt:>6}{q.weet_niet:>10}"
                          f"{q.missing:>6}{q.out_of_range:>14}")
         if self.process is not None:
             p = self.process

@@ -51,3 +51,33 @@ def quality_sentences(reliability: pd.DataFrame, straight: pd.DataFrame, codeboo
                      f"{nv.format_percent(r['share'], 1, 'en')} of respondents gave the same answer to all "
                      f"{int(r['k'])} driver questions (straight-lining); their answers are counted as usual."))
     return out
+
+
+def common_scale(responses: pd.DataFrame, codebook) -> pd.DataFrame:
+    """Every item as percentage of maximum possible (0-100), so items on different scales can be combined.
+
+    Alpha and omega do not change when all items of a construct share one scale (a common linear
+    transformation), so the shared model's results stay as they are; own items on 1-7 or 0-10 next to
+    1-5 items are no longer weighted by their wider range.
+    """
+    out = responses.copy()
+    for item_id, item in codebook.items.items():
+        if item_id in out.columns:
+            out[item_id] = item.scale.pomp(out[item_id].astype(float))
+    return out
+
+
+def scale_note(responses: pd.DataFrame, codebook, lang: str = "nl") -> str:
+    """One sentence when constructs mix scales (their reliability is computed on 0-100), else empty."""
+    mixed = []
+    for c in codebook.constructs:
+        spans = {(codebook.items[i].scale.min, codebook.items[i].scale.max)
+                 for i in codebook.items_of(c) if i in responses.columns}
+        if len(spans) > 1:
+            mixed.append(c)
+    if not mixed:
+        return ""
+    return ("Vragen met verschillende schalen zijn eerst omgerekend naar 0–100 (percentage van de hoogst mogelijke "
+            "score), zodat een vraag met een langere schaal niet zwaarder telt." if lang == "nl" else
+            "Questions on different scales were first converted to 0–100 (percentage of the maximum possible "
+            "score), so a question with a longer scale does not count more.")
