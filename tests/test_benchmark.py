@@ -377,3 +377,35 @@ def test_receiver_min_cell_is_a_floor():
     benchmark.validate_aggregates(agg, "x.json", min_cell=smallest)
     with pytest.raises(DataError, match=f"below min_cell {smallest + 1}"):
         benchmark.validate_aggregates(agg, "x.json", min_cell=smallest + 1)
+
+
+def test_peer_aggregates_are_read_from_the_cache_not_recomputed(sample_dir, tmp_path, monkeypatch):
+    import shutil
+
+    from meethuis.intake import validate
+
+    folder = tmp_path / "orgs"
+    folder.mkdir()
+    for name in ("isr.yml", "isr_enquete.sav", "isr_zaken.csv", "lindewaard.yml", "lindewaard_enquete.xlsx",
+                 "lindewaard_zaken.csv"):
+        shutil.copy(sample_dir / name, folder / name)
+    shutil.copytree(sample_dir / "volwassenheid", folder / "volwassenheid")
+    monkeypatch.setenv(benchmark.CACHE_ENV, str(tmp_path / "cache"))
+    fresh = benchmark.sample_aggregates(folder, period="", min_cell=10)
+    assert len(list((tmp_path / "cache" / "aggregates").glob("*.json"))) == 2
+
+    def no_raw_reads(*args, **kwargs):
+        raise AssertionError("a peer's raw survey was read again")
+
+    monkeypatch.setattr(validate, "load_survey", no_raw_reads)
+    cached = benchmark.sample_aggregates(folder, period="", min_cell=10)
+    pd.testing.assert_frame_equal(benchmark.aggregates_table(cached), benchmark.aggregates_table(fresh))
+    with pytest.raises(AssertionError, match="raw survey"):  # another min_cell is another entry
+        benchmark.sample_aggregates(folder, period="", min_cell=11)
+    monkeypatch.undo()
+    monkeypatch.setenv(benchmark.CACHE_ENV, str(tmp_path / "cache"))
+    (folder / "isr.yml").write_text((folder / "isr.yml").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    benchmark.sample_aggregates(folder, period="", min_cell=10)  # a changed config is a new entry
+    assert len(list((tmp_path / "cache" / "aggregates").glob("*.json"))) == 3
+    monkeypatch.setenv(benchmark.CACHE_ENV, "")
+    assert benchmark.cache_dir() is None

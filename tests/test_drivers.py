@@ -534,3 +534,46 @@ def test_plot_importance_bars_match_the_table(lang):
     label = load_codebook().label(top, lang)
     assert label in text and ("Belang" if lang == "nl" else "Importance") in ax.get_xlabel()
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == label  # largest on top
+
+
+# -- bounded memory: the bootstrap in blocks gives the numbers of the one-block version ----------------------
+def _scale_frame(n: int = 3001, seed: int = 7) -> tuple[pd.DataFrame, list[str]]:
+    """Seeded survey-like frame: 6 drivers on 1-5, an outcome, weights, 8% of the answers missing."""
+    rng = np.random.default_rng(seed)
+    drivers = [f"d{k}" for k in range(6)]
+    latent = rng.normal(size=(n, 1))
+    x = np.clip(np.round(3 + latent + rng.normal(size=(n, 6))), 1, 5)
+    y = x @ np.array([0.5, 0.3, 0.2, 0.1, 0.05, 0.0]) + rng.normal(size=n)
+    frame = pd.DataFrame(x, columns=drivers).assign(y=y, w=rng.uniform(0.5, 2.0, n))
+    for c in [*drivers, "y"]:
+        frame.loc[rng.random(n) < 0.08, c] = np.nan
+    return frame, drivers
+
+
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_bootstrap_in_small_blocks_equals_the_former_one_block_result(missing, monkeypatch):
+    import json
+    from pathlib import Path
+
+    reference = json.loads((Path(__file__).parent / "fixtures" / "bootstrap_reference.json").read_text())[missing]
+    frame, drivers = _scale_frame()
+    monkeypatch.setattr(dr, "BOOTSTRAP_BLOCK_BYTES", 50_000)  # a few resamples and ~100 rows per block
+    table = dr.bootstrap_importance(frame, "y", drivers, weights="w", n_boot=120, missing=missing)
+    assert list(table["driver"]) == reference["driver"]
+    for column, values in reference.items():
+        if column != "driver":
+            np.testing.assert_allclose(table[column].to_numpy(float), np.asarray(values, float), rtol=0, atol=1e-12)
+
+
+def test_bootstrap_memory_is_bounded_by_the_block_not_by_n_times_resamples(monkeypatch):
+    import tracemalloc
+
+    frame, drivers = _scale_frame(n=40_000)
+    frame = frame.dropna()  # every case complete: the case that needed most memory before
+    monkeypatch.setattr(dr, "BOOTSTRAP_BLOCK_BYTES", 4 * 2**20)
+    tracemalloc.start()
+    dr.bootstrap_importance(frame, "y", drivers, weights="w", n_boot=200)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    before = 2 * 200 * len(frame) * 8  # the former version held 200 x n draws and counts at once
+    assert peak < 32 * 2**20 < before / 2, (peak, before)

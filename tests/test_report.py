@@ -22,6 +22,7 @@ from meethuis.report.chapters import prioriteiten as chapter_prioriteiten
 from meethuis.report.chapters import kpis as chapter_kpis
 from meethuis.report import html as report_html
 from meethuis.report import runner as report
+from meethuis.report.folders import RUN_DIR_ENV
 from meethuis.report.chapters.common import figure_html, select_period, table_html
 from meethuis.cli.main import main
 from meethuis.common.errors import ConfigError, DataError
@@ -456,3 +457,63 @@ def test_residents_page_shows_only_realised_items_with_owner_date_and_effect():
     assert nv.format_value(effect["after"], "mean", "nl") in did
     english = feedback.jzwd_html(chapter.open_chapter("molensloot", lang="en"), themes, quotes, improvements, lexicon)
     assert "<h3>We did</h3>" in english and '<blockquote lang="nl">' in english
+
+
+# -- analyse once, render many ------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_chapters_render_the_stored_driver_analysis_identical_to_a_fresh_one(tmp_path, monkeypatch):
+    from meethuis.intake.config import load_config
+    from meethuis.sample import sample_config
+    from meethuis.stats import drivers
+
+    context = chapter.build_run_context(load_config(sample_config("molensloot")), "all")
+    chapter.write_run_context(context, tmp_path)
+    calls = []
+    original = drivers.bootstrap_importance
+
+    def counted(*args, **kwargs):
+        if kwargs.get("n_boot") == 500:  # the chapters' bootstrap (aggregates.json has its own, of 200)
+            calls.append(args[1])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(drivers, "bootstrap_importance", counted)
+    chapter.precompute_analyses(context, tmp_path, 10)
+    assert sorted(calls) == sorted(chapter.shared_driver_outcomes(context.config))  # one bootstrap per outcome
+    assert sorted(calls) == ["menselijkheid", "tevredenheid"]
+    assert chapter.load_aggregates(tmp_path, 10)["organisation"]["id"] == "molensloot"
+
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
+    stored = [chapter.open_chapter("molensloot", "all") for _ in range(3)]  # chapters 00, 05 and 06
+    results = [ch.driver_importance("tevredenheid") for ch in stored]
+    matrix = stored[2].priority("tevredenheid")
+    shares = stored[0].driver_shares("tevredenheid")  # chapter 10
+    assert len(calls) == 2  # rendered from the cache: no bootstrap in any chapter
+
+    monkeypatch.delenv(RUN_DIR_ENV)
+    alone = chapter.open_chapter("molensloot", "all")  # a chapter opened on its own computes what it needs
+    assert alone.cache_dir is None
+    fresh = alone.driver_importance("tevredenheid")
+    fresh_matrix = alone.priority("tevredenheid")
+    assert len(calls) == 3  # once in the chapter opened on its own (its priority reuses it)
+    for importance, groups in results:
+        pd.testing.assert_frame_equal(importance, fresh[0], check_exact=False, rtol=0, atol=1e-12)
+        pd.testing.assert_frame_equal(groups, fresh[1], check_exact=False, rtol=0, atol=1e-12)
+        assert importance.attrs == fresh[0].attrs
+    pd.testing.assert_frame_equal(matrix, fresh_matrix, check_exact=False, rtol=0, atol=1e-12)
+    pd.testing.assert_series_equal(shares, alone.driver_shares("tevredenheid"), check_exact=False, rtol=0, atol=1e-12)
+
+
+def test_a_stored_analysis_of_another_run_is_not_used(tmp_path, monkeypatch):
+    from meethuis.intake.config import load_config
+    from meethuis.sample import sample_config
+
+    context = chapter.build_run_context(load_config(sample_config("isr")), "all")
+    chapter.write_run_context(context, tmp_path)
+    chapter.store_driver_analysis(tmp_path, "tevredenheid", 500, 10, ("error", "planted"))
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
+    assert chapter.open_chapter("isr", "all").cache_dir == tmp_path
+    assert chapter.load_driver_analysis(tmp_path, "tevredenheid", 500, 10) == ("error", "planted")
+    assert "planted" in chapter.open_chapter("isr", "all").importance("tevredenheid")
+    other_period = chapter.open_chapter("isr", sorted(context.survey.responses["periode"].unique())[0])
+    assert other_period.cache_dir is None  # its own data: the run's stored analyses do not apply
+    assert chapter.load_driver_analysis(tmp_path, "tevredenheid", 500, 20) is None  # another min_cell

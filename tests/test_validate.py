@@ -524,3 +524,14 @@ def test_implausible_dates_and_quarters_are_a_warning_with_counts(tmp_path):
     rows[0]["kwartaal"] = "2099Q1"
     survey = load_survey(make_org(tmp_path, rows))
     assert any("1 after" in p.message and "2099Q1" in p.message for p in survey.summary.problems)
+
+
+def test_respondent_ids_cleaned_at_once_equal_the_per_value_rule():
+    from meethuis.intake.validate import _category_text, _id_text
+
+    cases = [pd.Series([1, 22, 333]), pd.Series([1.0, 2.0, 30.0]), pd.Series([1.5, 2.0]),
+             pd.Series([" a", "b ", 7, 7.0]), pd.Series([1, 2], dtype="Int64"), pd.Series(["x", "y"], dtype="string"),
+             pd.Series([2.0**60, 3.0])]
+    for ids in cases:
+        got = _id_text(ids)
+        assert got.dtype == object and list(got) == list(ids.map(_category_text)), list(ids)

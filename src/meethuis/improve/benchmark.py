@@ -22,6 +22,7 @@ files back (:func:`load_aggregates`) and compares organisations with
 from __future__ import annotations
 
 import json
+import os
 import math
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -632,12 +633,63 @@ def sample_aggregates(folder: str | Path | None = None, period: str = "", min_ce
     out = []
     for path in configs:
         config = load_config(path)
+        cached = _cache_path(config, period, min_cell)
+        if cached is not None and cached.exists():
+            try:
+                out.append(validate_aggregates(json.loads(cached.read_text(encoding="utf-8")), cached))
+                continue
+            except (OSError, ValueError, DataError):
+                pass  # an unreadable or outdated entry is recomputed and replaced
         responses = load_survey(config).responses
         if period:
             responses = responses[responses["periode"].astype(str) == period]
         weights = survey_weights(responses, config)
-        out.append(export_aggregates(responses, config, weights=weights, min_cell=min_cell, period=period))
+        aggregates = export_aggregates(responses, config, weights=weights, min_cell=min_cell, period=period)
+        if cached is not None:
+            try:
+                write_aggregates(aggregates, cached)
+            except OSError:
+                pass  # a read-only cache only costs time
+        out.append(aggregates)
     return out
+
+
+CACHE_ENV = "MEETHUIS_CACHE_DIR"
+
+
+def cache_dir() -> Path | None:
+    """Where computed peer aggregates are kept: ``$MEETHUIS_CACHE_DIR``, else ``~/.cache/meethuis``.
+
+    ``MEETHUIS_CACHE_DIR=""`` (set but empty) turns the cache off. The entries are aggregates as in
+    ``aggregates.json`` (suppressed, no respondent data).
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env is not None:
+        return Path(env).expanduser() if env.strip() else None
+    return Path.home() / ".cache" / "meethuis"
+
+
+def _cache_path(config: Any, period: str, min_cell: int) -> Path | None:
+    """The cache entry of one organisation's aggregates: named by the digest of everything they depend on.
+
+    Config and data file bytes, period, ``min_cell``, the codebook version and the source of the modules
+    that compute them: a changed file or a new Meethuis version makes a new entry, never a stale answer.
+    """
+    import hashlib
+
+    from meethuis.intake.io import file_digest
+
+    folder = cache_dir()
+    if folder is None:
+        return None
+    here = Path(__file__).resolve()
+    sources = [here, here.parents[1] / "stats" / "kpi.py", here.parents[1] / "stats" / "weights.py",
+               here.parents[1] / "stats" / "disclosure.py", here.parents[1] / "intake" / "validate.py",
+               here.parents[1] / "intake" / "codebook.yml"]
+    parts = [file_digest(config.path), file_digest(config.data_file), str(period), str(int(min_cell)),
+             str(load_codebook().version), *(file_digest(p) for p in sources)]
+    key = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:32]
+    return folder / "aggregates" / f"{config.id}-{key}.json"
 
 
 def _is_org_config(path: Path) -> bool:

@@ -479,6 +479,20 @@ def map_unique(series: pd.Series, func, blank: Any = None) -> pd.Series:
     return pd.Series(values[idx], index=series.index, dtype=object)
 
 
+def _id_text(ids: pd.Series) -> pd.Series:
+    """Respondent ids as stripped text (``12.0`` → ``"12"``): whole numbers at once, text once per distinct value.
+
+    ``ids`` has no blanks (checked before); the result equals ``ids.map(_category_text)``.
+    """
+    if pd.api.types.is_integer_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
+        return pd.Series(ids.to_numpy("int64").astype(str), index=ids.index, dtype=object)
+    if pd.api.types.is_float_dtype(ids.dtype):
+        values = ids.to_numpy(float)
+        if np.all(np.mod(values, 1) == 0) and np.all(np.abs(values) < 2**53):
+            return pd.Series(values.astype(np.int64).astype(str), index=ids.index, dtype=object)
+    return map_unique(ids, _category_text)
+
+
 def _text_column(series: pd.Series) -> pd.Series:
     return map_unique(series, lambda v: None if norm_value(v) is None else _category_text(v))
 
@@ -636,7 +650,7 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
         row = int(ids_raw.index[no_id.to_numpy()][0])
         raise DataError("row has answers but no respondent id", file=ctx.file, row=row,
                         column=config.respondent_id, hint="give every respondent a unique id, or remove the row")
-    ids = ids_raw.map(_category_text)
+    ids = _id_text(ids_raw)
     duplicate_ids: list[str] = []
     dup = ids.duplicated(keep=False)
     if dup.any() and config.respondent_id is not None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import queue
-
-import nbformat
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import nbformat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -23,8 +24,8 @@ from typing import Sequence
 from meethuis.common import narrative as nv
 from meethuis.intake.config import load_config
 from meethuis.report.chapters.common import (
-    REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, period_parameter, resolve_config_path,
-    write_run_context,
+    REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, period_parameter, precompute_analyses,
+    resolve_config_path, write_run_context,
 )
 from meethuis.common.errors import ConfigError, MeethuisError
 from meethuis.report.folders import RUN_DIR_ENV, check_output_folder, output_lock, private_run_dir, write_marker
@@ -78,6 +79,7 @@ class ReportResult:
     chapters: list[str]
     seconds: dict[str, float] = field(default_factory=dict)
     total_seconds: float = 0.0
+    analysis_seconds: dict[str, float] = field(default_factory=dict)  # shared analyses, run beside chapters
 
 
 def chapters_available(chapters: Sequence[str] = CHAPTERS) -> list[str]:
@@ -102,29 +104,41 @@ def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str 
 
 
 # -- running -------------------------------------------------------------------------------------------
-def _run_chapter(chapter: str, out_nb: Path, parameters: dict, slots, progress: bool) -> float:
-    """Run one chapter; with ``progress`` a cell bar on a free screen line, then a line when done."""
-    position = slots.get()
-    try:
-        seconds = _execute(chapter, out_nb, parameters, position, progress)
-    finally:
-        slots.put(position)
-    if progress:
-        from tqdm.auto import tqdm
+# Chapters that show the shared analyses (``chapters.common.precompute_analyses``: driver bootstrap per
+# outcome, own aggregates): the runner computes those once, beside the first chapters, and starts these
+# chapters when they are stored.
+NEEDS_ANALYSES = frozenset({"00_samenvatting", "05_drijfveren", "06_prioriteiten", "08_benchmark", "10_feedback"})
+ENGINES = ("warm", "papermill")
 
-        tqdm.write(f"  {chapter:<26} {seconds:6.1f} s", file=sys.stderr)
+
+def _run_chapter(chapter: str, out_nb: Path, parameters: dict, kernel, progress: bool) -> float:
+    """Run one chapter in ``kernel`` (a :class:`~meethuis.report.kernel.WarmKernel`; ``None``: a fresh
+    papermill kernel); with ``progress`` a line when done."""
+    seconds = _execute(chapter, out_nb, parameters, kernel)
+    if progress:
+        print(f"  {chapter:<26} {seconds:6.1f} s", file=sys.stderr, flush=True)
     return seconds
 
 
-def _execute(chapter: str, out_nb: Path, parameters: dict, position: int, progress: bool) -> float:
+def _execute(chapter: str, out_nb: Path, parameters: dict, kernel) -> float:
+    from meethuis.report.kernel import ChapterFailure
+
+    source = NOTEBOOK_DIR / f"{chapter}.ipynb"
+    if kernel is not None:
+        try:
+            return kernel.run(source, out_nb, parameters)
+        except ChapterFailure as exc:
+            raise ChapterError(chapter, _source_cell(chapter, exc.source, exc.exec_count), exc.source,
+                               exc.ename, exc.evalue) from None
+        except Exception as exc:  # kernel died or did not start
+            raise ChapterError(chapter, None, "", type(exc).__name__, str(exc)) from None
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
-    bar = {"desc": f"  {chapter:<24}", "position": position, "leave": False} if progress else False
     try:
-        pm.execute_notebook(str(NOTEBOOK_DIR / f"{chapter}.ipynb"), str(out_nb), parameters=parameters,
-                            kernel_name="python3", progress_bar=bar, cwd=str(NOTEBOOK_DIR),
+        pm.execute_notebook(str(source), str(out_nb), parameters=parameters,
+                            kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK_DIR),
                             request_save_on_cell_execute=False, log_output=False, shutdown_kernel="immediate",
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except PapermillExecutionError as exc:
@@ -149,40 +163,74 @@ def _source_cell(chapter: str, source: str | None, fallback: int | None) -> int 
     return fallback
 
 
-def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2,
-                 progress: bool = True) -> dict[str, float]:
-    """Run ``chapters`` (notebook names under ``notebooks/``) with ``params``, ``jobs`` kernels at a time.
+def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2, progress: bool = True, *,
+                 engine: str = "warm", analyses=None, needs_analyses: frozenset = NEEDS_ANALYSES) -> dict[str, float]:
+    """Run ``chapters`` (notebook names under ``notebooks/``) with ``params`` on ``jobs`` workers.
 
-    Each executed notebook goes to ``folder / <its file name>``. Returns the seconds per chapter.
+    Each worker starts one warm kernel (:class:`~meethuis.report.kernel.WarmKernel`) and runs its
+    chapters one after the other, each in a clean namespace (``engine="papermill"``: a fresh kernel per
+    chapter, the former path). Each executed notebook goes to ``folder / <its file name>``. Chapters in
+    ``needs_analyses`` go last and wait for ``analyses`` (a future of the shared analyses).
+
+    Returns
+    -------
+    dict
+        Seconds per chapter, in the order of ``chapters``.
 
     Raises
     ------
     ChapterError
-        The first chapter that failed (chapters not yet started are cancelled).
+        The first chapter that failed (the workers take no new chapter after it).
     """
+    from meethuis.report.kernel import WarmKernel
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}", key="engine", hint=f"one of {', '.join(ENGINES)}")
+    todo: queue.Queue[str] = queue.Queue()
+    for c in [c for c in chapters if c not in needs_analyses] + [c for c in chapters if c in needs_analyses]:
+        todo.put(c)
     seconds: dict[str, float] = {}
-    jobs = max(1, int(jobs))
-    slots: queue.Queue[int] = queue.Queue()
-    for k in range(jobs):
-        slots.put(k)
-    pool = ThreadPoolExecutor(max_workers=jobs)
+    failed = threading.Event()
+
+    def worker() -> None:
+        kernel = WarmKernel(NOTEBOOK_DIR) if engine == "warm" else None
+        try:
+            while not failed.is_set():
+                try:
+                    chapter = todo.get_nowait()
+                except queue.Empty:
+                    return
+                if chapter in needs_analyses and analyses is not None:
+                    analyses.result()
+                seconds[chapter] = _run_chapter(chapter, Path(folder) / f"{Path(chapter).name}.ipynb", params,
+                                                kernel, progress)
+        except BaseException:
+            failed.set()
+            raise
+        finally:
+            if kernel is not None:
+                kernel.close()
+
+    size = max(1, min(int(jobs), len(chapters) or 1))
+    pool = ThreadPoolExecutor(max_workers=size)
     interrupted = False
     try:
-        futures = {c: pool.submit(_run_chapter, c, folder / f"{Path(c).name}.ipynb", params, slots, progress)
-                   for c in chapters}
-        for c in chapters:
-            seconds[c] = futures[c].result()
+        workers = [pool.submit(worker) for _ in range(size)]
+        errors = [w.exception() for w in workers if w.exception() is not None]
     except (KeyboardInterrupt, SystemExit):
         interrupted = True  # do not wait for running kernels; the CLI ends the process
+        failed.set()
         raise
-    finally:  # on a failure, chapters not yet started are cancelled
+    finally:
         pool.shutdown(wait=not interrupted, cancel_futures=True)
-    return seconds
+    if errors:
+        raise errors[0]
+    return {c: seconds[c] for c in chapters}
 
 
 def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: str | None = None,
                period: str = "", min_cell: int | None = None, chapters: Sequence[str] | None = None,
-               jobs: int = 2, progress: bool = True) -> ReportResult:
+               jobs: int = 2, progress: bool = True, engine: str = "warm") -> ReportResult:
     """Render the report of one organisation into the folder ``out``.
 
     Parameters
@@ -204,7 +252,11 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     jobs:
         Kernels running at the same time.
     progress:
-        Show a progress bar per chapter.
+        Print a line per finished chapter.
+    engine:
+        ``"warm"`` (default): one kernel per worker runs its chapters one after the other, each in a
+        clean namespace (:mod:`meethuis.report.kernel`); ``"papermill"``: a fresh kernel per chapter (the
+        former path, kept for comparison in ``bench/bench_scale.py``).
 
     Returns
     -------
@@ -229,6 +281,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     config = context.config
     min_cell = max(int(min_cell or 0), int(config.min_cell))
     chapters = list(chapters) if chapters is not None else chapters_available()
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}", key="engine", hint=f"one of {', '.join(ENGINES)}")
     missing = [c for c in chapters if not (NOTEBOOK_DIR / f"{c}.ipynb").exists()]
     if missing:
         raise ConfigError(f"unknown chapter(s): {', '.join(missing)}", key="chapters",
@@ -251,30 +305,45 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
                 nbformat.write(nb, str(tmp / "notebooks" / f"{c}.ipynb"))
         os.environ[REPORT_DIR_ENV] = str(tmp)
         os.environ[RUN_DIR_ENV] = str(run_dir)
+        analysis_pool = ThreadPoolExecutor(max_workers=1)
+        interrupted = False
         try:
-            seconds = run_chapters(runnable, tmp / "notebooks", params, jobs, progress)
+            analyses = (analysis_pool.submit(precompute_analyses, context, run_dir, min_cell)
+                        if NEEDS_ANALYSES & set(runnable) else None)
+            seconds = run_chapters(runnable, tmp / "notebooks", params, jobs, progress, engine=engine,
+                                   analyses=analyses)
+            analysis_seconds = analyses.result() if analyses is not None else {}
+        except (KeyboardInterrupt, SystemExit):
+            interrupted = True
+            raise
         finally:
+            analysis_pool.shutdown(wait=not interrupted, cancel_futures=True)
             for key, value in old_env.items():
                 if value is None:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-        _write_aggregates(context, tmp / "aggregates.json", period, min_cell)
+        _write_aggregates(context, tmp / "aggregates.json", period, min_cell, run_dir)
         page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
         (tmp / "report.html").write_text(page, encoding="utf-8")
         residents = residents_page([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config.name, period, lang)
         if residents:  # "Jullie zeiden, wij deden" as a small page to publish for residents
             (tmp / RESIDENTS_PAGE).write_text(residents, encoding="utf-8")
     return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
-                        total_seconds=time.perf_counter() - t0)
+                        total_seconds=time.perf_counter() - t0, analysis_seconds=analysis_seconds)
 
 
-def _write_aggregates(context: RunContext, path: Path, period: str, min_cell: int) -> None:
-    """aggregates.json: the organisation's suppressed aggregates on the shared core (benchmark module)."""
+def _write_aggregates(context: RunContext, path: Path, period: str, min_cell: int, run_dir: Path | None = None) -> None:
+    """aggregates.json: the organisation's suppressed aggregates on the shared core (benchmark module).
+
+    Taken from the run's shared analyses when they ran (chapter 08 showed the same numbers).
+    """
     from meethuis.improve import benchmark
+    from meethuis.report.chapters.common import load_aggregates, own_aggregates
 
-    aggregates = benchmark.export_aggregates(context.responses, context.config, weights=context.weights,
-                                             min_cell=min_cell, period=period)
+    aggregates = load_aggregates(run_dir, min_cell)
+    if aggregates is None:
+        aggregates = own_aggregates(context.responses, context.weights, context.config, period, min_cell)
     benchmark.write_aggregates(aggregates, path)
 
 

@@ -128,6 +128,11 @@ def _check_player_count(k: int, what: str = "drivers") -> None:
         )
 
 
+# Bytes a batch of bootstrap replicates may hold at once (resample counts and weights, n per replicate,
+# and the row block of cross products): bounds the bootstrap's memory by n × resamples, not by data size.
+BOOTSTRAP_BLOCK_BYTES = 256 * 2**20
+
+
 def _batched_corr(values: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise-complete weighted correlations for a batch of weight vectors.
 
@@ -135,44 +140,63 @@ def _batched_corr(values: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.nda
     Returns (corr (B, m, m), weighted count per pair (B, m, m)). With no NaN this is the ordinary
     weighted Pearson correlation; columns are centred first to avoid cancellation.
     """
-    present = ~np.isnan(values)
-    x = np.where(present, values, 0.0)
-    centre = np.array([x[present[:, j], j].mean() if present[:, j].any() else 0.0
-                       for j in range(values.shape[1])])
-    x = np.where(present, x - centre, 0.0)
-    mf = present.astype(float)
-    n, m = values.shape
-    # a variance below this (relative to the column's overall variance) is zero up to rounding
-    tiny = 1e-12 * np.array([np.mean(x[present[:, j], j] ** 2) if present[:, j].any() else 0.0
-                             for j in range(m)]) + 1e-300
+    return _CorrBatch(values)(v)
 
-    def wsum(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        # sum_n v[b, n] * left[n, i] * right[n, j], as one matrix product
-        return (v @ (left[:, :, None] * right[:, None, :]).reshape(n, m * m)).reshape(-1, m, m)
 
-    if present.all():
-        s0 = v.sum(axis=1)[:, None, None]
-        mean = (v @ x) / s0[:, :, 0]
-        cov = wsum(x, x) / s0 - mean[:, :, None] * mean[:, None, :]
-        var = np.diagonal(cov, axis1=1, axis2=2)
-        sd = np.where(var > tiny, np.sqrt(np.clip(var, 0, None)), np.nan)
+class _CorrBatch:
+    """:func:`_batched_corr` with the per-column work done once, for many batches of weights.
+
+    The cross products are summed over blocks of rows, so no (n, m²) array is ever held whole.
+    """
+
+    def __init__(self, values: np.ndarray) -> None:
+        present = ~np.isnan(values)
+        x = np.where(present, values, 0.0)
+        n, m = values.shape
+        centre = np.array([x[present[:, j], j].mean() if present[:, j].any() else 0.0 for j in range(m)])
+        self.x = np.where(present, x - centre, 0.0)
+        self.mf = present.astype(float)
+        self.complete = bool(present.all())
+        self.n, self.m = n, m
+        # a variance below this (relative to the column's overall variance) is zero up to rounding
+        self.tiny = 1e-12 * np.array([np.mean(self.x[present[:, j], j] ** 2) if present[:, j].any() else 0.0
+                                      for j in range(m)]) + 1e-300
+        self.rows = max(1, int(BOOTSTRAP_BLOCK_BYTES // 4 // (8 * m * m)))
+
+    def wsum(self, v: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """sum_n v[b, n] * left[n, i] * right[n, j], as matrix products over blocks of rows."""
+        m = self.m
+        out = np.zeros((v.shape[0], m * m))
+        for lo in range(0, self.n, self.rows):
+            hi = min(self.n, lo + self.rows)
+            out += v[:, lo:hi] @ (left[lo:hi, :, None] * right[lo:hi, None, :]).reshape(hi - lo, m * m)
+        return out.reshape(-1, m, m)
+
+    def __call__(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, mf, tiny = self.x, self.mf, self.tiny
+        if self.complete:
+            s0 = v.sum(axis=1)[:, None, None]
+            mean = (v @ x) / s0[:, :, 0]
+            cov = self.wsum(v, x, x) / s0 - mean[:, :, None] * mean[:, None, :]
+            var = np.diagonal(cov, axis1=1, axis2=2)
+            sd = np.where(var > tiny, np.sqrt(np.clip(var, 0, None)), np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                corr = cov / (sd[:, :, None] * sd[:, None, :])
+            return corr, np.broadcast_to(s0, corr.shape)
+        s0 = self.wsum(v, mf, mf)
+        s1 = self.wsum(v, x, mf)  # sum of x_i over rows where i and j are both present
+        s2 = self.wsum(v, x * x, mf)
+        s11 = self.wsum(v, x, x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            corr = cov / (sd[:, :, None] * sd[:, None, :])
-        return corr, np.broadcast_to(s0, corr.shape)
-    s0 = wsum(mf, mf)
-    s1 = wsum(x, mf)  # sum of x_i over rows where i and j are both present
-    s2 = wsum(x * x, mf)
-    s11 = wsum(x, x)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mi = s1 / s0
-        mj = np.swapaxes(s1, 1, 2) / s0
-        cov = s11 / s0 - mi * mj
-        vi = s2 / s0 - mi**2
-        vj = np.swapaxes(s2, 1, 2) / s0 - mj**2
-        vi = np.where(vi > tiny[None, :, None], vi, np.nan)
-        vj = np.where(vj > tiny[None, None, :], vj, np.nan)
-        corr = cov / np.sqrt(vi * vj)
-    return corr, s0
+            mi = s1 / s0
+            mj = np.swapaxes(s1, 1, 2) / s0
+            cov = s11 / s0 - mi * mj
+            vi = s2 / s0 - mi**2
+            vj = np.swapaxes(s2, 1, 2) / s0 - mj**2
+            vi = np.where(vi > tiny[None, :, None], vi, np.nan)
+            vj = np.where(vj > tiny[None, None, :], vj, np.nan)
+            corr = cov / np.sqrt(vi * vj)
+        return corr, s0
 
 
 def _prepare(frame, outcome, drivers, weights, missing, *, check_limit: bool = True) -> _Prepared:
@@ -698,12 +722,22 @@ def bootstrap_importance(
     n = len(prep.values)
     reps = np.empty((n_boot, p))
     chunk = max(1, min(n_boot, int(2e8 // max(1, (1 << p) * 8 * 4))))
+    batch = _CorrBatch(prep.values)
+    # resamples drawn and correlated a few at a time: counts, weights and draws take 24 bytes per row each
+    per_draw = max(1, int(BOOTSTRAP_BLOCK_BYTES // (24 * max(n, 1))))
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
-        draws = rng.integers(0, n, size=(b, n))
-        counts = np.zeros((b, n))
-        np.add.at(counts, (np.repeat(np.arange(b), n), draws.ravel()), 1.0)
-        corr, _ = _batched_corr(prep.values, counts * prep.weights[None, :])
+        corr = np.empty((b, p + 1, p + 1))
+        for lo in range(0, b, per_draw):  # the same random stream as drawing all b at once
+            hi = min(b, lo + per_draw)
+            draws = rng.integers(0, n, size=(hi - lo, n))
+            v = np.empty((hi - lo, n))
+            for r in range(hi - lo):
+                v[r] = np.bincount(draws[r], minlength=n)
+            del draws
+            v *= prep.weights[None, :]
+            corr[lo:hi], _ = batch(v)
+            del v
         idx = np.arange(p + 1)
         corr[:, idx, idx] = 1.0
         # a degenerate resample (a constant or collinear column) has no decomposition: left out

@@ -375,8 +375,9 @@ def trend_slope(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
     scores = kpi_scores(responses, kpi, cb)
     if "periode" not in responses.columns:
         raise DataError("the survey has no 'periode' column, so no trend can be drawn", column="periode")
-    q = responses["periode"].astype("string").map(lambda p: _quarter(p) if pd.notna(p) else None)
-    t = pd.Series([np.nan if v is None else v.ordinal for v in q], index=responses.index, dtype=float)
+    codes, quarters_seen = pd.factorize(responses["periode"].astype("string"), use_na_sentinel=True)
+    ordinals = np.array([float(_quarter(v).ordinal) for v in quarters_seen] + [np.nan])  # once per quarter
+    t = pd.Series(ordinals[codes], index=responses.index, dtype=float)  # code -1 (no quarter) -> NaN
     w = pd.Series(1.0, index=responses.index) if weights is None else pd.Series(np.asarray(weights, float),
                                                                                index=responses.index)
     ok = scores.notna() & t.notna()

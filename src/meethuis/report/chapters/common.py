@@ -168,6 +168,7 @@ class Chapter:
     weights: pd.Series
     trend_responses: pd.DataFrame
     report_dir: Path | None = None
+    cache_dir: Path | None = None  # the run's private folder when this chapter opened the run's context
     _trend_weights: pd.Series | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -218,42 +219,41 @@ class Chapter:
 
         Every chapter (drivers, priorities, summary, feedback) takes ranks from here, with the same
         rows, weights, drivers and seed. Returns ``(importance, groups)``, or a sentence saying why there
-        is none (too few complete answers, or the analysis is impossible). Computed once per chapter.
+        is none (too few complete answers, or the analysis is impossible). In a report run the runner has
+        computed it once for every chapter (:func:`precompute_analyses`); else once per chapter.
         """
         key = ("importance", outcome, n_boot)
         if key in self._cache:
             return self._cache[key]
-        from meethuis.stats import drivers as drv
-        from meethuis.common.errors import AnalysisError
-
-        names = [d for d in self.config.drivers() if d in self.responses.columns]
-        label = self.label(outcome).lower() if outcome in self.codebook.items else outcome
-        if outcome not in self.responses.columns or not names:
-            result = self.text(f"Voor {label} is geen drijfverenanalyse gemaakt: de vragen ontbreken.",
-                               f"No driver analysis for {label}: the questions are missing.")
-            self._cache[key] = result
-            return result
-        complete = int(self.responses[[outcome, *names]].notna().all(axis=1).sum())
-        needed = max(self.min_cell, 10 * len(names))
-        if complete < needed:
-            result = self.text(
-                f"Voor {label} is geen drijfverenanalyse gemaakt: {nv.format_int(complete, 'nl')} respondenten "
-                f"beantwoordden alle vragen, en er zijn er minstens {needed} nodig (10 per drijfveer).",
-                f"No driver analysis for {label}: {nv.format_int(complete, 'en')} respondents answered every "
-                f"question, and at least {needed} are needed (10 per driver).")
-        else:
-            try:
-                boot = drv.bootstrap_importance(self.responses, outcome, names, weights=self.weights,
-                                                n_boot=n_boot)
-                families = {f: [d for d in ds if d in names] for f, ds in self.config.driver_families().items()}
-                groups = drv.group_importance(self.responses, outcome, {f: ds for f, ds in families.items() if ds},
-                                              weights=self.weights)
-                result = (boot.assign(n=boot["n_used"]), groups)
-            except AnalysisError as exc:
-                result = self.text(f"Voor {label} is geen drijfverenanalyse mogelijk: {exc.message}",
-                                   f"No driver analysis possible for {label}: {exc.message}")
+        result = load_driver_analysis(self.cache_dir, outcome, n_boot, self.min_cell)
+        if result is None:  # opened on its own, or an analysis the runner did not run beforehand
+            result = driver_analysis(self.responses, self.weights, self.config, outcome, n_boot, self.min_cell)
+            if self.cache_dir is not None:
+                store_driver_analysis(self.cache_dir, outcome, n_boot, self.min_cell, result)
+        if isinstance(result[0], str):  # no analysis: say why
+            label = self.label(outcome).lower() if outcome in self.codebook.items else outcome
+            if result[0] == "missing":
+                result = self.text(f"Voor {label} is geen drijfverenanalyse gemaakt: de vragen ontbreken.",
+                                   f"No driver analysis for {label}: the questions are missing.")
+            elif result[0] == "too_few":
+                complete, needed = result[1], result[2]
+                result = self.text(
+                    f"Voor {label} is geen drijfverenanalyse gemaakt: {nv.format_int(complete, 'nl')} respondenten "
+                    f"beantwoordden alle vragen, en er zijn er minstens {needed} nodig (10 per drijfveer).",
+                    f"No driver analysis for {label}: {nv.format_int(complete, 'en')} respondents answered every "
+                    f"question, and at least {needed} are needed (10 per driver).")
+            else:
+                result = self.text(f"Voor {label} is geen drijfverenanalyse mogelijk: {result[1]}",
+                                   f"No driver analysis possible for {label}: {result[1]}")
         self._cache[key] = result
         return result
+
+    def aggregates(self) -> dict:
+        """The organisation's own aggregates for the benchmark (as in ``aggregates.json``), once per run."""
+        stored = load_aggregates(self.cache_dir, self.min_cell)
+        if stored is not None:
+            return stored
+        return own_aggregates(self.responses, self.weights, self.config, self.period, self.min_cell)
 
     @property
     def outcome(self) -> str:
@@ -262,10 +262,7 @@ class Chapter:
 
     def driver_outcomes(self) -> list[str]:
         """Outcomes of the driver chapter: ``analysis.outcomes``, else tevredenheid and menselijkheid if mapped."""
-        if self.config.analysis_outcomes:
-            return list(self.config.analysis_outcomes)
-        shared = [o for o in ("tevredenheid", "menselijkheid") if o in self.config.outcomes()]
-        return shared or self.config.outcomes()[:1]
+        return driver_outcomes(self.config)
 
     def family_of(self) -> dict[str, str]:
         """Each analysed driver's family (the config's ``analysis.drivers`` families, else its construct)."""
@@ -496,20 +493,161 @@ def write_run_context(context: RunContext, run_dir: Path) -> Path:
     return write_private(Path(run_dir) / RUN_CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def read_run_context(run_dir: Path | None = None) -> RunContext | None:
-    """The run context written by the report runner (``$MEETHUIS_RUN_DIR``), or ``None`` outside a run."""
-    from meethuis.report.folders import RUN_DIR_ENV
+_OPENED: dict[str, tuple[tuple[int, int], RunContext]] = {}  # per kernel: the last run context read
 
-    if run_dir is None:
-        env = os.environ.get(RUN_DIR_ENV)
-        run_dir = Path(env) if env else None
+
+def read_run_context(run_dir: Path | None = None) -> RunContext | None:
+    """The run context written by the report runner (``$MEETHUIS_RUN_DIR``), or ``None`` outside a run.
+
+    A warm kernel (``report.kernel``) runs several chapters of one report: the context is unpickled
+    once per kernel and reused while the file is unchanged (chapters only read it).
+    """
+    run_dir = _run_dir() if run_dir is None else run_dir
     if run_dir is None:
         return None
     path = Path(run_dir) / RUN_CONTEXT
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _OPENED.get(str(path))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with open(path, "rb") as fh:
+        context = pickle.load(fh)
+    _OPENED.clear()  # one report at a time per kernel
+    _OPENED[str(path)] = (stamp, context)
+    return context
+
+
+def _run_dir() -> Path | None:
+    from meethuis.report.folders import RUN_DIR_ENV
+
+    env = os.environ.get(RUN_DIR_ENV)
+    return Path(env) if env else None
+
+
+# -- analyse once, render many: results shared by several chapters of one run -------------------------------
+ANALYSES = Path("analyses")  # inside the run's private working folder, next to the run context
+
+SHARED_BOOT = 500  # bootstrap resamples of the driver analyses the chapters show (00, 05, 06, 10)
+
+
+def driver_outcomes(config: OrgConfig) -> list[str]:
+    """Outcomes of the driver chapter: ``analysis.outcomes``, else tevredenheid and menselijkheid if mapped."""
+    if config.analysis_outcomes:
+        return list(config.analysis_outcomes)
+    shared = [o for o in ("tevredenheid", "menselijkheid") if o in config.outcomes()]
+    return shared or config.outcomes()[:1]
+
+
+def shared_driver_outcomes(config: OrgConfig) -> list[str]:
+    """The outcomes whose driver analysis several chapters show: the main outcome and the driver chapter's."""
+    return list(dict.fromkeys([*config.outcomes()[:1], *driver_outcomes(config)]))
+
+
+def driver_analysis(responses: pd.DataFrame, weights: pd.Series, config: OrgConfig, outcome: str,
+                    n_boot: int = 500, min_cell: int = 10):
+    """Bootstrap Shapley importance and the families' shares for ``outcome``: what the chapters show.
+
+    Returns ``(importance, groups)``, or why there is none: ``("missing",)`` (no outcome or drivers),
+    ``("too_few", complete, needed)`` (fewer complete answers than ``max(min_cell, 10 per driver)``) or
+    ``("error", message)``. Pure and seeded: a result stored by :func:`store_driver_analysis` equals a
+    fresh one.
+    """
+    from meethuis.stats import drivers as drv
+
+    names = [d for d in config.drivers() if d in responses.columns]
+    if outcome not in responses.columns or not names:
+        return ("missing",)
+    complete = int(responses[[outcome, *names]].notna().all(axis=1).sum())
+    needed = max(int(min_cell), 10 * len(names))
+    if complete < needed:
+        return ("too_few", complete, needed)
+    try:
+        boot = drv.bootstrap_importance(responses, outcome, names, weights=weights, n_boot=n_boot)
+        families = {f: [d for d in ds if d in names] for f, ds in config.driver_families().items()}
+        groups = drv.group_importance(responses, outcome, {f: ds for f, ds in families.items() if ds},
+                                      weights=weights)
+    except AnalysisError as exc:
+        return ("error", exc.message)
+    return boot.assign(n=boot["n_used"]), groups
+
+
+def _analysis_path(run_dir: Path, outcome: str, n_boot: int, min_cell: int) -> Path:
+    return Path(run_dir) / ANALYSES / f"drivers-{outcome}-{int(n_boot)}-{int(min_cell)}.pkl"
+
+
+def store_driver_analysis(run_dir: Path, outcome: str, n_boot: int, min_cell: int, result) -> Path:
+    """Write a :func:`driver_analysis` result into the run's private folder (atomic, mode 600)."""
+    from meethuis.report.folders import write_private
+
+    path = _analysis_path(run_dir, outcome, n_boot, min_cell)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    return write_private(path, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_driver_analysis(run_dir: Path | None, outcome: str, n_boot: int, min_cell: int):
+    """A stored :func:`driver_analysis` result, or ``None`` when the run has none."""
+    if run_dir is None:
+        return None
+    path = _analysis_path(run_dir, outcome, n_boot, min_cell)
     if not path.exists():
         return None
     with open(path, "rb") as fh:
         return pickle.load(fh)
+
+
+def own_aggregates(responses: pd.DataFrame, weights: pd.Series, config: OrgConfig, period: str,
+                   min_cell: int) -> dict:
+    """The organisation's ``aggregates.json`` content (``benchmark.export_aggregates``) for the period."""
+    from meethuis.improve.benchmark import export_aggregates
+
+    return export_aggregates(responses, config, weights=weights, min_cell=min_cell, period=period)
+
+
+def _aggregates_path(run_dir: Path, min_cell: int) -> Path:
+    return Path(run_dir) / ANALYSES / f"aggregates-{int(min_cell)}.pkl"
+
+
+def store_aggregates(run_dir: Path, min_cell: int, aggregates: dict) -> Path:
+    """Keep :func:`own_aggregates` in the run's private folder (atomic, mode 600)."""
+    from meethuis.report.folders import write_private
+
+    path = _aggregates_path(run_dir, min_cell)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    return write_private(path, pickle.dumps(aggregates, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_aggregates(run_dir: Path | None, min_cell: int) -> dict | None:
+    """Stored :func:`own_aggregates`, or ``None`` when the run has none."""
+    if run_dir is None or not _aggregates_path(run_dir, min_cell).exists():
+        return None
+    with open(_aggregates_path(run_dir, min_cell), "rb") as fh:
+        return pickle.load(fh)
+
+
+def precompute_analyses(context: RunContext, run_dir: Path, min_cell: int) -> dict[str, float]:
+    """Run the analyses that several chapters show, once, into the run's private folder; seconds each.
+
+    The driver bootstrap per outcome (chapters 00, 05, 06, 10) and the organisation's own aggregates
+    (chapter 08 and ``aggregates.json``).
+    """
+    import time
+
+    seconds = {}
+    n_boot = SHARED_BOOT
+    for outcome in shared_driver_outcomes(context.config):
+        start = time.perf_counter()
+        result = driver_analysis(context.responses, context.weights, context.config, outcome, n_boot, min_cell)
+        store_driver_analysis(run_dir, outcome, n_boot, min_cell, result)
+        seconds[f"drivers-{outcome}"] = time.perf_counter() - start
+    start = time.perf_counter()
+    store_aggregates(run_dir, min_cell, own_aggregates(context.responses, context.weights, context.config,
+                                                       context.period, min_cell))
+    seconds["aggregates"] = time.perf_counter() - start
+    return seconds
 
 
 def open_chapter(config_path: str | os.PathLike = "molensloot", period: str = "", lang: str = "nl",
@@ -546,14 +684,17 @@ def open_chapter(config_path: str | os.PathLike = "molensloot", period: str = ""
     env = os.environ.get(REPORT_DIR_ENV)
     report_dir = Path(env) if env else None
     context = read_run_context()
+    cache_dir = _run_dir()
     wanted = "" if period == nv.ALL else period  # "" = the latest quarter, resolved by the runner's context
     if context is None or (period and context.period != wanted) or \
             Path(context.config.path) != resolve_config_path(config_path):
         context = build_run_context(load_config(resolve_config_path(config_path)), period)
+        cache_dir = None  # not the run's data: the run's stored analyses do not apply
     config = context.config
     return Chapter(config=config, survey=context.survey, period=context.period, lang=lang,
                    min_cell=max(int(min_cell), int(config.min_cell)), responses=context.responses,
-                   weights=context.weights, trend_responses=context.trend_responses, report_dir=report_dir)
+                   weights=context.weights, trend_responses=context.trend_responses, report_dir=report_dir,
+                   cache_dir=cache_dir)
 
 
 def escape_markdown_html(markdown: str) -> str:
