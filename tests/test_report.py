@@ -517,3 +517,20 @@ def test_a_stored_analysis_of_another_run_is_not_used(tmp_path, monkeypatch):
     other_period = chapter.open_chapter("isr", sorted(context.survey.responses["periode"].unique())[0])
     assert other_period.cache_dir is None  # its own data: the run's stored analyses do not apply
     assert chapter.load_driver_analysis(tmp_path, "tevredenheid", 500, 20) is None  # another min_cell
+
+
+def test_chapters_open_with_their_answer():
+    from meethuis.report.chapters import drijfveren, kpis as kpis_chapter, prioriteiten
+    from meethuis.report.chapters import trends as trends_chapter
+
+    ch = chapter.open_chapter("molensloot")
+    grade = ch.kpis(items=["tevredenheid"], statistics=["mean"]).iloc[0]
+    text = kpis_chapter.answer(ch)
+    assert text.startswith(f"Inwoners geven het contact gemiddeld een {nv.format_value(grade['estimate'], 'mean', 'nl')} (marge ")
+    assert nv.goal_overview(ch.goal_comparison()["status"], "nl") in text
+    top = ch.importance(ch.outcome)[0].sort_values("rank")["driver"].head(3)
+    assert all(ch.label(d).lower() in drijfveren.answer(ch) for d in top)  # the same ranks as the chapter table
+    matrix = ch.priority(quiet=True)
+    expect = "Eerst verbeteren" if (matrix["quadrant"] == "eerst_verbeteren").any() else "Geen drijfveer springt"
+    assert prioriteiten.answer(ch, matrix).startswith(expect)
+    assert trends_chapter.answer(ch).startswith("Het gemiddelde rapportcijfer is sinds het 4e kwartaal 2024 ")

@@ -7,6 +7,7 @@ Slow (renders the four sample organisations): marked ``slow`` and ``book``. Need
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def test_report_passes_axe_at_phone_and_desktop_width(reports, org, tmp_path):
     folder = reports / org
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert html.index('class="mh-first-screen"') < html.index('id="inhoud"')  # tiles above the contents
+    # every chart: no overlapping text, in-chart contrast >= 4.5:1 (figure_html records what it finds)
+    problems = re.findall(r'data-layout-problems="([^"]*)"', html)
+    assert problems == [], f"{org}: {problems}"
+    assert (folder / "jullie-zeiden-wij-deden.html").exists() == ('class="jzwd"' in html)
     result = check_report(folder, shots=tmp_path)
     for width, r in result.items():
         assert r["violations"] == [], f"{org} at {width}px: {r['violations']}"

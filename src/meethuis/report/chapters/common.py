@@ -276,9 +276,9 @@ class Chapter:
             return None
         return result
 
-    def driver_shares(self, outcome: str = "tevredenheid") -> pd.Series:
+    def driver_shares(self, outcome: str | None = None) -> pd.Series:
         """Each driver's share of the explained variance (from :meth:`importance`), empty when there is none."""
-        result = self.importance(outcome)
+        result = self.importance(outcome or self.outcome)
         if isinstance(result, str):
             return pd.Series(dtype=float)
         return result[0].set_index("driver")["share"]

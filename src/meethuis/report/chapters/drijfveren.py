@@ -124,3 +124,19 @@ def show_outcome(ch, outcome_id: str) -> None:
                   ch.text(f"Aandeel van elke drijfveer in de verklaring van {low}",
                           f"Share of each driver in explaining {low}"),
                   view=lambda t: importance_view(t, ch.codebook, ch.lang, family_of))
+
+
+def answer(ch, outcome: str | None = None) -> str:
+    """The chapter's answer: the three drivers that weigh most (from the one source of ranks), or why none."""
+    outcome = outcome or ch.outcome
+    result = ch.importance(outcome)
+    if isinstance(result, str):
+        return result
+    top = result[0].sort_values("rank").head(3)
+    names = nv.join_list([ch.label(d).lower() for d in top["driver"]], ch.lang)
+    label = ch.label(outcome).lower()
+    if ch.lang == "nl":
+        return (f"Voor de {label} wegen {names} het zwaarst. Samen verklaren de drijfveren "
+                f"{nv.format_percent(result[0].attrs.get('r2'), 0, 'nl')} van de verschillen in {label}.")
+    return (f"For {label}, {names} weigh most. Together the drivers explain "
+            f"{nv.format_percent(result[0].attrs.get('r2'), 0, 'en')} of the differences in {label}.")

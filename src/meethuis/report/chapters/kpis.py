@@ -98,3 +98,23 @@ def show_breakdown(ch, by: str) -> None:
     shown = table.assign(label=lambda t: [ch.codebook.value_label(by, k, ch.lang) for k in t[by]])
     fig, n_min = plot_estimates(shown, "label", title, xlabel, alt, kind=kind, goal=goal, lang=ch.lang)
     ch.show_figure(fig, n_min=n_min)
+
+
+def answer(ch) -> str:
+    """The chapter's answer in plain words: the grade (with margin) and how the goals stand."""
+    from meethuis.common import vocabulary as voc
+
+    lang = ch.lang
+    parts = []
+    if "tevredenheid" in ch.responses.columns:
+        k = ch.kpis(items=["tevredenheid"], statistics=["mean"])
+        r = k.iloc[0] if len(k) else None
+        if r is not None and not bool(r["suppressed"]) and pd.notna(r["estimate"]):
+            margin = nv.range_text(nv.format_value(r["ci_low"], "mean", lang), nv.format_value(r["ci_high"], "mean", lang), lang)
+            parts.append(f"Inwoners geven het contact gemiddeld een {nv.format_value(r['estimate'], 'mean', 'nl')} "
+                         f"(marge {margin})." if lang == "nl" else
+                         f"Citizens give the contact an average grade of {nv.format_value(r['estimate'], 'mean', 'en')} "
+                         f"(margin {margin}).")
+    if ch.config.goals:
+        parts.append(nv.goal_overview(ch.goal_comparison()["status"], lang))
+    return " ".join(parts) or voc.NO_CLEAR_DIFFERENCE[lang]

@@ -36,3 +36,20 @@ def quadrant_sentences(knobs: pd.DataFrame, lang: str = "nl") -> str:
     for quadrant, group in knobs.groupby("quadrant", sort=False):
         lines.append(f"**{quadrant[:1].upper() + quadrant[1:]}**: {nv.join_list(group['label'], lang)}.")
     return nv.bullets(lines)
+
+
+def answer(ch, matrix: pd.DataFrame | None) -> str:
+    """The chapter's answer: which drivers clearly come first, or that none stands out."""
+    if matrix is None:
+        result = ch.importance(ch.outcome)
+        return result if isinstance(result, str) else ""
+    knobs = clear_knobs(matrix, ch.lang, top=None)
+    if knobs.empty:
+        return ("Geen drijfveer springt er duidelijk uit: bij elke drijfveer overlappen de marges van belang of "
+                "score met de middenlijnen. Er is dus geen duidelijke eerste knop." if ch.lang == "nl" else
+                "No driver clearly stands out: for every driver the margins of weight or score overlap the middle "
+                "lines. So there is no clear first knob.")
+    names = nv.join_list(list(knobs["label"]), ch.lang)
+    return (f"Eerst verbeteren: {names}. Deze drijfveren wegen duidelijk zwaar en scoren duidelijk lager dan de rest."
+            if ch.lang == "nl" else
+            f"Improve first: {names}. These drivers clearly weigh a lot and clearly score lower than the rest.")
