@@ -164,3 +164,39 @@ def test_common_scale_leaves_the_shared_model_alphas_unchanged():
     before = reliability_table(r, config.codebook)
     after = reliability_table(common_scale(r, config.codebook), config.codebook)
     assert np.allclose(before["alpha"], after["alpha"], atol=1e-10, equal_nan=True)
+
+
+@pytest.mark.slow
+def test_partial_process_fields_run_the_process_chapter(tmp_path):
+    """Process data with only a throughput time: the chapter runs what it can, no other section appears."""
+    from meethuis.report.runner import run_report
+
+    rng = np.random.default_rng(5)
+    n = 400
+    days = rng.integers(1, 60, n)
+    grade = np.clip(np.round(8 - days / 20 + rng.normal(size=n)), 1, 10).astype(int)
+    pd.DataFrame({"Case": [f"Z{i}" for i in range(n)], "Grade": grade}).to_csv(tmp_path / "s.csv", index=False)
+    pd.DataFrame({"case": [f"Z{i}" for i in range(n)], "days": days}).to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "org.yml").write_text("""\
+organisation: {id: proces, name: Proces}
+data:
+  file: s.csv
+  period: {value: 2025}
+  columns: {tevredenheid: Grade}
+process:
+  file: p.csv
+  key: case
+  survey_key: Case
+  columns: {doorlooptijd_dagen: days}
+""", encoding="utf-8")
+    config = load_config(tmp_path / "org.yml")
+    plan = {p.chapter: p for p in chapter_plan(config, load_survey(config).responses, chapters_available())}
+    assert plan["09_procesdata"].runs
+    run_report(tmp_path / "org.yml", tmp_path / "out", chapters=["09_procesdata"], progress=False, jobs=1)
+    tables = {p.stem for p in (tmp_path / "out" / "tables").glob("*.csv")}
+    assert "tevredenheid_per_doorlooptijd_dagen" in tables and "beleving_en_proces" in tables
+    assert "procesdata_doorverwijzing" not in tables and "tevredenheid_per_aantal_contacten" not in tables
+    reg = pd.read_csv(tmp_path / "out" / "tables" / "procesdata_regressie.csv") \
+        if "procesdata_regressie" in tables else None
+    if reg is not None:  # the regression on the one measure present
+        assert not reg.empty
