@@ -32,10 +32,17 @@ def test_secondary_suppression_hides_next_smallest():
     assert list(t["reason"].fillna("")) == ["small_cell", "", "secondary", ""]
 
 
-def test_no_secondary_when_two_cells_already_hidden():
-    t = protect_table(one_way([5, 40, 3, 30]), 10, dims=["kanaal"])
+def test_no_secondary_when_two_hidden_cells_hold_min_cell():
+    t = protect_table(one_way([5, 40, 7, 30]), 10, dims=["kanaal"])
     assert list(t["suppressed"]) == [True, False, True, False]
     assert set(t["reason"].dropna()) == {"small_cell"}
+
+
+def test_union_of_hidden_cells_below_min_cell_gets_a_complement():
+    # the Molensloot leak: total 90, 35 and 49 published -> the two hidden cells hold 6 together
+    t = protect_table(one_way([2, 35, 4, 49]), 10, dims=["kanaal"])
+    assert list(t["suppressed"]) == [True, True, True, False]  # 2 + 4 + 35 = 41 hidden together
+    assert t.loc[1, "reason"] == "secondary"
 
 
 def test_total_row_is_not_a_complement():
@@ -79,10 +86,20 @@ def test_assert_protected_catches_leaks():
     leaky.loc[0, "estimate"] = 6.5
     with pytest.raises(AssertionError, match="still show"):
         assert_protected(leaky, 10)
-    lone = protect_table(t, 10, secondary=False)
+    with_total = one_way([5, 40, 30, 75])
+    with_total.loc[3, "kanaal"] = TOTAL
+    lone = protect_table(with_total, 10, secondary=False)
     lone.attrs["dims"] = ["kanaal"]
-    with pytest.raises(AssertionError, match="lone suppressed"):
+    with pytest.raises(AssertionError, match="together hold 5"):
         assert_protected(lone, 10)
+    # two hidden cells, but with the total in the table they hold 6 together: a recoverable union
+    u = one_way([2, 35, 4, 49, 90])
+    u.loc[4, "kanaal"] = TOTAL
+    union = protect_table(u, 10, secondary=False)
+    union.attrs["dims"] = ["kanaal"]
+    with pytest.raises(AssertionError, match="together hold 6"):
+        assert_protected(union, 10)
+    assert_protected(protect_table(u, 10, dims=["kanaal"]), 10)
 
 
 def test_bad_arguments():
@@ -119,3 +136,61 @@ def test_property_no_small_cell_published_and_idempotent(case):
     assert (p.loc[~p["suppressed"], "estimate"] == t.loc[~p["suppressed"], "estimate"]).all()
     again = protect_table(p, min_cell, dims=["r", "c"])
     pd.testing.assert_frame_equal(again, p)
+
+
+@settings(max_examples=120, deadline=None)
+@given(tables(), st.booleans())
+def test_property_every_recoverable_union_rests_on_zero_or_min_cell(case, with_totals):
+    # Brute force with the true counts: every 0/1 combination of hidden cells that is a linear combination
+    # of the row and column sums (published as totals) must hold 0 or >= min_cell respondents.
+    from itertools import combinations
+
+    t, min_cell = case
+    if with_totals:  # put the margins in the table too: assert_protected then checks like a reader would
+        rows = [t]
+        for dim, other in (("r", "c"), ("c", "r")):
+            m = t.groupby(other, as_index=False)["n"].sum().assign(kpi="x", estimate=1.0, **{dim: TOTAL})
+            rows.append(m)
+        rows.append(pd.DataFrame([{"kpi": "x", "r": TOTAL, "c": TOTAL, "estimate": 1.0, "n": t["n"].sum()}]))
+        t = pd.concat(rows, ignore_index=True)
+    p = protect_table(t, min_cell, dims=["r", "c"])
+    assert_protected(p, min_cell)
+    cells = t[(t["r"] != TOTAL) & (t["c"] != TOTAL)]
+    hidden = [i for i in cells.index if p.loc[i, "suppressed"]]
+    eqs = [[i for i in hidden if cells.loc[i, d] == v] for d in ("r", "c") for v in cells[d].unique()]
+    eqs = [e for e in eqs if e]
+    if not hidden or len(hidden) > 10:
+        return
+    m = np.array([[1.0 if i in e else 0.0 for i in hidden] for e in eqs])
+    # a union of whole rows or columns is made of totals: as small as those, protected where they are shown
+    whole = [set(cells.index[cells[d] == v]) for d in ("r", "c") for v in cells[d].unique()]
+    for k in range(1, len(hidden) + 1):
+        for sub in combinations(range(len(hidden)), k):
+            v = np.zeros(len(hidden))
+            v[list(sub)] = 1
+            coef, *_ = np.linalg.lstsq(m.T, v, rcond=None)
+            if np.abs(m.T @ coef - v).max() < 1e-8:
+                total = sum(int(t.loc[hidden[j], "n"]) for j in sub)
+                union = {hidden[j] for j in sub}
+                if not all(any(i in g and g <= union for g in whole) for i in union):  # not totals alone
+                    assert total == 0 or total >= min_cell, (sub, total)
+
+
+def test_small_counts_are_blanked_and_row_partition_kept():
+    # completeness table: n + nvt + weet_niet + missing = 150 respondents (published elsewhere)
+    t = pd.DataFrame({"item": ["a", "b", "c"], "n": [143, 120, 100], "nvt": [0, 12, 30], "weet_niet": [0, 3, 12],
+                      "missing": [7, 15, 8], "valid_share": [143 / 150, 120 / 150, 100 / 150]})
+    p = protect_table(t, 10).set_index("item")
+    # a: missing 7 alone would be 150 - 143: nothing else to hide with it, so the row goes
+    assert p.loc["a", "suppressed"] and pd.isna(p.loc["a", "n"])
+    # b: weet_niet 3 hidden; with it the next smallest count (nvt 12) so the two hold 15 together
+    assert not p.loc["b", "suppressed"] and pd.isna(p.loc["b", "weet_niet"]) and pd.isna(p.loc["b", "nvt"])
+    assert p.loc["b", "missing"] == 15 and p.loc["b", "n"] == 120
+    # c: missing 8 hidden together with weet_niet 12 (20)
+    assert pd.isna(p.loc["c", "missing"]) and pd.isna(p.loc["c", "weet_niet"]) and p.loc["c", "nvt"] == 30
+    assert "small_count" in p.loc["c", "reason"]
+    assert_protected(p.reset_index(), 10)
+    leaky = p.reset_index()
+    leaky.loc[2, "missing"] = 8
+    with pytest.raises(AssertionError, match="count 'missing'"):
+        assert_protected(leaky, 10)

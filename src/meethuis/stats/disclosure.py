@@ -1,14 +1,21 @@
 """Disclosure control: no published number may rest on fewer than ``min_cell`` respondents.
 
 Every table that leaves the library (report tables, the data behind figures, aggregates) passes through
-:func:`protect_table`. It applies
+:func:`protect_table`. One rule holds for every published number: any cell, and any *union* of hidden
+cells that a reader can recover from published totals and margins, rests on 0 or at least ``min_cell``
+respondents. It applies
 
 1. *primary suppression*: a row with ``n < min_cell`` loses its values (set to NaN, ``n`` too) and gets
    ``suppressed = True`` with reason ``small_cell``;
-2. *secondary suppression*: within a breakdown (the ``dims`` columns, e.g. ``kanaal``), a total that is
-   published elsewhere plus the other cells would reveal a lone suppressed cell. So when exactly one
-   cell of a group is suppressed, the next-smallest cell is suppressed too (reason ``secondary``). For
-   two-way tables this runs along rows and columns until nothing changes.
+2. *secondary suppression*: within a breakdown (the ``dims`` columns, e.g. ``kanaal``) the cells add up
+   to a total that is published (in the table or elsewhere). A reader who subtracts the published cells
+   from the total learns the hidden cells together; in a two-way table row and column totals combine.
+   So every union of hidden cells that lies in the span of those sums is computed
+   (:func:`recoverable_unions`), and while one rests on 1 to ``min_cell - 1`` respondents the smallest
+   published cell of a sum that touches it is hidden too (reason ``secondary``);
+3. *small counts*: other respondent counts in a row (``nvt``, ``weet_niet``, ``missing`` ...; see
+   :data:`COUNT_COLUMNS`) of 1 to ``min_cell - 1`` are blanked (reason ``small_count``); when those counts
+   and ``n`` add up to a published total (all respondents), the same union rule applies along the row.
 
 The function is idempotent: protecting a protected table changes nothing.
 """
@@ -29,7 +36,15 @@ REASONS = {
     "too_few": {"nl": "te weinig antwoorden voor een betrouwbaarheidsinterval",
                 "en": "too few answers for a confidence interval"},
     "single_level": {"nl": "indeling heeft maar één groep", "en": "breakdown has only one group"},
+    "small_count": {"nl": "een aantal kleiner dan de drempel is weggelaten",
+                    "en": "a count below the threshold is left out"},
 }
+# respondent counts besides ``n``: blanked when 1 .. min_cell - 1
+COUNT_COLUMNS = ("nvt", "weet_niet", "missing", "out_of_range", "answered", "n_answers", "n_used", "n_linked",
+                 "n_respondents", "aantal")
+# counts that with ``n`` add up to all respondents of a row (the completeness table)
+PARTITION_COLUMNS = ("nvt", "weet_niet", "missing", "out_of_range")
+MAX_ENUMERATE = 14  # hidden cells per linked block up to which every union is checked (2^14 subsets)
 # columns that are never numbers about respondents (kept in suppressed rows)
 _ID_COLUMNS = {"kpi", "item", "statistic", "suppressed", "reason", "level", "construct", "variable", "category",
                "target", "op", "label", "weighted"}
@@ -119,9 +134,10 @@ def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
     sup = prev | primary
     reason = _add_reason(reason, primary, "small_cell")
     if secondary and dims and len(out) > 1:
-        second = _secondary(out, n, sup, dims, keys)
+        second = _secondary(out, n, sup, dims, keys, min_cell)
         reason = _add_reason(reason, second & ~sup, "secondary")
         sup = sup | second
+    sup, reason = _small_counts(out, n_col, n, sup, reason, min_cell, value_cols)
     out["suppressed"] = sup
     out["reason"] = [r if isinstance(r, str) and r else None for r in reason]
     for c in value_cols:
@@ -135,11 +151,53 @@ def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
     return out
 
 
-def _secondary(table: pd.DataFrame, n: np.ndarray, sup: np.ndarray, dims: list[str], keys: list[str]) -> np.ndarray:
-    """Complementary suppression: in every group with exactly one suppressed cell, also hide the next-smallest."""
+def _small_counts(out: pd.DataFrame, n_col: str, n: np.ndarray, sup: np.ndarray, reason: list, min_cell: int,
+                  value_cols: Sequence[str]) -> tuple[np.ndarray, list]:
+    """Blank respondent counts of 1 .. min_cell - 1 in :data:`COUNT_COLUMNS`; keep row partitions safe."""
+    counts = [c for c in COUNT_COLUMNS if c in out.columns and c != n_col and pd.api.types.is_numeric_dtype(out[c])
+              and not pd.api.types.is_bool_dtype(out[c])]
+    if not counts:
+        return sup, reason
     sup = sup.copy()
+    part = [c for c in PARTITION_COLUMNS if c in counts]
+    blank = {c: np.zeros(len(out), bool) for c in counts}
+    for c in counts:
+        v = pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float)
+        blank[c] = ~sup & np.isfinite(v) & (v > 0) & (v < min_cell)
+    if part:  # n + nvt + weet_niet + missing (+ out_of_range) = all respondents, which are published
+        vals = np.column_stack([pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float) for c in part])
+        for i in np.flatnonzero(~sup):
+            hidden = [j for j, c in enumerate(part) if blank[c][i]]
+            total = float(np.nansum(vals[i, hidden]))
+            while 0 < total < min_cell:
+                free = [j for j in range(len(part)) if j not in hidden and np.isfinite(vals[i, j]) and vals[i, j] > 0]
+                if not free:  # only n is left to hide the small union: the row goes
+                    sup[i] = True
+                    reason = _add_reason(reason, np.arange(len(out)) == i, "secondary")
+                    break
+                j = min(free, key=lambda k: vals[i, k])
+                blank[part[j]][i] = True
+                hidden.append(j)
+                total += vals[i, j]
+    for c in counts:
+        mask = blank[c] & ~sup
+        if mask.any():
+            if pd.api.types.is_integer_dtype(out[c]):
+                out[c] = out[c].astype(float)
+            out.loc[mask, c] = np.nan
+            reason = _add_reason(reason, mask, "small_count")
+    shares = [c for c in value_cols if c.startswith("share_") and c[6:] in counts]
+    for c in shares:  # share_nvt etc. reveal their count
+        mask = blank[c[6:]] & ~sup
+        out.loc[mask, c] = np.nan
+    return sup, reason
+
+
+def _groups(table: pd.DataFrame, dims: list[str], keys: list[str]) -> list[np.ndarray]:
+    """Row positions of every set of cells that adds up to a (published) total: per dimension, the cells
+    that share the keys and the other dimensions' values (total rows left out)."""
     text = {c: table[c].astype(str).to_numpy() for c in {*dims, *keys}}
-    groups = []  # per dimension: the row positions of each group of cells (total rows left out)
+    groups = []
     for d in dims:
         others = [*keys, *[o for o in dims if o != d]]
         cells = np.flatnonzero(text[d] != TOTAL)
@@ -150,27 +208,134 @@ def _secondary(table: pd.DataFrame, n: np.ndarray, sup: np.ndarray, dims: list[s
             codes = np.zeros(cells.size, dtype=np.int64)
         order = np.argsort(codes, kind="stable")
         bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        groups.extend(g for g in np.split(cells[order], bounds) if g.size >= 2)
+        groups.extend(g for g in np.split(cells[order], bounds) if g.size >= 1)
+    return groups
+
+
+def recoverable_unions(groups: Sequence[np.ndarray], hidden: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every set of hidden cells whose combined value a reader can recover from the published sums.
+
+    Each group sums to a published total, so (total - published cells) gives the sum of its hidden cells:
+    one linear equation. A union ``T`` is recoverable when its indicator lies in the span of those
+    equations. Hidden cells are split into linked blocks (sharing an equation); in a block of up to
+    :data:`MAX_ENUMERATE` cells every subset is tested, above that the single cells and each equation's
+    hidden set.
+
+    Parameters
+    ----------
+    groups:
+        Row positions of the cells of each sum (see ``_groups``).
+    hidden:
+        Boolean per row: the cell is hidden.
+
+    Returns
+    -------
+    list of (cells, coefficients)
+        ``cells`` the row positions of a recoverable union; ``coefficients`` one weight per group such
+        that the union's value is ``sum_g coef_g (total_g - published part of g)``.
+    """
+    hidden = np.asarray(hidden, bool)
+    rows = [(k, g[hidden[g]]) for k, g in enumerate(groups)]
+    rows = [(k, h) for k, h in rows if h.size]
+    if not rows:
+        return []
+    # linked blocks of hidden cells (union-find over the equations)
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for _, h in rows:
+        for c in h[1:]:
+            parent[find(int(c))] = find(int(h[0]))
+        find(int(h[0]))
+    blocks: dict[int, list[int]] = {}
+    for c in parent:
+        blocks.setdefault(find(c), []).append(c)
+    out = []
+    for cells in blocks.values():
+        cells = sorted(cells)
+        pos = {c: j for j, c in enumerate(cells)}
+        eq = [(k, h) for k, h in rows if int(h[0]) in pos]
+        m = np.zeros((len(eq), len(cells)))
+        for r, (_, h) in enumerate(eq):
+            m[r, [pos[int(c)] for c in h]] = 1.0
+        size = len(cells)
+        if size <= MAX_ENUMERATE:
+            cand = ((np.arange(1, 2 ** size)[:, None] >> np.arange(size)) & 1).astype(float)
+        else:
+            cand = np.vstack([np.eye(size), m])
+        coef, *_ = np.linalg.lstsq(m.T, cand.T, rcond=None)
+        ok = np.abs(m.T @ coef - cand.T).max(axis=0) < 1e-8
+        for t in np.flatnonzero(ok):
+            full = np.zeros(len(groups))
+            full[[k for k, _ in eq]] = coef[:, t]
+            out.append((np.array(cells)[cand[t] > 0.5], full))
+    return out
+
+
+def _violations(groups: Sequence[np.ndarray], n: np.ndarray, hidden: np.ndarray, min_cell: int
+                ) -> list[np.ndarray]:
+    """Recoverable unions of hidden cells that rest on 1 .. ``min_cell - 1`` respondents."""
     size = np.where(np.isnan(n), np.inf, n)
-    changed = True
-    while changed:
-        changed = False
-        for idx in groups:
-            if sup[idx].sum() != 1:
-                continue
-            free = idx[~sup[idx]]
-            sup[free[int(np.argmin(size[free]))]] = True
-            changed = True
-    return sup
+    return [cells for cells, _ in recoverable_unions(groups, hidden)
+            if 0 < size[cells].sum() < min_cell]
+
+
+def _secondary(table: pd.DataFrame, n: np.ndarray, sup: np.ndarray, dims: list[str], keys: list[str],
+               min_cell: int = 10) -> np.ndarray:
+    """Complementary suppression until no recoverable union of hidden cells rests on 1 .. min_cell - 1."""
+    sup = sup.copy()
+    groups = _groups(table, dims, keys)
+    size = np.where(np.isnan(n), np.inf, n)
+    member: dict[int, list[int]] = {}
+    for k, g in enumerate(groups):
+        for c in g:
+            member.setdefault(int(c), []).append(k)
+    while True:
+        # fast rules per sum first: no lone hidden cell, and the hidden cells of a sum hold 0 or >= min_cell
+        changed = True
+        while changed:
+            changed = False
+            for g in groups:
+                h = sup[g]
+                hidden_n = size[g][h].sum()
+                if h.sum() == 0 or h.all() or (h.sum() >= 2 and not 0 < hidden_n < min_cell):
+                    continue
+                free = g[~h]
+                order = np.lexsort((size[free], size[free] <= 0))
+                sup[free[order[0]]] = True
+                changed = True
+        bad = _violations(groups, n, sup, min_cell)
+        if not bad:
+            return sup
+        cells = bad[0]
+        touching = {k for c in cells for k in member.get(int(c), [])}
+        free = np.array(sorted({int(c) for k in touching for c in groups[k] if not sup[c]}), dtype=np.int64)
+        if free.size == 0:  # nothing left to hide next to it: widen to every published cell of the table
+            free = np.flatnonzero(~sup & np.isin(np.arange(len(sup)), np.concatenate(groups)))
+            if free.size == 0:
+                return sup
+        # prefer a cell with respondents (an empty cell adds nothing to the union)
+        order = np.lexsort((size[free], size[free] <= 0))
+        sup[free[order[0]]] = True
 
 
 def assert_protected(table: pd.DataFrame, min_cell: int = 10, n_col: str = "n",
                      value_cols: Sequence[str] | None = None) -> None:
-    """Fail (AssertionError) if any published value rests on fewer than ``min_cell`` respondents.
+    """Fail (AssertionError) if any published number, or recoverable union of hidden cells, rests on
+    1 .. ``min_cell - 1`` respondents.
 
-    For tests of other modules: checks that no unsuppressed row has ``n < min_cell`` or a missing ``n``,
-    that suppressed rows carry no values, and (when the table records ``dims``) that no breakdown group
-    has exactly one suppressed cell.
+    Checks that no unsuppressed row has ``n < min_cell`` or a missing ``n``, that suppressed rows carry
+    no values, that no count of :data:`COUNT_COLUMNS` is 1 .. ``min_cell - 1``, and (when the table
+    records ``dims``) every union of hidden cells recoverable from the sums (:func:`recoverable_unions`):
+    with the total rows in the table its respondent count is computed as a reader would
+    (total minus published cells) and must be 0 or at least ``min_cell``. (Totals published only in
+    another table cannot be seen here; ``protect_table`` guards those unions with the true counts, which
+    ``tests/test_disclosure.py`` checks by brute force.)
     """
     assert n_col in table.columns, f"table has no '{n_col}' column"
     assert "suppressed" in table.columns, "table was not passed through disclosure.protect_table"
@@ -187,13 +352,56 @@ def assert_protected(table: pd.DataFrame, min_cell: int = 10, n_col: str = "n",
     for c in value_cols:
         leaked = sup & table[c].notna().to_numpy()
         assert not leaked.any(), f"suppressed rows still show '{c}':\n{table[leaked].head()}"
-    dims = table.attrs.get("dims") or []
-    if dims:
-        keys = [k for k in table.attrs.get("keys", []) if k in table.columns and k not in dims]
-        for d in dims:
-            others = keys + [o for o in dims if o != d]
-            cells = table[table[d].astype(str) != TOTAL]
-            groups = cells.groupby([cells[c].astype(str) for c in others], sort=False) if others else [(None, cells)]
-            for name, g in groups:
-                if len(g) >= 2:
-                    assert g["suppressed"].sum() != 1, f"group {name} along '{d}' has one lone suppressed cell"
+    for c in COUNT_COLUMNS:
+        if c in table.columns and c != n_col and pd.api.types.is_numeric_dtype(table[c]):
+            v = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)
+            small = np.isfinite(v) & (v > 0) & (v < min_cell)
+            assert not small.any(), f"count '{c}' of 1-{min_cell - 1} published:\n{table[small].head()}"
+    dims = [d for d in (table.attrs.get("dims") or []) if d in table.columns]
+    if not dims:
+        return
+    keys = [k for k in table.attrs.get("keys", []) if k in table.columns and k not in dims]
+    check_unions(table, n_col, dims, keys, min_cell)
+
+
+def check_unions(table: pd.DataFrame, n_col: str, dims: Sequence[str], keys: Sequence[str], min_cell: int) -> None:
+    """Assert that every recoverable union of hidden cells of ``table`` rests on 0 or >= ``min_cell``.
+
+    A reader's view: ``n`` of hidden rows is unknown; each sum's total is the table's margin row (value
+    :data:`TOTAL` in the summed dimension) when it is there and published; unions that need a total
+    that is not in the table are skipped.
+    """
+    dims, keys = list(dims), list(keys)
+    sup = table["suppressed"].astype(bool).to_numpy()
+    n = pd.to_numeric(table[n_col], errors="coerce").to_numpy(dtype=float)
+    groups = _groups(table, dims, keys)
+    text = {c: table[c].astype(str).to_numpy() for c in {*dims, *keys}}
+    # the published total of each group: the row with TOTAL in the summed dimension and the same others
+    index = {tuple(text[c][i] for c in [*keys, *dims]): i for i in range(len(table))}
+    totals = np.full(len(groups), np.nan)
+    k = 0
+    for d in dims:
+        others = [*keys, *[o for o in dims if o != d]]
+        cells = np.flatnonzero(text[d] != TOTAL)
+        if others:
+            label = pd.MultiIndex.from_arrays([text[c][cells] for c in others])
+            codes = pd.factorize(label)[0]
+        else:
+            codes = np.zeros(cells.size, dtype=np.int64)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for g in np.split(cells[order], bounds):
+            if g.size >= 1:
+                first = g[0]
+                key = tuple(TOTAL if c == d else text[c][first] for c in [*keys, *dims])
+                i = index.get(key)
+                if i is not None and not sup[i] and np.isfinite(n[i]):
+                    totals[k] = n[i] - np.nansum(np.where(sup[g], 0.0, n[g]))
+                k += 1
+    for cells, coef in recoverable_unions(groups, sup):
+        used = np.flatnonzero(np.abs(coef) > 1e-12)
+        if np.all(np.isfinite(totals[used])):
+            value = float(coef[used] @ totals[used])
+            assert abs(value) < 0.5 or value >= min_cell - 0.5, (
+                f"hidden cells {list(table.index[cells])} together hold {value:.0f} respondent(s), "
+                f"recoverable from the published totals")
