@@ -88,11 +88,12 @@ def test_checklist_points_at_chapters(tmp_path):
     assert list(c["title"]) == ["Visie aanscherpen", "De basis op orde", "Inzicht verdiepen",
                                 "Verbeterkansen benoemen", "Roadmap en werkafspraken", "Continu verbeteren"]
     row4 = c.set_index("step").loc[4]
-    assert "06_prioriteiten" in row4["evidence"] and row4["status"] == "aandacht nodig"  # verbeteren = 2
+    assert row4["evidence"] == "Prioriteiten" and row4["status"] == "aandacht nodig"  # verbeteren = 2
     assert c.set_index("step").loc[2, "status"] == "op orde"  # meten = 4
     assert "niet in dit rapport" in c.set_index("step").loc[3, "evidence"]
     md = maturity.checklist_markdown(c)
-    assert md.count("- [x]") == 3 and md.count("- [ ]") == 3
+    assert md.count("**Op orde.**") == 3 and md.count("**Aandacht nodig.**") == 3
+    assert "[x]" not in md and "[ ]" not in md and "_" not in md.replace("**", "")  # no code or notebook names
 
 
 def test_sample_organisation_has_a_scan(sample_dir):

@@ -122,7 +122,7 @@ def test_regression_equals_closed_form_and_recovers_truth():
     for term, truth in (("log_doorlooptijd", -0.5), ("aantal_contacten", -0.2), ("doorverwezen", -0.6)):
         assert abs(t.loc[term, "coef"] - truth) < 4 * t.loc[term, "se"]
     assert res.n == 3000 and "C(kanaal)" in res.formula
-    assert t.loc["doorverwezen", "label"] == "Doorverwezen (ja vs. nee)"
+    assert t.loc["doorverwezen", "label"] == "Doorverwezen (ja tegenover nee)"
 
 
 def test_referral_effect_equals_welch_t():

@@ -135,8 +135,8 @@ EN_TO_NL = {v["en_id"]: k for k, v in DIMENSIONS.items()}
 STEPS: tuple[dict[str, Any], ...] = (
     {"step": 1, "dimension": "visie", "chapters": ("03_kpis", "11_volwassenheid"),
      "title": {"nl": "Visie aanscherpen", "en": "Sharpen the vision"},
-     "what": {"nl": "Leg vast wat goede dienstverlening is en maak het meetbaar met doelen (config: goals).",
-              "en": "Agree what good service is and make it measurable with goals (config: goals)."}},
+     "what": {"nl": "Leg vast wat goede dienstverlening is en maak het meetbaar met doelen.",
+              "en": "Agree what good service is and make it measurable with goals."}},
     {"step": 2, "dimension": "meten", "chapters": ("01_intake", "02_representativiteit", "04_meetkwaliteit"),
      "title": {"nl": "De basis op orde", "en": "The basics"},
      "what": {"nl": "Meet de kernvragen betrouwbaar en representatief, en zorg dat de basis (snelheid, juiste "
@@ -391,7 +391,7 @@ def improvement_checklist(assessment: MaturityAssessment | None = None, config: 
         for c in step["chapters"]:
             title = CHAPTER_TITLES.get(c, {}).get(lang, c)
             present = chapters is None or c in chapters
-            evidence.append(f"{title} ({c})" + ("" if present else (" – niet in dit rapport" if lang == "nl"
+            evidence.append(title + ("" if present else (" – niet in dit rapport" if lang == "nl"
                                                                      else " – not in this report")))
         level = assessment.scores[step["dimension"]] if assessment is not None else None
         if level is None:
@@ -408,13 +408,12 @@ def improvement_checklist(assessment: MaturityAssessment | None = None, config: 
 
 
 def checklist_markdown(checklist: pd.DataFrame, lang: str = "nl") -> str:
-    """The checklist as a Markdown task list (``[x]`` when the step is in place)."""
-    done = "op orde" if lang == "nl" else "in place"
-    word = "Bewijs" if lang == "nl" else "Evidence"
+    """The checklist as a numbered list with the status in words ("op orde" / "aandacht nodig")."""
+    word = "Zie" if lang == "nl" else "See"
     lines = []
     for row in checklist.itertuples():
-        mark = "x" if str(row.status).startswith(done) else " "
-        lines.append(f"- [{mark}] **{row.step}. {row.title}** — {row.what} *{word}: {row.evidence}.* ({row.status})")
+        status = "" if str(row.status) == "\u2014" else f" **{str(row.status)[:1].upper() + str(row.status)[1:]}.**"
+        lines.append(f"{row.step}. **{row.title}**{status} {row.what} *{word}: {row.evidence}.*")
     return "\n".join(lines)
 
 

@@ -323,9 +323,9 @@ class RegressionResult:
 
 
 _TERM_LABELS = {
-    "log_doorlooptijd": {"nl": "Doorlooptijd (log, per eenheid ln(dagen+1))", "en": "Throughput time (log of days+1)"},
+    "log_doorlooptijd": {"nl": "Doorlooptijd (per verdubbeling, ongeveer)", "en": "Throughput time (per doubling, roughly)"},
     "aantal_contacten": {"nl": "Aantal contacten (per extra contact)", "en": "Number of contacts (per extra contact)"},
-    "doorverwezen": {"nl": "Doorverwezen (ja vs. nee)", "en": "Referred on (yes vs. no)"},
+    "doorverwezen": {"nl": "Doorverwezen (ja tegenover nee)", "en": "Referred on (yes against no)"},
     "wachttijd_minuten": {"nl": "Wachttijd (per minuut)", "en": "Waiting time (per minute)"},
     "Intercept": {"nl": "Constante", "en": "Intercept"},
 }
@@ -338,7 +338,8 @@ def _term_label(term: str, lang: str, reference: dict[str, str] | None = None) -
         var = term[2:term.index(")")]
         level = term[term.index("[T.") + 3:-1]
         ref = (reference or {}).get(var, "referentie" if lang == "nl" else "reference")
-        return f"{var} = {level} (vs. {ref})"
+        name = {"kanaal": {"nl": "Kanaal", "en": "Channel"}}.get(var, {}).get(lang, var)
+        return f"{name} {level} (tegenover {ref})" if lang == "nl" else f"{name} {level} (against {ref})"
     return term
 
 
@@ -564,7 +565,7 @@ def smallest_shown(table: pd.DataFrame) -> int:
 
 
 def regression_view(result: RegressionResult, lang: str = "nl") -> pd.DataFrame:
-    """Reader table of the regression: term label, coefficient, 95% CI and p-value as text (no constant)."""
+    """Reader table of the regression: term label, coefficient and margin as text (no constant, no p-values)."""
     from meethuis.common.narrative import format_number
 
     t = result.table[result.table["term"] != "Intercept"]
@@ -575,7 +576,6 @@ def regression_view(result: RegressionResult, lang: str = "nl") -> pd.DataFrame:
         "Marge" if nl else "Margin": [f"{format_number(a, 2, lang)} tot {format_number(b, 2, lang)}" if nl else
                                        f"{format_number(a, 2, lang)} to {format_number(b, 2, lang)}"
                                        for a, b in zip(t["ci_low"], t["ci_high"])],
-        "p-waarde" if nl else "p-value": [format_number(p, 3, lang) for p in t["p"]],
     })
 
 

@@ -546,22 +546,26 @@ __all__: Sequence[str] = ("Estimate", "parse_kpi", "kpi_kind", "kpi_scores", "we
 
 
 def changes_view(changes: pd.DataFrame, kind: str = "mean", lang: str = "nl") -> pd.DataFrame:
-    """Reader table of :func:`trend_changes`: quarters, values, difference, p-value and conclusion as text."""
-    from meethuis.common.narrative import format_number
+    """Reader table of :func:`trend_changes`: quarters in words, values, difference and conclusion as text.
+
+    No p-values: the conclusion says whether the change holds up ("duidelijk gestegen" or "geen duidelijk
+    verschil"); the CSV of the report keeps the test statistics.
+    """
+    from meethuis.common.narrative import format_number, period_text
 
     def diff(v: float) -> str:
         s = format_number(100 * v if kind == "share" else v, 0 if kind == "nps" else 1 if kind == "share" else 2, lang)
         return ("+" + s if v > 0 and s.strip("0,.") else s) + (" pp" if kind == "share" else "")
 
     cols = ({"periode": "Kwartaal", "compared_with": "Vergeleken met", "before": "Toen", "after": "Nu",
-             "difference": "Verschil", "p": "p-waarde", "conclusion": "Conclusie"} if lang == "nl" else
+             "difference": "Verschil", "conclusion": "Conclusie"} if lang == "nl" else
             {"periode": "Quarter", "compared_with": "Compared with", "before": "Then", "after": "Now",
-             "difference": "Difference", "p": "p-value", "conclusion": "Conclusion"})
+             "difference": "Difference", "conclusion": "Conclusion"})
     return pd.DataFrame({
-        cols["periode"]: changes["periode"], cols["compared_with"]: changes["compared_with"],
+        cols["periode"]: [period_text(p, lang) for p in changes["periode"]],
+        cols["compared_with"]: [period_text(p, lang) for p in changes["compared_with"]],
         cols["before"]: [_fmt(v, kind, lang) for v in changes["before"]],
         cols["after"]: [_fmt(v, kind, lang) for v in changes["after"]],
         cols["difference"]: [diff(v) for v in changes["difference"]],
-        cols["p"]: [format_number(p, 3, lang) for p in changes["p"]],
         cols["conclusion"]: changes["conclusion"],
     })

@@ -315,7 +315,7 @@ class Chapter:
         """Significant changes of ``kpis`` in the latest quarter (vs. previous quarter, a year before, the start).
 
         All comparisons over all ``kpis`` are tested as one family with Benjamini-Hochberg
-        (``trends.summary_changes``); one plain sentence says so before the list.
+        (``trends.summary_changes``); one plain sentence says so in the chapter's method fold.
         """
         from meethuis.stats.trends import summary_changes
 
@@ -323,7 +323,7 @@ class Chapter:
                                   codebook=self.codebook, lang=self.lang)
         if changes.empty:
             return []
-        self.show_text(self.text(
+        self.show_method(self.text(  # method: folded under "Hoe is dit berekend?"
             f"We vergelijken hier {nv.format_int(len(changes), 'nl')} cijfers tegelijk. Dan lijkt er al snel iets "
             "veranderd door toeval. Daarom noemen we alleen veranderingen die ook na een correctie voor het aantal "
             "vergelijkingen overeind blijven (methode van Benjamini en Hochberg).",
