@@ -109,3 +109,37 @@ def test_scanner_finds_every_planted_identifier_in_the_raw_sample_data(tmp_path,
     leaks = find_leaks(tmp_path, planted, keys=keys)
     assert {leak.value for leak in leaks if leak.kind == "identifier"} == set(planted)
     assert {leak.value for leak in leaks if leak.kind == "key"} == keys
+
+
+# -- disclosure: no published number rests on 1 .. min_cell - 1 respondents ------------------------------
+def test_disclosure_scan_finds_small_counts_and_recoverable_unions(tmp_path):
+    from meethuis.stats.disclosure import scan_report
+
+    (tmp_path / "tables").mkdir()
+    # the Molensloot leak: total 90, 35 and 49 published, two hidden cells -> 6 respondents together
+    (tmp_path / "tables" / "themes.csv").write_text(
+        "theme,group,n,share,suppressed,reason\n"
+        "bereikbaarheid,1-5,35,0.4,False,\nbereikbaarheid,6-7,49,0.5,False,\n"
+        "bereikbaarheid,8-9,,,True,small_cell\nbereikbaarheid,10,,,True,secondary\n"
+        "bereikbaarheid,totaal,90,0.45,False,\n", encoding="utf-8")
+    (tmp_path / "tables" / "completeness.csv").write_text("item,n,nvt,missing\nq1,143,0,7\n", encoding="utf-8")
+    (tmp_path / "aggregates.json").write_text(json.dumps({"kpis": [{"kpi": "x", "n": 4}, {"n": 40}]}))
+    (tmp_path / "report.html").write_text("<p>Gebaseerd op 7 respondenten; n = 12.</p>", encoding="utf-8")
+    found = scan_report(tmp_path, 10)
+    assert any("hold 6 respondent" in f for f in found)
+    assert any("'missing' = 7" in f for f in found)
+    assert any("aggregates.json" in f and "= 4" in f for f in found)
+    assert any("7 respondenten" in f for f in found) and not any("n = 12" in f for f in found)
+    assert len(found) == 4, found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("org", sample.ORG_IDS)
+def test_no_published_number_rests_on_a_small_group(rendered_reports, org):
+    from meethuis.stats.disclosure import scan_report
+
+    folder = rendered_reports[org]
+    tables = list((folder / "tables").glob("*.csv"))
+    found = scan_report(folder, 10)
+    print(f"\n{org}: disclosure scan of {len(tables)} tables, aggregates.json and report.html: {len(found)} finding(s)")
+    assert found == [], found[:20]

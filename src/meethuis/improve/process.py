@@ -107,8 +107,14 @@ class MatchReport:
         base = self.n_survey - self.n_survey_without_key
         return self.n_matched / base if base else math.nan
 
-    def to_frame(self, lang: str = "nl") -> pd.DataFrame:
-        """The counts as a two-column table for the report."""
+    def _hidden(self, min_cell: int) -> bool:
+        """True when the unmatched (or missing-key) respondents are 1 .. min_cell - 1: then they and the
+        matched count are not published (survey responses = without key + matched + unmatched)."""
+        return any(0 < v < min_cell for v in (self.n_survey_unmatched, self.n_survey_without_key))
+
+    def to_frame(self, lang: str = "nl", min_cell: int = 10) -> pd.DataFrame:
+        """The counts as a two-column table for the report; respondent counts of 1 .. ``min_cell - 1`` are
+        left out together with the counts they could be recovered from (``disclosure`` rule)."""
         labels = {
             "nl": ["Enquêteantwoorden", "  zonder koppelsleutel", "  gekoppeld aan een zaak", "  niet gevonden in procesdata",
                    "Zaken in procesdata", "  zonder enquêteantwoord"],
@@ -117,14 +123,24 @@ class MatchReport:
         }[lang]
         values = [self.n_survey, self.n_survey_without_key, self.n_matched, self.n_survey_unmatched,
                   self.n_process, self.n_process_unmatched]
+        if self._hidden(min_cell):  # hide every non-zero part of the survey responses (their sum is published)
+            values = [float(v) for v in values]
+            values[1:4] = [0.0 if v == 0 else math.nan for v in values[1:4]]
+        counts = pd.array([None if isinstance(v, float) and math.isnan(v) else int(v) for v in values], dtype="Int64")
         return pd.DataFrame({"onderdeel" if lang == "nl" else "part": labels,
-                             "aantal" if lang == "nl" else "count": values})
+                             "aantal" if lang == "nl" else "count": counts})
 
-    def to_text(self, lang: str = "nl") -> str:
-        """One sentence with the match rate, built from the counts."""
+    def to_text(self, lang: str = "nl", min_cell: int = 10) -> str:
+        """One sentence with the match rate, built from the counts (no count of 1 .. ``min_cell - 1``)."""
         from meethuis.common.narrative import format_int, format_percent
 
         base = self.n_survey - self.n_survey_without_key
+        if self._hidden(min_cell):
+            if lang == "nl":
+                return (f"Hoeveel van de {format_int(self.n_survey, lang)} enquêteantwoorden precies gekoppeld zijn aan "
+                        f"procesgegevens, noemen we niet: een van de aantallen is kleiner dan {min_cell}.")
+            return (f"We do not say exactly how many of the {format_int(self.n_survey, lang)} survey responses were "
+                    f"linked to process data: one of the counts is below {min_cell}.")
         if lang == "nl":
             return (f"Van de {format_int(base, lang)} enquêteantwoorden met een zaaknummer zijn er "
                     f"{format_int(self.n_matched, lang)} gekoppeld aan procesgegevens "

@@ -21,7 +21,9 @@ The function is idempotent: protecting a protected table changes nothing.
 """
 from __future__ import annotations
 
-from typing import Sequence
+import re
+from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -405,3 +407,82 @@ def check_unions(table: pd.DataFrame, n_col: str, dims: Sequence[str], keys: Seq
             assert abs(value) < 0.5 or value >= min_cell - 0.5, (
                 f"hidden cells {list(table.index[cells])} together hold {value:.0f} respondent(s), "
                 f"recoverable from the published totals")
+
+
+_TEXT_COUNT = re.compile(r"(?<![\d,.])(\d{1,3}(?:\.\d{3})*)\s+(?:respondent(?:en|s)?|answers|antwoorden)\b"
+                         r"|\bn\s*=\s*(\d+)\b", re.IGNORECASE)
+
+
+def _count_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if (c == "n" or c in COUNT_COLUMNS or (str(c).startswith("n_") and c != "n_eff"))
+            and pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def scan_report(folder: str | Path, min_cell: int = 10) -> list[str]:
+    """Look through a rendered report for numbers that rest on 1 .. ``min_cell - 1`` respondents.
+
+    Checks every ``tables/*.csv`` (respondent counts such as ``n``, ``nvt``, ``missing``, ``n_*``; and, where
+    a table holds a :data:`TOTAL` row, the hidden cells beside it as a reader recovers them: total minus
+    the published cells), every count field (``n``, ``n_*``, :data:`COUNT_COLUMNS`) in ``aggregates.json``,
+    and the report text ("7 respondenten", "n = 7").
+
+    Returns
+    -------
+    list of str
+        One line per finding (file, where, value); empty when nothing leaks.
+    """
+    import json
+
+    folder = Path(folder)
+    found: list[str] = []
+    for path in sorted((folder / "tables").glob("*.csv")) if (folder / "tables").is_dir() else []:
+        table = pd.read_csv(path)
+        rel = path.relative_to(folder)
+        for c in _count_columns(table):
+            v = pd.to_numeric(table[c], errors="coerce")
+            for i in np.flatnonzero(((v > 0) & (v < min_cell)).to_numpy()):
+                found.append(f"{rel}: row {i + 2} column '{c}' = {v.iloc[i]:g}")
+        if "n" not in table.columns or "suppressed" not in table.columns:
+            continue
+        sup = table["suppressed"].astype(str).str.lower().eq("true").to_numpy()
+        n = pd.to_numeric(table["n"], errors="coerce").to_numpy(dtype=float)
+        text_cols = [c for c in table.columns if table[c].dtype == object and c not in ("reason", "suppressed")]
+        for d in text_cols:
+            is_total = table[d].astype(str).eq(TOTAL).to_numpy()
+            if not is_total.any():
+                continue
+            others = [c for c in text_cols if c != d]
+            keys = table[others].astype(str).agg("|".join, axis=1) if others else pd.Series("", index=table.index)
+            for key in keys[is_total].unique():
+                rows = (keys == key).to_numpy()
+                tot = np.flatnonzero(rows & is_total)
+                cells = rows & ~is_total
+                if not tot.size or sup[tot[0]] or not np.isfinite(n[tot[0]]) or not (cells & sup).any():
+                    continue
+                hidden = n[tot[0]] - np.nansum(np.where(sup | ~cells, 0.0, n))
+                if 0 < hidden < min_cell:
+                    found.append(f"{rel}: hidden cells of '{d}' at {key or 'the table'} hold {hidden:g} "
+                                 f"respondent(s) (total minus published)")
+    agg = folder / "aggregates.json"
+    if agg.exists():
+        def walk(node: Any, where: str) -> None:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if (k == "n" or k in COUNT_COLUMNS or (k.startswith("n_") and k != "n_eff")) \
+                            and isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < min_cell:
+                        found.append(f"aggregates.json: {where}.{k} = {v:g}")
+                    else:
+                        walk(v, f"{where}.{k}")
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, f"{where}[{i}]")
+        walk(json.loads(agg.read_text(encoding="utf-8")), "")
+    html_path = folder / "report.html"
+    if html_path.exists():
+        text = re.sub(r"<[^>]+>", " ", html_path.read_text(encoding="utf-8"))
+        text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+        for m in _TEXT_COUNT.finditer(text):
+            value = int((m.group(1) or m.group(2)).replace(".", ""))
+            if 0 < value < min_cell:
+                found.append(f"report.html: '{m.group(0)}'")
+    return found
