@@ -106,7 +106,11 @@ def share_view(table: pd.DataFrame, lang: str, columns: dict[str, str], codebook
         row = {}
         for col, header in columns.items():
             v = r[col]
-            row[header] = codebook.value_label("contact_kanaal", v, lang) if col in channel_cols and codebook else v
+            if col in channel_cols and codebook:
+                v = codebook.value_label("contact_kanaal", v, lang)
+            elif col == "periode":
+                v = nv.period_text(str(v), lang)  # "3e kwartaal 2026", as in the other chapters' tables
+            row[header] = v
         row["Aandeel" if lang == "nl" else "Share"] = _est(r, "share", lang)
         row[nv.text("ci95", lang)] = nv.MISSING if r.get("suppressed", False) else _ci_text(r, "share", lang)
         row["n"] = r["n"]
@@ -146,8 +150,11 @@ def flows_view(codebook, lang: str = "nl"):
     def view(t: pd.DataFrame) -> pd.DataFrame:
         nl = lang == "nl"
         return pd.DataFrame({
-            "Eerste kanaal" if nl else "First channel": [_chan(codebook, v, lang) for v in t["van"]],
-            "Laatste kanaal" if nl else "Last channel": [_chan(codebook, v, lang) for v in t["naar"]],
+            "Eerste kanaal" if nl else "First channel": [("overige stromen" if nl else "other flows") if v == jr.OTHER
+                                                         else _chan(codebook, v, lang) for v in t["van"]],
+            "Laatste kanaal" if nl else "Last channel": [("(samen; elk te klein om apart te tonen)" if nl else
+                                                          "(together; each too small to show)") if v == jr.OTHER
+                                                         else _chan(codebook, v, lang) for v in t["naar"]],
             "Aandeel" if nl else "Share": [nv.MISSING if s else nv.format_percent(v, 0, lang)
                                            for v, s in zip(t["share"], t["suppressed"])],
             "n": t["n"], "suppressed": t["suppressed"]})
