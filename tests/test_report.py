@@ -225,8 +225,49 @@ def test_batch_continues_after_a_broken_config_and_fails_overall(batch_run):
     assert (out / "isr" / "report.html").exists()
     assert not (out / "kapot").exists()
     # the finished folder holds the published parts only: the run's data cache is gone
-    assert sorted(p.name for p in (out / "isr").iterdir()) == ["aggregates.json", "notebooks", "report.html", "tables"]
-    assert sorted(p.name for p in out.iterdir()) == ["isr"]  # no temp folders left behind
+    assert {p.name for p in (out / "isr").iterdir()} <= {".meethuis-report", "aggregates.json", "notebooks",
+                                                        "report.html", "tables", report.RESIDENTS_PAGE}
+    assert {"aggregates.json", "report.html"} <= {p.name for p in (out / "isr").iterdir()}
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".lock")) == ["isr"]  # no temp folders left
+
+
+def test_batch_exit_code_counts_the_failed_organisations():
+    ok, bad = report.BatchResult("a", "ok", 1.0, "a"), report.BatchResult("b", "fout", 1.0, "", "x")
+    assert report.batch_exit_code([ok, ok]) == 0
+    assert report.batch_exit_code([ok, bad, bad]) == 2
+    assert report.batch_exit_code([bad] * 300) == 125  # exit codes above 125 mean something else to the shell
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "isr.yml").symlink_to(SAMPLE / "isr.yml")
+    code = main(["report", "--all", str(tmp_path), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_batch_on_an_existing_cluster_is_idempotent_and_counts_failures(tmp_path, capsys):
+    from dask.distributed import LocalCluster
+
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    (folder / "isr.yml").symlink_to(SAMPLE / "isr.yml")
+    for name in ("kapot1", "kapot2"):
+        (folder / f"{name}.yml").write_text("organisation: {id: x}\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:  # "an existing cluster"
+        args = ["report", "--all", str(folder), "--out", str(out), "--scheduler", cluster.scheduler_address]
+        assert main(args) == 2  # two organisations failed, the third is fine
+        first = (out / "isr" / "report.html").read_text(encoding="utf-8")
+        summary = capsys.readouterr().out
+        assert main(args) == 2  # a rerun renders again and replaces the folder whole
+    lines = summary.splitlines()
+    assert [line.split()[:2] for line in lines[2:]] == [["isr", "ok"], ["kapot1", "fout"], ["kapot2", "fout"]]
+    again = (out / "isr" / "report.html").read_text(encoding="utf-8")
+    strip = lambda html: re.sub(r"(\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?|\d+,\d s)", "", html)  # noqa: E731
+    assert len(strip(first)) == len(strip(again))
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".lock")) == ["isr"]
 
 
 @pytest.mark.slow

@@ -7,19 +7,21 @@ from pathlib import Path
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from meethuis.report.runner import ChapterError, batch_summary, run_batch, run_report
+    from meethuis.report.runner import ChapterError, batch_exit_code, batch_summary, run_batch, run_report
 
     if bool(args.config) == bool(args.all):
         print("meethuis report: error: give either --config FILE or --all FOLDER", file=sys.stderr)
         return 2
     if args.all:
         results = run_batch(args.all, args.out, jobs=args.jobs, lang=args.lang, period=args.period,
-                            echo=lambda line: print(line, file=sys.stderr, flush=True))
+                            echo=lambda line: print(line, file=sys.stderr, flush=True), scheduler=args.scheduler)
         print(batch_summary(results))
         failed = [r for r in results if r.status != "ok"]
         for r in failed:
             print(f"\n{r.organisation}: {r.message}", file=sys.stderr)
-        return 1 if failed else 0
+        if failed:
+            print(f"meethuis report: {len(failed)} of {len(results)} organisation(s) failed", file=sys.stderr)
+        return batch_exit_code(results)
     config = args.config
     if Path(config).expanduser().exists():  # a path typed on the command line resolves from the working directory
         config = str(Path(config).expanduser().resolve())
@@ -49,6 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "default: the latest quarter in the data")
     p.add_argument("--min-cell", type=int, default=None,
                    help="smallest group shown (default: the config's min_cell; never lower than it)")
-    p.add_argument("--jobs", type=int, default=2, help="chapters (or, with --all, organisations) run at once")
+    p.add_argument("--jobs", type=int, default=2,
+                   help="chapters (or, with --all, organisations: workers of the local Dask cluster) run at once")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="with --all: a running Dask scheduler (tcp://host:8786) instead of a local cluster; its "
+                        "workers need meethuis and the same paths to configs, data and --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_report)

@@ -27,7 +27,8 @@ from meethuis.common.errors import ConfigError
 
 MARKER = ".meethuis-report"
 # What a finished report folder may hold besides the marker (anything else: not ours to replace).
-REPORT_ENTRIES = frozenset({MARKER, "report.html", "aggregates.json", "notebooks", "tables"})
+REPORT_ENTRIES = frozenset({MARKER, "report.html", "aggregates.json", "notebooks", "tables",
+                            "jullie-zeiden-wij-deden.html"})  # runner.RESIDENTS_PAGE
 RUN_DIR_ENV = "MEETHUIS_RUN_DIR"
 RUN_PREFIX = "meethuis-run-"
 _RUN_LOCK = "run.lock"

@@ -8,13 +8,14 @@ provenance, print CSS), ``notebooks/`` (executed chapters), ``tables/*.csv`` and
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import sys
 import threading
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 from dataclasses import dataclass, field
@@ -373,23 +374,29 @@ def _batch_one(config_path: str, out: str, lang: str | None, period: str) -> Bat
 
 
 def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 2, lang: str | None = None,
-              period: str = "", echo=None) -> list[BatchResult]:
-    """Reports for every organisation config (``*.yml``, ``*.yaml``) in ``folder``, ``jobs`` organisations at a time.
+              period: str = "", echo=None, scheduler: str | None = None) -> list[BatchResult]:
+    """Reports for every organisation config (``*.yml``, ``*.yaml``) in ``folder``, fanned out with Dask.
 
-    One failing organisation does not stop the others; each gets a :class:`BatchResult`.
+    Each organisation is one task (:func:`_batch_one`): idempotent (its folder ``out/<config name>`` is
+    replaced whole, atomically), independent (a failure, even a crashed worker, is that organisation's
+    :class:`BatchResult` and the others go on).
 
     Parameters
     ----------
     folder:
         Folder with organisation configs; each report goes to ``out/<config name>``.
     out:
-        Parent folder of the reports.
+        Parent folder of the reports (on a cluster: a path every worker can write).
     jobs:
-        Organisations rendered at the same time (separate processes, one kernel each).
+        Without ``scheduler``: workers of the local Dask cluster (one process, one thread and one kernel
+        each), i.e. organisations rendered at the same time.
     lang, period:
         As :func:`run_report`.
     echo:
         Optional callable that receives one line per finished organisation.
+    scheduler:
+        Address of a running Dask scheduler (``tcp://host:8786``) whose workers can import ``meethuis`` and
+        read the configs and data at the same paths; ``None``: a local cluster of ``jobs`` workers.
 
     Returns
     -------
@@ -399,7 +406,7 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 
     Raises
     ------
     ConfigError
-        When the folder holds no configs.
+        When the folder holds no configs, or the scheduler cannot be reached.
     """
     folder = Path(folder).resolve()
     configs = sorted(p for pattern in ("*.yml", "*.yaml") for p in folder.glob(pattern) if p.is_file()) \
@@ -408,15 +415,61 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 
         raise ConfigError("no organisation configs (*.yml, *.yaml) found", file=str(folder),
                           hint="pass the folder holding the YAML files, e.g. data/sample")
     out = Path(out).resolve()
-    results: list[BatchResult] = []
-    with ProcessPoolExecutor(max_workers=max(1, int(jobs))) as pool:
-        futures = [pool.submit(_batch_one, str(c), str(out), lang, period) for c in configs]
-        for f in futures:
-            r = f.result()
-            results.append(r)
-            if echo:
-                echo(f"{r.organisation}: {r.status} ({nv.format_number(r.seconds, 1, 'en')} s)")
-    return results
+    with _dask_client(jobs, scheduler) as client:
+        return _fan_out(client, configs, out, lang, period, echo)
+
+
+@contextlib.contextmanager
+def _dask_client(jobs: int, scheduler: str | None):
+    """A Dask client: of the cluster at ``scheduler``, or of a local cluster of ``jobs`` worker processes."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}", key="--scheduler",
+                              hint="start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
+                                   "or leave --scheduler out for a local cluster") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    # one thread per worker: a report runs its own kernel; memory per worker left to the machine
+    with LocalCluster(n_workers=max(1, int(jobs)), threads_per_worker=1, processes=True,
+                      dashboard_address=None, memory_limit=0, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def _fan_out(client, configs: Sequence[Path], out: Path, lang: str | None, period: str, echo) -> list[BatchResult]:
+    """Submit one task per organisation and collect the results as they finish."""
+    from dask.distributed import as_completed
+
+    futures = {}
+    for c in configs:  # pure=False: a rerun renders again (the data may have changed)
+        futures[client.submit(_batch_one, str(c), str(out), lang, period, pure=False,
+                              key=f"meethuis-report-{c.stem}-{time.time_ns()}")] = c.stem
+    results: dict[str, BatchResult] = {}
+    for future in as_completed(futures):
+        name = futures[future]
+        try:
+            r = future.result()
+        except Exception as exc:  # the worker died (e.g. out of memory): that organisation failed
+            r = BatchResult(name, "fout", 0.0, "", f"{type(exc).__name__}: {exc}")
+        results[name] = r
+        if echo:
+            echo(f"{r.organisation}: {r.status} ({nv.format_number(r.seconds, 1, 'en')} s)")
+    return [results[c.stem] for c in configs]
+
+
+def batch_exit_code(results: Sequence[BatchResult]) -> int:
+    """The batch's exit code: the number of organisations that failed (0: all fine; at most 125)."""
+    return min(125, sum(r.status != "ok" for r in results))
 
 
 def batch_summary(results: Sequence[BatchResult]) -> str:
