@@ -237,7 +237,7 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
             recode = ", recode: {0: nvt}" if c.zero_is_nvt else ""
             label = json.dumps(c.header)
             lines.append(f"  - {{id: {c.target}, column: {json.dumps(c.header)}, role: {role}, scale: {scale}"
-                         f"{recode}, label: {{nl: {label}, en: {label}}}}}")
+                         f"{recode}, label: {{nl: {label}, en: {label}}}, wording: {{nl: {label}, en: {label}}}}}")
             if c.zero_is_nvt:
                 lines[-1] += "  # 0 read as n.v.t."
     lines += ["", "# What the driver chapter analyses (core ids, own items or both)."]

@@ -73,6 +73,9 @@ def show_breakdown(ch, by: str) -> None:
     if by != "kanaal":
         ch.show_text(ch.text(f"## Per {by_low}", f"## By {by_low}"))
     table = ch.kpis(items=[outcome], by=by, statistics=[stat])
+    if isinstance(ch.responses[by].dtype, pd.CategoricalDtype):  # bins and categories in their own order
+        order = {str(c): k for k, c in enumerate(ch.responses[by].cat.categories)}
+        table = table.sort_values(by, key=lambda col: col.astype(str).map(order), kind="stable").reset_index(drop=True)
     out_label = ch.label(outcome)
     out_low = out_label[:1].lower() + out_label[1:]
     if grade:
@@ -90,7 +93,7 @@ def show_breakdown(ch, by: str) -> None:
         alt = ch.text(f"Stippen met 95%-intervallen: {out_low}, {what} per {by_low}.",
                       f"Dots with 95% intervals: {out_low}, {what} by {by_low}.")
     ch.show_table(table, f"{outcome}_per_{by}", caption,
-                  view=lambda t: kpi_view(t, ch.codebook, ch.lang, by=[by]))
+                  view=lambda t: kpi_view(t, ch.codebook, ch.lang, by=[by]).rename(columns={by: by_label}))
     shown = table[~table["suppressed"].astype(bool)]
     if shown.empty:
         return

@@ -21,7 +21,7 @@ def reliability_view(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.Data
     return pd.DataFrame({
         t("Onderdeel", "Construct"): [codebook.constructs[c]["label"][lang] if c in codebook.constructs else c
                                       for c in table["construct"]],
-        t("Vragen", "Questions"): table["k"],
+        t("Vragen", "Questions"): [str(int(k)) if pd.notna(k) else nv.MISSING for k in table["k"]],  # a count, not 6,00
         "Cronbach's alpha": [nv.format_number(a, 2, lang) for a in table["alpha"]],
         nv.text("margin_header", lang): [nv.range_text(nv.format_number(a, 2, lang), nv.format_number(b, 2, lang), lang)
                                 if pd.notna(a) and pd.notna(b) else nv.MISSING
@@ -81,3 +81,8 @@ def scale_note(responses: pd.DataFrame, codebook, lang: str = "nl") -> str:
             "score), zodat een vraag met een langere schaal niet zwaarder telt." if lang == "nl" else
             "Questions on different scales were first converted to 0–100 (percentage of the maximum possible "
             "score), so a question with a longer scale does not count more.")
+
+
+def constructs_in_use(responses: pd.DataFrame, codebook) -> list[str]:
+    """Constructs measured by at least two questions in the data (one question has no reliability to show)."""
+    return [c for c in codebook.constructs if sum(i in responses.columns for i in codebook.items_of(c)) >= 2]
