@@ -200,3 +200,34 @@ process:
         if "procesdata_regressie" in tables else None
     if reg is not None:  # the regression on the one measure present
         assert not reg.empty
+
+
+def test_priority_matrix_compares_mixed_scales_on_0_100():
+    """A 1-10 item with a high raw mean but a low share of its maximum is not 'good' against 1-5 items."""
+    from meethuis.intake.codebook import Item, Scale, load_codebook
+    from meethuis.stats.priority import classify, priority_matrix
+
+    cb = load_codebook()
+    s10 = Scale("range1_10", 1, 10, "range", {"nl": {}, "en": {}})
+    cb = cb.with_extra_items([Item("eigen10", "basis", "driver", s10, False, {"nl": "Eigen"}, own=True)])
+    rng = np.random.default_rng(4)
+    n = 2000
+    z = rng.normal(size=(n, 3))
+    frame = pd.DataFrame({
+        "empathie": np.clip(np.round(4.2 + 0.6 * z[:, 0]), 1, 5),   # about 80 of 100
+        "snelheid": np.clip(np.round(3.6 + 0.6 * z[:, 1]), 1, 5),   # about 65 of 100
+        "eigen10": np.clip(np.round(4.5 + 1.0 * z[:, 2]), 1, 10),   # raw mean 4.5 (above 1-5 means) = about 39 of 100
+    })
+    frame["tevredenheid"] = np.clip(np.round(5 + 0.8 * z.sum(axis=1) + rng.normal(size=n)), 1, 10)
+    m = priority_matrix(frame, "tevredenheid", ["empathie", "snelheid", "eigen10"], codebook=cb, rule="point",
+                        min_cell=10)
+    m = m.set_index("driver")
+    expected = {d: 100 * (frame[d].mean() - lo) / (hi - lo)
+                for d, lo, hi in (("empathie", 1, 5), ("snelheid", 1, 5), ("eigen10", 1, 10))}
+    for d, v in expected.items():
+        assert m.loc[d, "score"] == pytest.approx(v, abs=1e-9)
+    thr = float(np.median(list(expected.values())))
+    assert m.attrs["mixed_scales"] and m.attrs["score_threshold"] == pytest.approx(thr, abs=1e-9)
+    q = classify(m["importance"].to_numpy(), m["score"].to_numpy(), m.attrs["importance_threshold"], thr)
+    assert list(m["quadrant"]) == list(q)
+    assert m.loc["eigen10", "quadrant"] in ("eerst_verbeteren", "minder_urgent")  # low on 0-100, never 'good'

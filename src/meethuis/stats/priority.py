@@ -49,6 +49,7 @@ _TEXT = {
     "nl": {
         "title": "Wat eerst verbeteren? Belang en score per drijfveer",
         "x_mean": "Score op 0–100 (gemiddelde op de schaal {lo}–{hi}, omgerekend)",
+        "x_mixed": "Score op 0–100 (gemiddelde per vraag omgerekend naar % van het maximum; schalen verschillen)",
         "x_top2": "Score op 0–100 (% een 4 of 5)",
         "y": "Belang (% van de verklaarde variantie in {outcome})",
         "alt": "Spreidingsdiagram van {k} drijfveren: horizontaal de score, verticaal het belang voor "
@@ -62,6 +63,7 @@ _TEXT = {
     "en": {
         "title": "What to improve first? Importance and score per driver",
         "x_mean": "Score on 0–100 (mean on the {lo}–{hi} scale, rescaled)",
+        "x_mixed": "Score on 0–100 (mean per question as % of maximum possible; the scales differ)",
         "x_top2": "Score on 0–100 (% answering 4 or 5)",
         "y": "Importance (% of explained variance in {outcome})",
         "alt": "Scatter plot of {k} drivers: score across, importance for {outcome} up. The dashed "
@@ -249,21 +251,24 @@ def priority_matrix(
     table["p_top3"] = (imp["p_top"].to_numpy(float) if "p_top" in imp and int(importance.attrs.get("top", 3)) == 3
                        else np.nan)
     ok = table["n"].to_numpy() >= min_cell
+    # drivers on different scales are compared on 0-100 (percentage of maximum possible), never on raw codes
+    mixed = len(set(zip(lows, highs))) > 1 and measure == "mean"
+    perf_cols = (("score", "score_ci_low", "score_ci_high") if mixed
+                 else ("performance", "performance_ci_low", "performance_ci_high"))
     thresholds = dict(thresholds or {})
     unknown = set(thresholds) - {"importance", "performance"}
     if unknown:
         raise AnalysisError(f"unknown threshold(s): {', '.join(sorted(unknown))}", key="thresholds",
                             hint="use 'importance' (share of R², 0-1) and/or 'performance'")
     thr_imp = float(thresholds.get("importance", np.median(table.loc[ok, "importance"]) if ok.any() else np.nan))
-    thr_perf = float(thresholds.get("performance", np.median(table.loc[ok, "performance"]) if ok.any() else np.nan))
+    thr_perf = float(thresholds.get("performance", np.median(table.loc[ok, perf_cols[0]]) if ok.any() else np.nan))
     if rule == "point":
-        quadrant = classify(table["importance"].to_numpy(), table["performance"].to_numpy(), thr_imp, thr_perf)
+        quadrant = classify(table["importance"].to_numpy(), table[perf_cols[0]].to_numpy(), thr_imp, thr_perf)
     else:
         point = table["importance"].to_numpy(float)
         ilo = np.where(np.isnan(table["importance_ci_low"].to_numpy(float)), point, table["importance_ci_low"])
         ihi = np.where(np.isnan(table["importance_ci_high"].to_numpy(float)), point, table["importance_ci_high"])
-        quadrant = classify_clear(ilo, ihi, table["performance_ci_low"], table["performance_ci_high"],
-                                  thr_imp, thr_perf)
+        quadrant = classify_clear(ilo, ihi, table[perf_cols[1]], table[perf_cols[2]], thr_imp, thr_perf)
     table["quadrant"] = np.where(ok, quadrant, None)
     table["quadrant_label"] = [QUADRANTS[q][lang] if q else None for q in table["quadrant"]]
     order = {q: i for i, q in enumerate(QUADRANT_ORDER)}
@@ -280,7 +285,9 @@ def priority_matrix(
     protected.loc[protected["suppressed"], ["quadrant", "quadrant_label"]] = None
     protected["priority"] = protected["priority"].astype("Int64").mask(protected["suppressed"].to_numpy())
     protected.attrs.update({"importance_threshold": thr_imp, "performance_threshold": thr_perf, "rule": rule,
-                            "score_threshold": float(to_score(thr_perf, float(scale.min), float(scale.max), measure)),
+                            "score_threshold": (thr_perf if mixed else
+                                                float(to_score(thr_perf, float(scale.min), float(scale.max), measure))),
+                            "mixed_scales": mixed,
                             "r2": importance.attrs.get("r2"), "measure": measure, "outcome": outcome,
                             "lang": lang, "median_thresholds": sorted({"importance", "performance"} - set(thresholds))})
     return protected
@@ -441,6 +448,8 @@ def plot_priority_matrix(matrix: pd.DataFrame, lang: str = "nl", codebook: Codeb
     measure = matrix.attrs.get("measure", "mean")
     if measure == "top2":
         xlabel = text["x_top2"]
+    elif matrix.attrs.get("mixed_scales"):
+        xlabel = text["x_mixed"]
     else:
         sc = cb.item(shown["driver"].iloc[0]).scale
         xlabel = text["x_mean"].format(lo=sc.min, hi=sc.max)
