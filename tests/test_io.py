@@ -176,9 +176,11 @@ def test_data_file_that_is_a_folder_or_unreadable(tmp_path, monkeypatch):
     path = tmp_path / "enquete.csv"
     path.write_text("id;cijfer\nR1;7\n", encoding="utf-8")
 
-    def denied(self):
+    import meethuis.intake.io as io_module
+
+    def denied(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", denied)  # chmod 000 does not stop root, so simulate it
+    monkeypatch.setattr(io_module, "open", denied, raising=False)  # chmod 000 does not stop root: simulate it
     with pytest.raises(DataError, match="permission denied"):
         read_table(path)

@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from io import StringIO as _StringIO
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Collection, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -131,13 +131,20 @@ class RawTable:
     delimiter: str | None = None
     duplicate_columns: tuple[str, ...] = ()
     missing_ranges: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
+    header: tuple[str, ...] = ()  # every column name in the file (``frame`` may hold only the wanted ones)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column of the file, also those not read into ``frame``."""
+        return self.header or tuple(self.frame.columns)
 
 
 READERS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav",
            ".zsav": "sav"}
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None) -> RawTable:
+def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None,
+               columns: Collection[str] | None = None) -> RawTable:
     """Read a survey or process file into a :class:`RawTable` (no recoding yet).
 
     Parameters
@@ -149,6 +156,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
     encoding:
         Force a text encoding for CSV (detected otherwise: UTF-8 with or without BOM, UTF-16 with BOM,
         else Windows-1252).
+    columns:
+        Only these columns are read into ``frame`` (CSV; large files need far less memory); the header
+        is still read whole (``RawTable.header``).
 
     Raises
     ------
@@ -173,7 +183,7 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, encoding: st
         raise DataError("the file is empty", file=str(path), hint="export the survey again, with a header row")
     try:
         if kind == "csv":
-            return _read_csv(path, encoding)
+            return _read_csv(path, encoding, columns)
         if kind == "xlsx":
             return _read_xlsx(path, sheet)
         return _read_sav(path)
@@ -218,29 +228,91 @@ def detect_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, encoding: str | None) -> RawTable:
-    text, used = decode_text(path.read_bytes(), path, encoding)
-    if "\x00" in text:
+_HEAD_BYTES = 1 << 20
+
+
+def sniff_encoding(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """The encoding of a text file and its first megabyte as text, without holding the whole file in memory.
+
+    The whole file is decoded in blocks (and thrown away) to prove the encoding; see :func:`decode_text`
+    for the rules and errors.
+    """
+    import codecs
+
+    with open(path, "rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+        if encoding:
+            used = encoding
+        elif head.startswith(b"\xef\xbb\xbf"):
+            used = "utf-8-sig"
+        elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            used = "utf-16"
+        else:
+            used = "utf-8"
+        for candidate in ([used] if encoding or used != "utf-8" else ["utf-8", "cp1252"]):
+            try:
+                decoder = codecs.getincrementaldecoder(candidate)("strict")
+            except LookupError:
+                raise DataError(f"unknown encoding '{encoding}'", file=str(path),
+                                hint="use utf-8, utf-8-sig or cp1252 in data.encoding") from None
+            fh.seek(0)
+            offset = 0
+            try:
+                while block := fh.read(16 << 20):
+                    decoder.decode(block)
+                    offset += len(block)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:
+                if candidate == "utf-8" and not encoding:
+                    continue  # not UTF-8: Windows-1252 next
+                fh.seek(0)
+                data = fh.read(offset + exc.end)
+                decode_text(data, path, None if candidate == "cp1252" and not encoding else encoding)
+                raise  # pragma: no cover - decode_text raises the clear error
+            used = candidate
+            break
+    text = head.decode(used, errors="ignore") if used != "utf-8-sig" else head[3:].decode("utf-8", errors="ignore")
+    return used, text
+
+
+def _read_csv(path: Path, encoding: str | None, columns: Collection[str] | None = None) -> RawTable:
+    used, head = sniff_encoding(path, encoding)
+    if "\x00" in head:
         raise DataError("the file contains NUL bytes; it is probably not a text (CSV) file", file=str(path),
                         hint="check the file type, or set data.encoding (e.g. utf-16)")
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    first = next((ln for ln in head.splitlines() if ln.strip()), "")
     if not first:
         raise DataError("the file is empty (no header row)", file=str(path),
                         hint="export the survey again, with a header row")
     sep = detect_delimiter(first)
-    _check_rows_use(sep, text, path)
+    _check_rows_use(sep, head, path)
+    usecols = None
+    if columns is not None:
+        wanted = {str(c).strip() for c in columns}
+
+        def usecols(name: str) -> bool:  # keep repeated (x.1) and unnamed columns: they are checked below
+            clean = str(name).strip().lstrip("\ufeff")
+            return re.sub(r"\.\d+$", "", clean) in wanted or clean.startswith("Unnamed:") or not clean
     try:
-        frame = pd.read_csv(_StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
-                            skip_blank_lines=False, skipinitialspace=False)
+        header = pd.read_csv(path, sep=sep, encoding=used, nrows=0, dtype=str).columns
+        frame = pd.read_csv(path, sep=sep, encoding=used, dtype="category" if columns is not None else str,
+                            keep_default_na=False, na_values=[""], skip_blank_lines=False,
+                            skipinitialspace=False, usecols=usecols)
     except pd.errors.ParserError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise DataError(f"the CSV file is malformed: {exc}", file=str(path),
                         row=int(m.group(1)) - 1 if m else None,
                         hint=f"detected delimiter {sep!r}; check quotes and the number of fields per row") from None
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty (no header row)", file=str(path),
+                        hint="export the survey again, with a header row") from None
     frame, dups = _clean_header(frame, path)
     frame.index = pd.RangeIndex(1, len(frame) + 1)
     frame = frame.apply(_strip_column)
-    return RawTable(path, frame, "csv", encoding=used, delimiter=sep, duplicate_columns=dups)
+    names = tuple(n for n in (str(c).strip().lstrip("\ufeff") for c in header)
+                  if n and not n.startswith("Unnamed:"))
+    return RawTable(path, frame, "csv", encoding=used, delimiter=sep, duplicate_columns=dups,
+                    header=tuple(re.sub(r"\.\d+$", "", n) for n in names))
 
 
 def _check_rows_use(sep: str, text: str, path: Path) -> None:

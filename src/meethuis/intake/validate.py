@@ -261,11 +261,11 @@ class _Context:
         self.missing_values = {norm_value(k): v for k, v in (config.missing_values or {}).items()}
 
     def column(self, name: str, target: str, key: str) -> pd.Series:
-        cols = list(self.raw.frame.columns)
+        cols = list(dict.fromkeys(getattr(self.raw, "columns", None) or self.raw.frame.columns))
         if name in self.raw.duplicate_columns:
             raise DataError(f"column '{name}' (mapped to '{target}') appears more than once in the header",
                             file=self.file, column=name, hint="rename or remove the repeated column")
-        if name not in cols:
+        if name not in cols or name not in self.raw.frame.columns:
             lower = {c.lower(): c for c in cols}
             close = difflib.get_close_matches(name, cols, n=3, cutoff=0.6)
             if name.lower() in lower and lower[name.lower()] not in close:
@@ -737,7 +737,7 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
     missing_reasons = pd.DataFrame({k: v.reset_index(drop=True) for k, v in reasons.items()}, dtype=object)
     missing_reasons.index = responses.index
 
-    unknown = tuple(c for c in raw.frame.columns if c not in used)
+    unknown = tuple(c for c in dict.fromkeys(getattr(raw, "columns", None) or raw.frame.columns) if c not in used)
     if unknown:
         names = f"{', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}"
         ctx.problems.append(IntakeWarning(
@@ -818,6 +818,7 @@ class _SubTable:
         self.frame = frame
         self.value_labels = raw.value_labels
         self.duplicate_columns = raw.duplicate_columns
+        self.columns = getattr(raw, "columns", tuple(frame.columns))
 
 
 def map_process(raw, config, problems: list[Problem] | None = None) -> tuple[pd.DataFrame, int]:
@@ -936,11 +937,21 @@ def load_survey(config_or_path: OrgConfig | str | Path, *, strict: bool = False)
         With file, row, column and a hint (see :mod:`meethuis.intake.validate` for what is fatal).
     """
     config = config_or_path if isinstance(config_or_path, OrgConfig) else load_config(config_or_path)
-    raw = read_table(config.data_file, sheet=config.sheet, encoding=config.encoding)
+    raw = read_table(config.data_file, sheet=config.sheet, encoding=config.encoding, columns=survey_columns(config))
     process_raw = None
     if config.process is not None:
         process_raw = read_table(config.process.file)
     return build_survey(raw, config, process_raw, strict=strict)
+
+
+def survey_columns(config: OrgConfig) -> set[str]:
+    """The columns of the survey file that the config maps: only these are read (memory of large files)."""
+    wanted = {config.respondent_id, config.period.column, config.period.date_column}
+    wanted |= {cmap.column for cmap in config.columns.values()}
+    wanted |= {seg.column for seg in getattr(config, "segments", {}).values()}
+    if config.process is not None:
+        wanted.add(config.process.survey_key)
+    return {str(c) for c in wanted if c}
 
 
 def validate_config(path) -> IntakeSummary:
