@@ -130,3 +130,84 @@ def test_segment_labels_in_the_run_context_and_aggregates_are_safe(tmp_path):
     assert "NL91" not in text and "Jansen" not in text and "111222333" not in text
     groups = {r["group"] for r in json.loads(text)["kpis"] if r["level"] == "dienst"}
     assert groups == {"paspoort", "'=HYPERLINK(\"x\")", "overig"}
+
+
+# -- slow: payloads planted in every text field of a config and its data, then every output grepped ------------
+@pytest.fixture(scope="module")
+def planted_report(tmp_path_factory):
+    import shutil
+
+    from meethuis.report import runner
+
+    root = Path(__file__).resolve().parents[1] / "data" / "sample"
+    work = tmp_path_factory.mktemp("plant")
+    for f in root.glob("molensloot*"):
+        shutil.copy(f, work / f.name)
+    shutil.copytree(root / "volwassenheid", work / "volwassenheid")
+    text = (work / "molensloot.yml").read_text(encoding="utf-8")
+    text = text.replace("name: Gemeente Molensloot", f"name: 'Gemeente {SCRIPT}{IMG}'")
+    text = text.replace('label: {nl: "Terugbellen", en: "Call back"}', f"label: {{nl: '{IMG}', en: '{IMG}'}}")
+    text = text.replace('nl: "Ik werd teruggebeld wanneer dat was toegezegd."', f"nl: '{SCRIPT} teruggebeld'")
+    text = text.replace('what: {nl: "Elke klacht', f"what: {{nl: \"{SCRIPT} =cmd klacht")
+    (work / "molensloot.yml").write_text(text, encoding="utf-8")
+    data = pd.read_csv(work / "molensloot_enquete.csv", sep=";", dtype=str, encoding="utf-8-sig",
+                       keep_default_na=False)
+    data.loc[data.index[:15], "Product"] = IMG
+    data.loc[data.index[15:30], "Product"] = FORMULAS[0]
+    data.loc[data.index[30:31], "Product"] = "@SUM(A1)"  # one respondent: merged into 'overig'
+    data.loc[data.index[:40], "Toelichting"] = f"{SCRIPT} {IMG} het duurde veel te lang voordat ik antwoord kreeg"
+    (work / "molensloot_enquete.csv").write_text(data.to_csv(sep=";", index=False), encoding="utf-8")
+    out = work / "rapport"
+    runner.run_report(work / "molensloot.yml", out, progress=False, period="all")
+    return out
+
+
+@pytest.mark.slow
+def test_no_planted_html_reaches_the_report_or_notebooks(planted_report):
+    page = (planted_report / "report.html").read_text(encoding="utf-8")
+    assert "Gemeente" in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
+    for payload in (SCRIPT, IMG, "onerror=alert(1)>"):
+        assert payload not in page
+    for nb_path in (planted_report / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(str(nb_path), as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                html_text = "".join(data.get("text/html", ""))
+                assert SCRIPT not in html_text and IMG not in html_text, nb_path.name
+                md = "".join(data.get("text/markdown", ""))
+                assert "<script" not in md.replace("\\<", "") and "<img" not in md.replace("\\<", ""), nb_path.name
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+@pytest.mark.slow
+def test_no_planted_formula_starts_a_csv_or_json_cell(planted_report):
+    tables = list((planted_report / "tables").glob("*.csv"))
+    assert tables
+    for path in tables:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        cells = list(frame.columns) + [v for v in frame.to_numpy().ravel()]
+        assert not [c for c in cells if str(c).startswith(io.FORMULA_START) and not _number(c)], path.name
+    data = json.loads((planted_report / "aggregates.json").read_text(encoding="utf-8"))
+
+    def strings(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield k
+                yield from strings(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from strings(v)
+        elif isinstance(node, str):
+            yield node
+
+    values = list(strings(data))
+    assert not [v for v in values if v.startswith(io.FORMULA_START)]
+    assert "'" + FORMULAS[0] in values and "@SUM(A1)" not in json.dumps(data)  # small label never published
