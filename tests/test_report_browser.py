@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "book"))
 
-from check_report import check_report  # noqa: E402
+from check_report import A4_HEIGHT_PX, check_report  # noqa: E402
 
 from meethuis.report.runner import run_batch  # noqa: E402
 from meethuis.sample import ORG_IDS  # noqa: E402
@@ -42,6 +42,7 @@ def test_report_passes_axe_at_phone_and_desktop_width(reports, org, tmp_path):
     assert problems == [], f"{org}: {problems}"
     assert (folder / "jullie-zeiden-wij-deden.html").exists() == ('class="jzwd"' in html)
     result = check_report(folder, shots=tmp_path)
+    assert 0 < result.pop("summary_height") <= A4_HEIGHT_PX, f"{org}: the summary does not fit on one A4 page"
     for width, r in result.items():
         assert r["violations"] == [], f"{org} at {width}px: {r['violations']}"
         assert r["external"] == [], f"{org} at {width}px requests {r['external']}"

@@ -17,6 +17,11 @@ from browser import Browser, SiteServer  # noqa: E402
 from check_book import AXE, AXE_TAGS, RUN_AXE  # noqa: E402
 
 WIDTHS = (390, 1280)
+A4_WIDTH_PX, A4_HEIGHT_PX = 673, 979  # the printable part of A4 with the report's page margins, at 96 px/inch
+SUMMARY_HEIGHT = """
+(() => { const s = document.getElementById('hoofdstuk-00_samenvatting');
+         return s ? s.getBoundingClientRect().height : 0; })()
+"""
 # what a reader can see overflow: text wider than its box (clipped tiles, cut-off cells)
 OVERFLOW = """
 JSON.stringify({
@@ -45,6 +50,10 @@ def check_report(folder: Path, shots: Path | None = None) -> dict:
                 if shots is not None:
                     browser.screenshot(Path(shots) / f"{Path(folder).name}_{width}.png")
                 out[width] = {"violations": violations, "external": external, "overflow": overflow}
+        with Browser(width=A4_WIDTH_PX, height=A4_HEIGHT_PX) as browser:  # print layout: the summary on one page
+            browser.open(f"{server.origin}/report.html")
+            browser.send("Emulation.setEmulatedMedia", session=True, media="print")
+            out["summary_height"] = float(browser.evaluate(SUMMARY_HEIGHT))
     return out
 
 
@@ -52,6 +61,7 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     shots = Path(args[args.index("--shots") + 1]) if "--shots" in args else None
     result = check_report(Path(args[0]), shots)
+    print(f"summary in print: {result.pop('summary_height'):.0f} px of {A4_HEIGHT_PX} px (one A4 page)")
     for width, r in result.items():
         print(f"{width}px: {len(r['violations'])} violations, page overflow {r['overflow']['page']} px, "
               f"{len(r['overflow']['regions'])} scrolling tables, {len(r['external'])} outside requests")
