@@ -314,3 +314,24 @@ def test_foreign_shaped_organisation_enters_the_pool_flagged_not_comparable(tmp_
     pooled = community.pooled_drivers(drivers_in_pool)
     assert pooled["k"].max() == 5  # the organisation that lacks part of the core is left out of the pooling
     assert community.pooled_drivers(drivers_in_pool, comparable_only=False)["k"].max() == 6
+
+
+def test_sample_pool_is_built_once_and_rebuilt_when_its_sources_change(tmp_path, monkeypatch):
+    import tempfile
+
+    built = []
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(cs, "build_sample_pool", lambda p: built.append(p) or Path(p).write_bytes(b"x"))
+    first = cs.sample_pool()
+    assert cs.sample_pool() == first and len(built) == 1
+    monkeypatch.setattr(cs, "SEED", cs.SEED + 1)
+    assert cs.sample_pool() != first and len(built) == 2
+
+
+def test_generator_is_seeded():
+    a, truth_a = cs.generate_community(5)
+    b, truth_b = cs.generate_community(5)
+    assert json.dumps(a) == json.dumps(b) and truth_a.equals(truth_b)
+    assert json.dumps(cs.generate_community(5, seed=1)[0]) != json.dumps(a)
+    shares = cs.truth_shares()
+    assert np.allclose(shares.sum(axis=1), 1) and shares.loc["uitvoeringsorganisatie", "snelheid"] == 0.20

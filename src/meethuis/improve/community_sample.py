@@ -1,6 +1,6 @@
 """The sample pool: the fictional sample organisations plus ~40 generated fictional organisations.
 
-The generated organisations' aggregates follow a planted truth (:data:`TRUTH`), so the community report
+The generated organisations' aggregates follow a planted truth (:func:`truth_shares`), so the community report
 can be checked against it: *empathie* is important everywhere (share of explained variance 0.20 in every
 kind), *snelheid* only for agencies (0.20 for ``uitvoeringsorganisatie``, 0.03 elsewhere); the other core
 drivers share the rest equally. Each organisation's true shares deviate from its kind's by a zero-sum
@@ -50,8 +50,6 @@ def truth_shares(drivers: Sequence[str] | None = None) -> pd.DataFrame:
         rows[kind] = [fixed.get(d, rest) for d in drivers]
     return pd.DataFrame.from_dict(rows, orient="index", columns=drivers)
 
-
-TRUTH = truth_shares  # the planted truth, as a function of the driver list
 
 
 def _kpi_rows(rng: np.random.Generator, grade: float, n: int, items: Sequence[str]) -> list[dict]:
@@ -195,9 +193,24 @@ def build_sample_pool(path: str | Path, n_orgs: int = 40, seed: int = SEED) -> P
 
 
 def sample_pool() -> Path:
-    """The sample pool, built once per codebook version in the temporary folder (for chapters opened alone)."""
+    """The sample pool, built once in the temporary folder (for chapters opened on their own).
+
+    Its file name carries a digest of what it is made from (this generator, the aggregates export, the
+    codebook version and the sample data files' names, sizes and times), so a change rebuilds it.
+    """
+    import hashlib
+
+    from meethuis.sample import sample_dir
+
     cb = load_codebook()
-    path = Path(tempfile.gettempdir()) / f"meethuis-sample-pool-v{bm.SCHEMA_VERSION}-{cb.version}-{SEED}.duckdb"
+    digest = hashlib.sha256(f"{bm.SCHEMA_VERSION}|{cb.version}|{SEED}".encode())
+    for source in (Path(__file__), Path(bm.__file__)):
+        digest.update(source.read_bytes())
+    for f in sorted(Path(sample_dir()).glob("*")):
+        if f.is_file():
+            st = f.stat()
+            digest.update(f"{f.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+    path = Path(tempfile.gettempdir()) / f"meethuis-sample-pool-{digest.hexdigest()[:16]}.duckdb"
     if not path.exists():
         build_sample_pool(path)
     return path

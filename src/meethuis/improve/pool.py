@@ -36,12 +36,10 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from meethuis.common.errors import ConfigError, DataError
@@ -459,7 +457,7 @@ class Pool:
         frame = self.con.execute(sql, params).df()
         names = self.display_names().set_index("org_id")["display"]
         frame.insert(1, "org_name", frame["org_id"].map(names))
-        frame.insert(frame.columns.get_loc("estimate") - 0, "kind", frame["statistic"].map(bm._kind))
+        frame.insert(frame.columns.get_loc("estimate"), "kind", frame["statistic"].map(bm._kind))
         frame["n"] = pd.to_numeric(frame["n"]).astype("Int64")
         frame["suppressed"] = frame["suppressed"].astype(bool)
         return frame
