@@ -146,6 +146,15 @@ def test_remove_and_export(tmp_path, generated):
     import duckdb
 
     assert duckdb.sql(f"SELECT count(*) FROM '{parquet[1]}'").fetchone()[0] == n_kpis
+    (tmp_path / "eigen").mkdir()
+    (tmp_path / "eigen" / "notities.txt").write_text("van mij", encoding="utf-8")
+    from meethuis.common.errors import ConfigError
+
+    with pl.open_pool(path) as pool:
+        pool.export(tmp_path / "csv", "csv")  # an earlier export may be replaced
+        with pytest.raises(ConfigError, match="notities.txt"):
+            pool.export(tmp_path / "eigen", "csv")
+    assert (tmp_path / "eigen" / "notities.txt").read_text(encoding="utf-8") == "van mij"
 
 
 def test_migration_path(tmp_path, monkeypatch):

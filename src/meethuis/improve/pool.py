@@ -411,12 +411,26 @@ class Pool:
         return len(ids)
 
     def export(self, out: str | Path, fmt: str = "csv") -> list[Path]:
-        """Write ``submissions``, ``kpis`` and ``drivers`` as CSV or Parquet files into the folder ``out``."""
+        """Write ``submissions``, ``kpis`` and ``drivers`` as CSV or Parquet files into the folder ``out``.
+
+        ``out`` must be new, empty or an earlier export (it is replaced whole, atomically).
+
+        Raises
+        ------
+        ConfigError
+            An unknown format, or an ``out`` folder holding files Meethuis did not write.
+        """
         from meethuis.intake.io import atomic_directory
 
         if fmt not in ("csv", "parquet"):
             raise ConfigError(f"unknown export format '{fmt}'", key="format", hint="use csv or parquet")
         out = Path(out)
+        ours = {f"{t}.{ext}" for t in EXPORT_TABLES for ext in ("csv", "parquet")}
+        if out.exists():  # the folder is replaced whole: only when it holds nothing but an earlier export
+            foreign = sorted(p.name for p in out.iterdir() if p.name not in ours) if out.is_dir() else [out.name]
+            if foreign:
+                raise ConfigError(f"the export folder holds '{foreign[0]}', which Meethuis did not write; nothing "
+                                  "was changed", file=str(out), key="--out", hint="choose a new or empty folder")
         with atomic_directory(out) as tmp:
             for table in EXPORT_TABLES:
                 target = (Path(tmp) / f"{table}.{fmt}").as_posix().replace("'", "''")
