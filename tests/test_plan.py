@@ -231,3 +231,33 @@ def test_priority_matrix_compares_mixed_scales_on_0_100():
     q = classify(m["importance"].to_numpy(), m["score"].to_numpy(), m.attrs["importance_threshold"], thr)
     assert list(m["quadrant"]) == list(q)
     assert m.loc["eigen10", "quadrant"] in ("eerst_verbeteren", "minder_urgent")  # low on 0-100, never 'good'
+
+
+@pytest.mark.slow
+def test_trends_follow_an_own_binary_outcome(tmp_path):
+    """Several waves of a 0/1 outcome: the trend chapter shows its share per quarter, with its own table name."""
+    from meethuis.report.runner import run_report
+
+    rng = np.random.default_rng(8)
+    n = 600
+    quarter = rng.choice(["2025Q1", "2025Q2", "2025Q3"], n)
+    happy = (rng.random(n) < np.where(quarter == "2025Q3", 0.7, 0.5)).astype(int)
+    pd.DataFrame({"Quarter": quarter, "Happy": happy, "Info": rng.integers(1, 6, n),
+                  "Cost": rng.integers(1, 6, n)}).to_csv(tmp_path / "s.csv", index=False)
+    (tmp_path / "org.yml").write_text("""\
+organisation: {id: golven, name: Golven}
+data: {file: s.csv, period: Quarter, columns: {}}
+extra_items:
+  - {id: happy, column: Happy, role: outcome, scale: binary}
+  - {id: info, column: Info, role: driver, scale: {min: 1, max: 5}}
+  - {id: cost, column: Cost, role: driver, scale: {min: 1, max: 5}}
+""", encoding="utf-8")
+    config = load_config(tmp_path / "org.yml")
+    plan = {p.chapter: p for p in chapter_plan(config, load_survey(config).responses, chapters_available())}
+    assert plan["07_trends"].runs
+    run_report(tmp_path / "org.yml", tmp_path / "out", chapters=["07_trends"], progress=False, jobs=1, period="all")
+    trend = pd.read_csv(tmp_path / "out" / "tables" / "trend_happy.csv")
+    frame = pd.read_csv(tmp_path / "s.csv")
+    expected = frame.groupby("Quarter")["Happy"].mean()
+    assert list(trend["periode"]) == list(expected.index)
+    assert np.allclose(trend["estimate"], expected.to_numpy(), atol=1e-12)  # the share of 1 per quarter

@@ -126,9 +126,7 @@ declare("06_prioriteiten", *_DRIVER_NEEDS)
 declare("07_trends",
         Need("waves", "er is maar één meting, dus er zijn geen veranderingen te tonen",
              "there is only one measurement, so there are no changes to show", "data.period",
-             lambda c, r: _periods(r) >= 2),
-        Need("grade", "het rapportcijfer (tevredenheid) is niet gemeten", "the grade (satisfaction) is not measured",
-             "data.columns.tevredenheid", lambda c, r: "tevredenheid" in r.columns))
+             lambda c, r: _periods(r) >= 2))
 declare("08_benchmark",
         Need("benchmark", "er is geen vergelijkingsbron opgegeven",
              "no benchmark source is given", "benchmark.folder",

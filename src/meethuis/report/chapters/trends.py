@@ -35,3 +35,20 @@ def answer(ch, kpi: str = "tevredenheid_mean") -> str:
     if ch.lang == "nl":
         return f"{subject} is sinds het {since} {clause}: {voc.change_label(direction, 'nl')}."
     return f"{subject} has {clause} since {since}: {voc.change_label(direction, 'en')}."
+
+
+def main_kpi(ch) -> str:
+    """The main outcome's key figure: the grade's mean, a 0/1 outcome's share, else its mean."""
+    outcome = ch.outcome
+    return f"{outcome}_share" if ch.codebook.items[outcome].scale.kind == "binary" else f"{outcome}_mean"
+
+
+def main_caption(ch, kpi: str) -> str:
+    """Caption of the main trend table: "Gemiddeld rapportcijfer per kwartaal" for the shared grade."""
+    from meethuis.common import narrative as nv
+
+    if kpi == "tevredenheid_mean":
+        return ch.text("Gemiddeld rapportcijfer per kwartaal", "Average grade per quarter")
+    label = nv.kpi_label(kpi, ch.codebook, ch.lang)
+    label = label[:1].upper() + label[1:]
+    return ch.text(f"{label} per kwartaal", f"{label} per quarter")
