@@ -1,11 +1,13 @@
 """Speed of the driver analysis (issue #5): prints timings, ratios and peak memory from one run.
 
 Targets on the 2-core CI machine:
-- p = 15, n = 10,000: exact Shapley at least 100x faster than the peers' approach (relaimpo /
-  dominance-analysis fit every one of the 2^p - 1 subset regressions on the data; the baseline
-  here does the same with numpy least squares);
+- p = 15, n = 10,000: the honest peer is relaimpo's LMG, which solves every one of the 2^p - 1 subset
+  regressions on the correlation matrix (one small k x k solve per subset, no pass over the rows); the
+  ratio to it is printed first and plainly. The former, weaker baseline (a least-squares refit on every
+  row for every subset) is kept as a second line;
 - p = 20 under 2 s; p = 25 under 60 s with peak memory under 2 GB;
-- bootstrap: 1,000 resamples at p = 12, n = 3,000 under 30 s.
+- bootstrap: 1,000 resamples at p = 12, n = 3,000 under 30 s; the chapters' 500-resample bootstrap at
+  p = 20 (n = 10,000) is printed as a figure too.
 
 Usage: ``python bench/bench_drivers.py`` (``--quick`` times the baseline on a random 10% of the
 subsets and extrapolates, saying so).
@@ -78,6 +80,25 @@ def baseline_all_subset_regressions(frame: pd.DataFrame, outcome: str, names: li
     return phi, seconds, len(masks)
 
 
+def baseline_correlation_subsets(frame: pd.DataFrame, outcome: str, names: list[str]) -> tuple[np.ndarray, float, float]:
+    """relaimpo's LMG: R² of every subset from the correlation matrix, one k x k solve per subset.
+
+    Returns (importances, wall seconds, CPU seconds); the correlation matrix is computed once (as
+    relaimpo does from the covariance matrix), every subset then costs a solve of its size.
+    """
+    p = len(names)
+    c0, t0 = time.process_time(), time.perf_counter()
+    corr = np.corrcoef(frame[[*names, outcome]].to_numpy(float), rowvar=False)
+    rxx, rxy = corr[:p, :p], corr[:p, p]
+    r2 = np.zeros(1 << p)
+    for mask in range(1, 1 << p):
+        cols = [j for j in range(p) if mask >> j & 1]
+        r = rxy[cols]
+        r2[mask] = r @ np.linalg.solve(rxx[np.ix_(cols, cols)], r)
+    phi = dr.shapley_from_r2(r2)
+    return phi, time.perf_counter() - t0, time.process_time() - c0
+
+
 CPU = {}
 
 
@@ -99,22 +120,32 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.environ['OPENBLAS_NUM_THREADS']}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     ok = True
 
-    # 1. p = 15, n = 10,000: ours vs fitting every subset regression
+    # 1. p = 15, n = 10,000: ours vs relaimpo's per-subset solve, then vs fitting every subset regression
     frame, names = simulate(10_000, 15, seed=1)
     ours, t_ours, _ = timed(dr.shapley_importance, frame, "cijfer", names)
     ours, t_ours, _ = timed(dr.shapley_importance, frame, "cijfer", names)  # warm
     CPU["ours"] = CPU["last"]
+    corr_phi, t_corr, cpu_corr = baseline_correlation_subsets(frame, "cijfer", names)
+    corr_ratio, corr_cpu_ratio = t_corr / t_ours, cpu_corr / CPU["ours"]
+    print(f"\n[p=15, n=10,000] relaimpo's method (one solve per subset on the correlation matrix): "
+          f"{t_corr:8.3f} s (CPU {cpu_corr:.3f} s)")
+    print(f"[p=15, n=10,000] meethuis shapley_importance (batched sweep over all subsets):       "
+          f"{t_ours:8.4f} s (CPU {CPU['ours']:.4f} s)")
+    print(f"[p=15, n=10,000] HONEST RATIO: meethuis is {corr_ratio:,.0f}x faster (wall), {corr_cpu_ratio:,.0f}x "
+          f"(CPU) than relaimpo's per-subset solve; max |difference| "
+          f"{np.abs(corr_phi - ours['importance'].to_numpy()).max():.1e}")
+    ok &= np.abs(corr_phi - ours["importance"].to_numpy()).max() < 1e-8
     sample = 0.1 if args.quick else 1.0
     ref, t_base, fits = baseline_all_subset_regressions(frame, "cijfer", names, sample=sample)
     ratio = t_base / t_ours
     how = f"extrapolated from {fits} timed fits" if args.quick else f"{fits} fits timed"
-    print(f"\n[p=15, n=10,000] baseline (lstsq per subset, {how}): {t_base:8.2f} s")
+    print(f"\n[p=15, n=10,000] second line, the weaker baseline (lstsq refit on every row per subset, {how}): "
+          f"{t_base:8.2f} s")
     print(f"[p=15, n=10,000] meethuis shapley_importance:        {t_ours:8.4f} s (CPU {CPU['last']:.4f} s)")
     cpu_ratio = CPU["baseline"] / CPU["ours"]
     print(f"[p=15, n=10,000] baseline CPU {CPU['baseline']:.2f} s")
-    print(f"[p=15, n=10,000] speed-up: {ratio:,.0f}x wall, {cpu_ratio:,.0f}x CPU  (target >= 100x)  "
-          f"{'OK' if min(ratio, cpu_ratio) >= 100 else 'MISSED'}")
-    ok &= min(ratio, cpu_ratio) >= 100
+    print(f"[p=15, n=10,000] ratio to the every-row refit: {ratio:,.0f}x wall, {cpu_ratio:,.0f}x CPU "
+          "(this baseline redoes the row pass for every subset; relaimpo does not, see the honest ratio above)")
     if ref is not None:
         diff = np.abs(ref - ours["importance"].to_numpy()).max()
         print(f"[p=15, n=10,000] max |difference| with the baseline: {diff:.2e}")
@@ -142,6 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  P(top 3) of the three most important: "
           + ", ".join(f"{d} {p_:.2f}" for d, p_ in res.sort_values("rank")[["driver", "p_top"]].head(3).values))
     ok &= sec < 30
+
+    # 3b. the chapters' bootstrap at p = 20: 500 resamples, n = 10,000, weighted, every case complete
+    frame, names = simulate(10_000, 20, seed=20)
+    w = np.random.default_rng(21).uniform(0.5, 2.0, len(frame))
+    res, sec, peak = timed(dr.bootstrap_importance, frame, "cijfer", names, weights=w, n_boot=500, seed=1)
+    print(f"\n[bootstrap p=20, n=10,000, 500 resamples, weighted] {sec:6.2f} s, CPU {CPU['last']:.2f} s; "
+          f"process peak RSS so far {peak:,.0f} MB")
 
     # 4. groups: 40 items in 8 groups of 5 (group Shapley + Owen split within groups)
     frame, names = simulate(10_000, 40, seed=5)
