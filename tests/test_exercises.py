@@ -200,8 +200,13 @@ def expected(number: int):
         old = q[q["leeftijdsgroep"] == "65+"].dropna(subset=["menselijkheid", "kanaal"])
         n = old.groupby("kanaal").size()
         top2 = old.groupby("kanaal")["menselijkheid"].apply(lambda s: (s >= 4).mean())
-        shown = top2[n >= 10]
-        return (shown.idxmax(), sorted(n[n < 10].index))
+        hidden = set(n[n < 10].index)
+        # coordinated suppression by hand: the 65+ total is known, so the hidden cells together can be
+        # recovered; if they hold 1-9 people, the smallest shown cell is hidden too
+        if 0 < n[list(hidden)].sum() < 10:
+            hidden.add(n.drop(list(hidden)).idxmin())
+        shown = top2.drop(list(hidden))
+        return (shown.idxmax(), sorted(hidden))
     if number == 5:
         a = q["aanbeveling"].dropna()
         return round(100 * ((a >= 9).sum() - (a <= 6).sum()) / len(a), 1)
