@@ -214,3 +214,14 @@ def test_after_sigkill_the_next_run_sweeps_what_was_left(tmp_path, monkeypatch):
     with folders.output_lock(out), folders.private_run_dir():  # ... so the next run removes it first
         assert [p for p in temp.glob("meethuis-run-*") if p in left] == []
         assert not list(out.parent.glob(".org.*.tmp"))
+
+
+def test_marker_lists_what_the_run_wrote(tmp_path):
+    out = tmp_path / "org"
+    out.mkdir()
+    (out / "nieuw_bestand.html").write_text("x", encoding="utf-8")  # written by a later Meethuis version
+    folders.write_marker(out, "org.yml")
+    assert folders.check_output_folder(out) == out
+    (out / "eigen.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(ConfigError, match="eigen.txt"):
+        folders.check_output_folder(out)

@@ -70,7 +70,8 @@ def check_output_folder(out: str | os.PathLike) -> Path:
             raise ConfigError(f"--out is a folder that is not a Meethuis report ({len(entries)} item(s), e.g. "
                               f"'{entries[0]}'); nothing was changed", file=str(path), key="--out",
                               hint="choose a new or empty folder, e.g. reports/mijn_org")
-        foreign = [e for e in entries if e not in REPORT_ENTRIES]
+        ours = REPORT_ENTRIES | set(_marked_entries(path / MARKER))
+        foreign = [e for e in entries if e not in ours]
         if foreign:
             raise ConfigError(f"the report folder holds '{foreign[0]}', which Meethuis did not write; nothing "
                               "was changed", file=str(path), key="--out",
@@ -79,11 +80,24 @@ def check_output_folder(out: str | os.PathLike) -> Path:
 
 
 def write_marker(folder: Path, config_name: str) -> None:
-    """Mark ``folder`` as a Meethuis report folder (the only folders a later run may replace)."""
+    """Mark ``folder`` as a Meethuis report folder (the only folders a later run may replace).
+
+    The marker lists what the folder holds when it is written; call it again when the report is complete.
+    """
     from meethuis import __version__
 
-    (Path(folder) / MARKER).write_text(json.dumps({"meethuis": __version__, "config": config_name}) + "\n",
-                                       encoding="utf-8")
+    entries = sorted(p.name for p in Path(folder).iterdir() if p.name != MARKER)
+    (Path(folder) / MARKER).write_text(json.dumps({"meethuis": __version__, "config": config_name,
+                                                   "entries": entries}) + "\n", encoding="utf-8")
+
+
+def _marked_entries(marker: Path) -> list[str]:
+    """The entries a marker says Meethuis wrote (empty when the marker cannot be read)."""
+    try:
+        entries = json.loads(marker.read_text(encoding="utf-8")).get("entries", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [str(e) for e in entries if isinstance(e, str)]
 
 
 @contextlib.contextmanager

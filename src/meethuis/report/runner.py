@@ -330,6 +330,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         residents = residents_page([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config.name, period, lang)
         if residents:  # "Jullie zeiden, wij deden" as a small page to publish for residents
             (tmp / RESIDENTS_PAGE).write_text(residents, encoding="utf-8")
+        write_marker(tmp, config.path.name)  # lists what this run wrote: a later run may replace only that
     return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
                         total_seconds=time.perf_counter() - t0, analysis_seconds=analysis_seconds)
 

@@ -724,6 +724,8 @@ def _column_kind(series: pd.Series) -> str:
 
 
 def _format_cell(value: Any, kind: str | Callable[[Any], str], lang: str) -> str:
+    if value is pd.NA:  # nullable integer columns (e.g. hidden counts) hold pd.NA, not NaN
+        value = np.nan
     if callable(kind):
         return kind(value)
     if kind == "text":
