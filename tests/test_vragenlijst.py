@@ -182,6 +182,13 @@ def test_command_writes_all_three_formats_for_every_sample(org, tmp_path, capsys
             assert "Koppeling voor de export" in out
 
 
+def test_wrong_suffix_is_a_one_line_error(tmp_path, capsys):
+    code = main(["vragenlijst", "--config", str(sample_config("isr")), "--format", "xlsform",
+                 "--out", str(tmp_path / "isr.txt")])
+    _, err = capsys.readouterr()
+    assert code == 2 and "writes a .xlsx file" in err and not list(tmp_path.iterdir())
+
+
 def test_command_error_is_one_line_and_writes_nothing(tmp_path, capsys):
     code = main(["vragenlijst", "--config", str(tmp_path / "nope.yml"), "--format", "html",
                  "--out", str(tmp_path / "x.html")])

@@ -861,6 +861,9 @@ def write_questionnaire(config: OrgConfig, fmt: str, out: str | Path, lang: str 
     out = Path(out)
     if out.suffix == "":
         out = out.with_suffix(SUFFIX[fmt])
+    elif out.suffix.lower() not in (SUFFIX[fmt], ".htm" if fmt == "html" else SUFFIX[fmt]):
+        raise ConfigError(f"--out ends in '{out.suffix}', but format {fmt} writes a {SUFFIX[fmt]} file",
+                          file=str(out), hint=f"use {out.with_suffix(SUFFIX[fmt]).name} or leave the suffix out")
     q = build_questionnaire(config, lang)
     checks = tuple(design_checks(q))
     config_path = None
