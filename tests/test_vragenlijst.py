@@ -423,3 +423,36 @@ def test_print_version_passes_axe_at_phone_and_desktop_width(org, lang, tmp_path
     for width, r in check_report(tmp_path).items():
         assert r["violations"] == [] and r["external"] == [], width
         assert r["overflow"]["page"] <= 0, width
+
+
+def test_own_scales_of_the_config_round_trip(tmp_path):
+    """Own items on a 1-7 range and a yes/no (binary) scale: list questions in both tools, decoded exactly."""
+    extra = """  - id: kb_zeven
+    construct: basis
+    principle: logisch
+    scale: {min: 1, max: 7, labels: {1: slecht, 7: goed}}
+    column: q17
+    wording: "Hoe vond u het formulier?"
+  - id: kb_afspraak
+    construct: basis
+    principle: logisch
+    scale: binary
+    column: q18
+    wording: "Had u een afspraak?"
+"""
+    (tmp_path / "kb.yml").write_text(FOREIGN.replace("lang: en\n", extra + "lang: en\n"), encoding="utf-8")
+    header = "nr,kwartaal,kanaal,dienst,leeftijd," + ",".join(f"q{i}" for i in range(1, 19))
+    (tmp_path / "enquete.csv").write_text(header + "\n", encoding="utf-8")
+    cfg = load_config(tmp_path / "kb.yml")
+    q = build_questionnaire(cfg)
+    own = {x.id: x for x in q.questions() if x.own}
+    assert [a.code for a in own["kb_zeven"].answers] == [str(c) for c in range(1, 8)]
+    assert [a.code for a in own["kb_afspraak"].answers] == ["0", "1"]
+    for fmt in FORMATS:
+        written = write_questionnaire(cfg, fmt, tmp_path / f"kb_{fmt}")
+        export = simulate_export(q, fmt, 80, seed=3)
+        export.to_csv(tmp_path / f"kb_{fmt}_export.csv", index=False)
+        survey = load_survey(written.config_path)
+        for item in ("kb_zeven", "kb_afspraak"):
+            want = pd.to_numeric(export[export_column(own[item], fmt)].replace("", np.nan)).to_numpy(float)
+            np.testing.assert_array_equal(survey.responses[item].to_numpy(float), want, err_msg=f"{fmt} {item}")
