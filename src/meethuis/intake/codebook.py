@@ -182,8 +182,8 @@ class Codebook:
             # own items keep their own label; shared outcomes use their construct label
             if item.short_label:
                 return item.short_label.get(lang) or item.short_label.get("nl") or name
-            if item.own:
-                return item.wording.get(lang) or item.wording.get("nl") or name.replace("_", " ").capitalize()
+            if item.own:  # never a construct's (core) label; the id made readable
+                return name.replace("_", " ").capitalize()
             if item.role == "outcome":
                 return self.constructs[item.construct]["label"][lang]
             return _SHORT_LABELS.get(lang, {}).get(name, name.replace("_", " ").capitalize())
