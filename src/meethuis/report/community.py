@@ -103,5 +103,6 @@ def run_community_report(pool_path: str | os.PathLike, out: str | os.PathLike, *
         page = render_page([tmp / "notebooks" / f"{Path(c).name}.ipynb" for c in chapters], settings.title,
                            "Gemeenschapsrapport" if lang == "nl" else "Community report", when, provenance, lang)
         (tmp / "report.html").write_text(page, encoding="utf-8")
+        write_marker(tmp, pool_path.name)  # again, now listing everything the run wrote
     return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
                         total_seconds=time.perf_counter() - t0)
