@@ -575,3 +575,33 @@ def test_chapters_open_with_their_answer():
     expect = "Eerst verbeteren" if (matrix["quadrant"] == "eerst_verbeteren").any() else "Geen drijfveer springt"
     assert prioriteiten.answer(ch, matrix).startswith(expect)
     assert trends_chapter.answer(ch).startswith("Het gemiddelde rapportcijfer is sinds het 4e kwartaal 2024 ")
+
+
+# -- determinism: the same data give the same bytes, apart from the date line (issue 15) --------------------------
+def test_only_the_date_line_depends_on_the_day(tmp_path):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk\n\nTekst.")]
+    path = tmp_path / "00_x.ipynb"
+    nbformat.write(nb, str(path))
+    data = tmp_path / "d.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    config = SimpleNamespace(name="Org", path=data, data_file=data, process=None)
+    one = report_html.assemble_html([path], config, "", "nl", today=dt.date(2026, 3, 2)).splitlines()
+    two = report_html.assemble_html([path], config, "", "nl", today=dt.date(2026, 11, 30)).splitlines()
+    differ = [(a, b) for a, b in zip(one, two) if a != b]
+    assert len(one) == len(two) and len(differ) == 1 and "2026" in differ[0][0]
+
+
+@pytest.mark.slow
+def test_two_renders_are_byte_identical(tmp_path, monkeypatch):
+    monkeypatch.delenv("MEETHUIS_SALT", raising=False)  # the link salt is random per run: nothing may show it
+    chapters = ["03_kpis", "04_meetkwaliteit", "05_drijfveren", "09_procesdata"]
+    for name in ("een", "twee"):
+        report.run_report(SAMPLE / "isr.yml", tmp_path / name, chapters=chapters, period="all", progress=False)
+    files = sorted(p.relative_to(tmp_path / "een") for p in (tmp_path / "een").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "twee") for p in (tmp_path / "twee").rglob("*") if p.is_file())
+    differ = [str(f) for f in files if (tmp_path / "een" / f).read_bytes() != (tmp_path / "twee" / f).read_bytes()]
+    assert differ == []

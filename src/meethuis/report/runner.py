@@ -303,6 +303,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         for c in chapters:  # a chapter that lacks its inputs steps aside with one paragraph
             if not plan[c].runs:
                 nb = skipped_notebook(c, chapter_title(NOTEBOOK_DIR / f"{c}.ipynb", lang), plan[c], lang)
+                for k, cell in enumerate(nb.cells):  # fixed ids: the same data give the same bytes
+                    cell["id"] = f"{c[:2]}-skip-{k}"
                 nbformat.write(nb, str(tmp / "notebooks" / f"{c}.ipynb"))
         os.environ[REPORT_DIR_ENV] = str(tmp)
         os.environ[RUN_DIR_ENV] = str(run_dir)
@@ -324,6 +326,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+        for c in runnable:
+            _stable_cell_ids(tmp / "notebooks" / f"{c}.ipynb")
         _write_aggregates(context, tmp / "aggregates.json", period, min_cell, run_dir)
         page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
         (tmp / "report.html").write_text(page, encoding="utf-8")
@@ -333,6 +337,20 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         write_marker(tmp, config.path.name)  # lists what this run wrote: a later run may replace only that
     return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
                         total_seconds=time.perf_counter() - t0, analysis_seconds=analysis_seconds)
+
+
+def _stable_cell_ids(path: Path) -> None:
+    """Give the injected parameters cell a fixed id (papermill draws a random one): same data, same bytes."""
+    if not path.exists():
+        return
+    nb = nbformat.read(str(path), as_version=4)
+    changed = False
+    for k, cell in enumerate(nb.cells):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and cell.get("id") != f"injected-{k}":
+            cell["id"] = f"injected-{k}"
+            changed = True
+    if changed:
+        nbformat.write(nb, str(path))
 
 
 def _write_aggregates(context: RunContext, path: Path, period: str, min_cell: int, run_dir: Path | None = None) -> None:
