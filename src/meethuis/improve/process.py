@@ -126,7 +126,7 @@ class MatchReport:
         if self._hidden(min_cell):  # hide every non-zero part of the survey responses (their sum is published)
             values = [float(v) for v in values]
             values[1:4] = [0.0 if v == 0 else math.nan for v in values[1:4]]
-        counts = pd.array([None if isinstance(v, float) and math.isnan(v) else int(v) for v in values], dtype="Int64")
+        counts = np.asarray(values, dtype=float)  # NaN where hidden (the report shows a dash)
         return pd.DataFrame({"onderdeel" if lang == "nl" else "part": labels,
                              "aantal" if lang == "nl" else "count": counts})
 
