@@ -9,7 +9,7 @@ ORG ?= data/sample/molensloot.yml
 OUT ?= reports
 JOBS ?= 2
 
-.PHONY: help setup tools report reports community validate test test-fast test-notebooks book test-book bench sample clean
+.PHONY: help setup tools report reports community validate test test-fast test-notebooks book test-book bench bench-scale sample clean
 
 help: ## list every target with a one-line explanation
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -68,6 +68,10 @@ bench: setup ## print the speed figures (intake, weighting, drivers, report, lin
 	$(PY) bench/bench_feedback.py
 	$(PY) bench/bench_pool.py
 	$(PY) bench/bench_journeys.py
+
+bench-scale: setup ## full reports today vs new at 3k, 100k and 1M responses, and the batch of 40 organisations on Dask (20-40 min)
+	$(PY) bench/bench_scale.py
+	$(PY) bench/bench_batch.py
 
 sample: setup ## regenerate data/sample byte-identically from the seeded generator
 	$(VENV)/bin/meethuis sample --out data/sample

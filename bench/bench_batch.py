@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -57,11 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         rates = {}
         for workers in [int(w) for w in args.workers.split(",")]:
             t0 = time.perf_counter()
+            c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             results = run_batch(tmp / "orgs", tmp / f"out{workers}", jobs=workers, period="all")
             wall = time.perf_counter() - t0
+            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # workers and kernels, reaped when the cluster closed
+            cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
             failed = batch_exit_code(results)
             rates[workers] = len(results) / (wall / 60)
-            print(f"  {workers} worker(s): {len(results)} organisations in {wall:6.1f} s, {failed} failed: "
+            print(f"  {workers} worker(s): {len(results)} organisations in {wall:6.1f} s wall, {cpu:6.1f} CPU s "
+                  f"({cpu / len(results):.1f} CPU s per organisation), {failed} failed: "
                   f"{rates[workers]:5.1f} organisations per minute; 400 organisations in about "
                   f"{400 / rates[workers]:5.0f} minutes ({400 / rates[workers] / 60:.1f} h)")
             if failed:
