@@ -21,7 +21,7 @@ from meethuis.common.errors import ConfigError
 TOP_LEVEL_KEYS = {
     "organisation", "data", "building_blocks", "extra_items", "weighting", "process", "goals",
     "min_cell", "lang", "improvements", "maturity", "themes", "benchmark", "analysis", "segments", "journeys",
-    "invited",
+    "invited", "handbook_url",
 }
 ANALYSIS_KEYS = {"outcomes", "drivers"}
 DATA_KEYS = {"file", "sheet", "encoding", "respondent_id", "period", "columns", "recodes", "missing_values"}
@@ -138,6 +138,7 @@ class OrgConfig:
     analysis_outcomes: tuple[str, ...] = ()
     analysis_drivers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # family -> driver ids
     segments: Mapping[str, "Segment"] = field(default_factory=dict)
+    handbook_url: str | None = None  # published handbook; the report links its chapters to their reading guides
     synthetic: bool = False
     journeys: JourneySpec | None = None
 
@@ -605,6 +606,13 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
     if lang not in ("nl", "en"):
         raise check.fail("lang", f"unknown language '{lang}'", hint="use nl or en")
 
+    handbook_url = raw.get("handbook_url")
+    if handbook_url is not None and not (isinstance(handbook_url, str)
+                                         and re.match(r"^https?://[^\s/]+", handbook_url)):
+        raise check.fail("handbook_url", f"handbook_url must be a web address, got {handbook_url!r}",
+                         hint="the published handbook, e.g. handbook_url: https://meethuis.example.nl; "
+                              "leave it out to name the pages without links")
+
     analysis_outcomes, analysis_drivers = _parse_analysis(raw.get("analysis"), columns, full_codebook, check)
     segments = _parse_segments(raw.get("segments"), check)
     synthetic = org.get("synthetic", False)
@@ -633,7 +641,7 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
         sheet=data.get("sheet"), encoding=data.get("encoding"), respondent_id=respondent_id, period=period,
         columns=columns, missing_values=missing_values, building_blocks=blocks, extra_items=tuple(extra_items),
         margins=margins, trim=trim, process=process, goals=goals, min_cell=min_cell, lang=lang,
-        codebook=full_codebook, raw=raw, lines=lines, journeys=journeys,
+        codebook=full_codebook, raw=raw, lines=lines, journeys=journeys, handbook_url=handbook_url,
     )
 
 

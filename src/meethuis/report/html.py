@@ -12,6 +12,7 @@ from typing import Sequence
 from meethuis import __version__
 from meethuis.common import narrative as nv
 from meethuis.intake.io import file_digest
+from meethuis.report import handbook
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -193,14 +194,15 @@ def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
                                             for k in ("contacts", "appointments")) if spec is not None),
     }
     return render_page(notebooks, config.name, nv.text("report_title", lang), nv.period_text(period, lang),
-                       provenance, lang, today)
+                       provenance, lang, today, handbook_url=getattr(config, "handbook_url", None))
 
 
 def render_page(notebooks: Sequence[Path], org: str, title: str, period_text: str, provenance: dict, lang: str,
-                today: _dt.date | None = None) -> str:
+                today: _dt.date | None = None, handbook_url: str | None = None) -> str:
     """The page of :func:`assemble_html` for any set of executed chapters (also the community report).
 
     ``provenance`` holds ``config``, ``data`` and ``process`` lines; version and Python are added here.
+    ``handbook_url`` (org config) turns the handbook references into links (:mod:`meethuis.report.handbook`).
     """
     import jinja2
 
@@ -223,6 +225,8 @@ def render_page(notebooks: Sequence[Path], org: str, title: str, period_text: st
             return f'<h{level} id="{slug}">{inner}</h{level}>'
 
         body = re.sub(r"<h([12])>(.*?)</h\1>", anchor, body, flags=re.S)
+        body = handbook.link_maturity(body, handbook_url) + handbook.chapter_note(Path(nb_path).stem, handbook_url,
+                                                                                  lang)
         sections.append({"id": Path(nb_path).stem, "title": chapter_title, "body": body})
         toc.append(entries)
     today = today or _dt.date.today()
