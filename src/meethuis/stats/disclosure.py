@@ -195,9 +195,9 @@ def _small_counts(out: pd.DataFrame, n_col: str, n: np.ndarray, sup: np.ndarray,
     return sup, reason
 
 
-def _groups(table: pd.DataFrame, dims: list[str], keys: list[str]) -> list[np.ndarray]:
-    """Row positions of every set of cells that adds up to a (published) total: per dimension, the cells
-    that share the keys and the other dimensions' values (total rows left out)."""
+def _summed_groups(table: pd.DataFrame, dims: list[str], keys: list[str]) -> list[tuple[str, np.ndarray]]:
+    """Every set of cells that adds up to a (published) total, with the dimension it sums over: per
+    dimension, the row positions that share the keys and the other dimensions' values (total rows left out)."""
     text = {c: table[c].astype(str).to_numpy() for c in {*dims, *keys}}
     groups = []
     for d in dims:
@@ -210,8 +210,13 @@ def _groups(table: pd.DataFrame, dims: list[str], keys: list[str]) -> list[np.nd
             codes = np.zeros(cells.size, dtype=np.int64)
         order = np.argsort(codes, kind="stable")
         bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        groups.extend(g for g in np.split(cells[order], bounds) if g.size >= 1)
+        groups.extend((d, g) for g in np.split(cells[order], bounds) if g.size >= 1)
     return groups
+
+
+def _groups(table: pd.DataFrame, dims: list[str], keys: list[str]) -> list[np.ndarray]:
+    """Row positions of every set of cells that adds up to a (published) total (see :func:`_summed_groups`)."""
+    return [g for _, g in _summed_groups(table, dims, keys)]
 
 
 def recoverable_unions(groups: Sequence[np.ndarray], hidden: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -376,30 +381,17 @@ def check_unions(table: pd.DataFrame, n_col: str, dims: Sequence[str], keys: Seq
     dims, keys = list(dims), list(keys)
     sup = table["suppressed"].astype(bool).to_numpy()
     n = pd.to_numeric(table[n_col], errors="coerce").to_numpy(dtype=float)
-    groups = _groups(table, dims, keys)
+    summed = _summed_groups(table, dims, keys)
+    groups = [g for _, g in summed]
     text = {c: table[c].astype(str).to_numpy() for c in {*dims, *keys}}
     # the published total of each group: the row with TOTAL in the summed dimension and the same others
     index = {tuple(text[c][i] for c in [*keys, *dims]): i for i in range(len(table))}
     totals = np.full(len(groups), np.nan)
-    k = 0
-    for d in dims:
-        others = [*keys, *[o for o in dims if o != d]]
-        cells = np.flatnonzero(text[d] != TOTAL)
-        if others:
-            label = pd.MultiIndex.from_arrays([text[c][cells] for c in others])
-            codes = pd.factorize(label)[0]
-        else:
-            codes = np.zeros(cells.size, dtype=np.int64)
-        order = np.argsort(codes, kind="stable")
-        bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        for g in np.split(cells[order], bounds):
-            if g.size >= 1:
-                first = g[0]
-                key = tuple(TOTAL if c == d else text[c][first] for c in [*keys, *dims])
-                i = index.get(key)
-                if i is not None and not sup[i] and np.isfinite(n[i]):
-                    totals[k] = n[i] - np.nansum(np.where(sup[g], 0.0, n[g]))
-                k += 1
+    for k, (d, g) in enumerate(summed):
+        key = tuple(TOTAL if c == d else text[c][g[0]] for c in [*keys, *dims])
+        i = index.get(key)
+        if i is not None and not sup[i] and np.isfinite(n[i]):
+            totals[k] = n[i] - np.nansum(np.where(sup[g], 0.0, n[g]))
     for cells, coef in recoverable_unions(groups, sup):
         used = np.flatnonzero(np.abs(coef) > 1e-12)
         if np.all(np.isfinite(totals[used])):

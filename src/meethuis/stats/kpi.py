@@ -53,9 +53,11 @@ class Estimate:
     df: float = np.nan
 
 
-def _check_weights(w: np.ndarray, size: int) -> np.ndarray:
+def _check_weights(w: np.ndarray, size: int, what: str = "values", hint: str = "give one weight per respondent"
+                   ) -> np.ndarray:
+    """``w`` when it holds one positive, finite weight per value; else a DataError naming the first bad row."""
     if w.shape != (size,):
-        raise DataError(f"{w.size} weights for {size} values", hint="give one weight per respondent")
+        raise DataError(f"{w.size} weights for {size} {what}", hint=hint)
     bad = ~np.isfinite(w) | (w <= 0)
     if bad.any():
         raise DataError(f"weights must be positive and finite; {int(bad.sum())} are not",
@@ -460,15 +462,7 @@ def _weights_array(responses: pd.DataFrame, weights: Any) -> np.ndarray | None:
         w = weights.to_numpy(dtype=float)
     else:
         w = np.asarray(weights, dtype=float).reshape(-1)
-    if w.size != len(responses):
-        raise DataError(f"{w.size} weights for {len(responses)} respondents", hint="give one weight per row")
-    bad = ~np.isfinite(w) | (w <= 0)
-    if bad.any():
-        raise DataError(f"weights must be positive and finite; {int(bad.sum())} are not",
-                        row=int(np.flatnonzero(bad)[0]) + 1, column="gewicht",
-                        hint="check weighting.margins in the config: a category with share 0 gives its "
-                             "respondents weight 0; remove it from the margins")
-    return w
+    return _check_weights(w, len(responses), "respondents", "give one weight per row")
 
 
 def _as_list(by: str | Sequence[str] | None) -> list[str]:
