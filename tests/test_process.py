@@ -7,7 +7,7 @@ import pytest
 
 from meethuis.improve import process
 from meethuis.common.errors import DataError
-from meethuis.common.plots import alt_text
+from meethuis.common.plots import alt_text, layout_problems
 
 SALT = b"test-salt"
 
@@ -102,6 +102,9 @@ def test_binned_effect_hand_worked_and_suppressed():
     assert t.loc["15–28 dagen", "suppressed"] and pd.isna(t.loc["15–28 dagen", "estimate"])
     fig = process.plot_binned(t.reset_index(), "doorlooptijd", "rapportcijfer")
     assert "6,5" in alt_text(fig)
+    # the hidden first bin keeps its slot: its note sits inside the axes, clear of the tick labels
+    assert fig.axes[0].get_xlim() == (-0.5, len(t) - 0.5)
+    assert layout_problems(fig) == []
 
 
 def test_regression_equals_closed_form_and_recovers_truth():

@@ -317,6 +317,7 @@ def plot_binned(table: pd.DataFrame, measure_label: str, outcome_label: str, lan
     ax.errorbar(x, est, yerr=[est - table["ci_low"].to_numpy(float), table["ci_high"].to_numpy(float) - est],
                 fmt="o", color=PALETTE["blauw"], capsize=4)
     ax.set_xticks(x, list(table["bin"]))
+    ax.set_xlim(-0.5, len(table) - 0.5)  # every slot in view, also a hidden first or last bin
     lo, hi = np.nanmin(table["ci_low"].to_numpy(float), initial=np.inf), np.nanmax(table["ci_high"].to_numpy(float), initial=-np.inf)
     if np.isfinite(lo) and 1 <= lo and hi <= 10:  # a grade: the whole scale, no axis starting at 6
         ax.set_ylim(1, 10)
