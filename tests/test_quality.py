@@ -98,6 +98,11 @@ def test_straightlining():
     assert s.loc[0, "straightliners"] == 4 and s.loc[0, "share"] == pytest.approx(0.8)
     with pytest.raises(AnalysisError, match="at least 5"):
         straightlining(d, list("abcd"))
+    # a block of four questions cannot show straight-lining: no row (and no error), so a survey with four
+    # drivers still gets its measurement-quality chapter
+    four = straightlining_summary(d, {"drivers": list("abcd"), "all": list("abcdef")})
+    assert list(four["block"]) == ["all"] and four.loc[0, "straightliners"] == 4
+    assert straightlining_summary(d, {"drivers": list("abcd")}).empty
 
 
 def test_representativeness_before_and_after_weighting():
@@ -115,3 +120,17 @@ def test_representativeness_before_and_after_weighting():
 def test_omega_is_the_same_on_every_run():
     """The ML fit starts from seeded EM values: two fits of the same data give the same bits."""
     assert mcdonald_omega(DATA, ITEMS) == mcdonald_omega(DATA, ITEMS)
+
+
+def test_chapter_says_when_straight_lining_was_not_checked():
+    from meethuis.intake.codebook import load_codebook
+    from meethuis.report.chapters.meetkwaliteit import quality_sentences
+    from meethuis.stats.disclosure import protect_table
+
+    d = pd.DataFrame({c: [1.0, 2.0, 3.0] * 5 for c in "abcd"})
+    straight = protect_table(straightlining_summary(d, {"drijfveren": list("abcd")}), 10)
+    reliability = pd.DataFrame(columns=["construct", "alpha", "suppressed"])
+    nl = quality_sentences(reliability, straight, load_codebook(), "nl")
+    assert nl == ["Rechtlijnig invullen (overal hetzelfde antwoord) is niet bekeken: daarvoor zijn minstens vijf "
+                  "drijfveer-vragen nodig."]
+    assert "at least five" in quality_sentences(reliability, straight, load_codebook(), "en")[0]

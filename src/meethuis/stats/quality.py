@@ -97,14 +97,20 @@ def straightlining(responses: pd.DataFrame, items: Sequence[str], min_items: int
 
 def straightlining_summary(responses: pd.DataFrame, blocks: Mapping[str, Sequence[str]],
                            min_items: int = 5) -> pd.DataFrame:
-    """Per block: respondents who answered enough items (``n``), how many straight-lined, and the share."""
+    """Per block: respondents who answered enough items (``n``), how many straight-lined, and the share.
+
+    A block with fewer than ``min_items`` questions has no row: the same answer to a handful of questions
+    says nothing about careless answering (the reader's text says the check was not possible).
+    """
     rows = []
     for name, items in blocks.items():
+        if len(items) < min_items:
+            continue
         flag = straightlining(responses, items, min_items)
         eligible = int((responses[list(items)].notna().sum(axis=1) >= min_items).sum())
         rows.append({"block": name, "k": len(items), "n": eligible, "straightliners": int(flag.sum()),
                      "share": flag.sum() / eligible if eligible else np.nan})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["block", "k", "n", "straightliners", "share"])
 
 
 @dataclass(frozen=True)

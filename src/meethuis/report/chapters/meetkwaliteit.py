@@ -50,6 +50,11 @@ def quality_sentences(reliability: pd.DataFrame, straight: pd.DataFrame, codeboo
                      "zijn gewoon meegeteld.",
                      f"{nv.format_percent(r['share'], 1, 'en')} of respondents gave the same answer to all "
                      f"{int(r['k'])} driver questions (straight-lining); their answers are counted as usual."))
+    if straight.empty:
+        out.append(t("Rechtlijnig invullen (overal hetzelfde antwoord) is niet bekeken: daarvoor zijn minstens vijf "
+                     "drijfveer-vragen nodig.",
+                     "Straight-lining (the same answer everywhere) was not checked: that needs at least five driver "
+                     "questions."))
     return out
 
 
