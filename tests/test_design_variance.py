@@ -153,3 +153,58 @@ def test_coverage_with_strongly_varying_weights():
     print(f"coverage of 95 % intervals, Kish deff {np.mean(deffs):.2f}: mean {cov_mean:.3f}, share {cov_share:.3f}")
     assert np.mean(deffs) >= 1.6
     assert 0.93 <= cov_mean <= 0.97 and 0.93 <= cov_share <= 0.97
+
+
+# -- the other chapters' means use the same design (priority's performance, process bins and referrals) ------
+
+@pytest.mark.parametrize("org,frame,weights,res", CASES, ids=[c[0] for c in CASES])
+def test_priority_performance_uses_the_raked_design(org, frame, weights, res):
+    from meethuis.stats.priority import driver_performance
+
+    ref = res["menselijkheid"]
+    perf = driver_performance(frame, ["menselijkheid"], weights=weights).iloc[0]
+    half = (perf["performance_ci_high"] - perf["performance_ci_low"]) / 2
+    t = half / ref["se"]  # the interval's half width is t(df) x the linearised SE of R svymean
+    from scipy import stats
+    assert perf["performance"] == pytest.approx(ref["mean"], rel=1e-9)
+    assert t == pytest.approx(stats.t.ppf(0.975, ref["degf"]), rel=SE_RTOL)
+    top2 = driver_performance(frame, ["menselijkheid"], weights=weights, measure="top2").iloc[0]
+    if "top2" in res:  # svyciprop(method = "logit") on the raked design
+        assert (top2["performance_ci_low"], top2["performance_ci_high"]) == pytest.approx(tuple(res["top2"]["ci"]),
+                                                                                          rel=1e-6)
+    kpis = kpi_table(frame, items=["menselijkheid"], weights=weights, protect=False).set_index("statistic")
+    assert (perf["performance_ci_low"], perf["performance_ci_high"]) == pytest.approx(
+        (kpis.loc["mean", "ci_low"], kpis.loc["mean", "ci_high"]), rel=1e-12)
+    assert (top2["performance_ci_low"], top2["performance_ci_high"]) == pytest.approx(
+        (kpis.loc["top2", "ci_low"], kpis.loc["top2", "ci_high"]), rel=1e-12)
+
+
+@pytest.mark.parametrize("org,frame,weights,res", CASES, ids=[c[0] for c in CASES])
+def test_process_bins_and_referrals_use_the_raked_design(org, frame, weights, res):
+    from meethuis.improve.process import binned_effect, referral_effect
+
+    levels = [lv["level"] for lv in res["tevredenheid"]["by"]]
+    linked = frame.copy()
+    linked["gekoppeld"] = True
+    linked["aantal"] = linked["kanaal"].map({lv: i + 1 for i, lv in enumerate(levels)}).astype(float)
+    binned = binned_effect(linked, "aantal", weights=weights, min_cell=1,
+                           bins=([0.5 + i for i in range(len(levels) + 1)], levels)).set_index("bin")
+    for lv in res["tevredenheid"]["by"]:  # R svyby(~tevredenheid, ~kanaal, raked design)
+        assert binned.loc[lv["level"], "estimate"] == pytest.approx(lv["mean"], rel=1e-7)
+        assert binned.loc[lv["level"], "se"] == pytest.approx(lv["se"], rel=SE_RTOL)
+    linked["doorverwezen"] = (linked["kanaal"] == "telefoon").astype(float)
+    effect = referral_effect(linked, weights=weights, min_cell=1)
+    ref = res["tevredenheid"]["ttest"]  # R svyttest(tevredenheid ~ telefoon)
+    assert effect.difference == pytest.approx(ref["difference"], rel=1e-9)
+    assert effect.p == pytest.approx(ref["p"], rel=0.05)
+    # unlinked respondents stay in the design: the kpi path with the bin as a breakdown gives the same SEs
+    part = linked.copy()
+    part["gekoppeld"] = np.arange(len(part)) % 3 != 0
+    binned = binned_effect(part, "aantal", weights=weights, min_cell=1,
+                           bins=([0.5 + i for i in range(len(levels) + 1)], levels)).set_index("bin")
+    via_kpi = part.assign(bin=part["kanaal"].where(part["gekoppeld"]))
+    table = kpi_table(via_kpi, items=["tevredenheid"], by="bin", weights=weights, statistics=["mean"],
+                      protect=False).set_index("bin")
+    for lv in levels:
+        assert binned.loc[lv, "se"] == pytest.approx(table.loc[lv, "se"], rel=1e-12)
+        assert binned.loc[lv, "ci_low"] == pytest.approx(table.loc[lv, "ci_low"], rel=1e-12)

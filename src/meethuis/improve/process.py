@@ -248,15 +248,45 @@ def _weights(frame: pd.DataFrame, weights: pd.Series | np.ndarray | None) -> pd.
     return pd.Series(w, index=frame.index)
 
 
+def _design(linked: pd.DataFrame, weights: pd.Series | np.ndarray | None):
+    """The raking design behind ``weights`` and which rows are linked.
+
+    With raked weights (a Series from ``weights.survey_weights``) the linearised variance is residualised on
+    the raking margins, as in ``kpi.kpi_table``; a group is a domain of the whole design, so pass every
+    respondent of the period (``LinkedData.frame``): rows with ``gekoppeld`` False stay in the design.
+    """
+    from meethuis.stats.weights import calibration_of
+
+    inside = linked["gekoppeld"].fillna(False).astype(bool).to_numpy() if "gekoppeld" in linked.columns \
+        else np.ones(len(linked), bool)
+    calibration = calibration_of(linked, weights) if isinstance(weights, pd.Series) else None
+    return calibration, inside
+
+
+def _domain_means(y: np.ndarray, w: pd.Series, masks: list[np.ndarray], calibration) -> list:
+    """``kpi.domain_estimates`` of the mean of ``y`` in each mask (one design, linearised SEs)."""
+    from meethuis.stats.kpi import domain_estimates
+
+    if calibration is None:  # no design: each group is a sample of its own answered rows (kpi.mean_ci)
+        from meethuis.stats.kpi import mean_ci
+
+        return [mean_ci(y[m], w.to_numpy()[m]) for m in masks]
+    return domain_estimates(y, "mean", w.to_numpy(dtype=float), masks, calibration)
+
+
 def binned_effect(linked: pd.DataFrame, measure: str, outcome: str = "tevredenheid",
                   weights: pd.Series | None = None, min_cell: int = 10, lang: str = "nl",
                   bins: tuple[Sequence[float], Sequence[str]] | None = None) -> pd.DataFrame:
-    """Mean of ``outcome`` per bin of a process measure, with CIs (``kpi.mean_ci``), protected.
+    """Mean of ``outcome`` per bin of a process measure, with CIs, protected.
+
+    With raked weights (a Series from ``weights.survey_weights``) each bin is a domain of the raking design
+    and its SE the linearised one of ``kpi.kpi_table``; unweighted, ``kpi.mean_ci`` per bin.
 
     Parameters
     ----------
     linked:
-        ``LinkedData.frame`` (or its matched rows).
+        ``LinkedData.frame`` (every respondent of the period; ``gekoppeld`` marks the linked rows, the others
+        stay in the design) or its matched rows.
     measure:
         A process field, e.g. ``doorlooptijd_dagen`` or ``aantal_contacten``.
     bins:
@@ -267,8 +297,6 @@ def binned_effect(linked: pd.DataFrame, measure: str, outcome: str = "tevredenhe
     pd.DataFrame
         ``bin, estimate, ci_low, ci_high, se, n, n_eff, suppressed, reason`` in bin order.
     """
-    from meethuis.stats.kpi import mean_ci
-
     for col in (measure, outcome):
         if col not in linked.columns:
             raise DataError(f"column '{col}' is not in the linked data", column=col,
@@ -281,12 +309,12 @@ def binned_effect(linked: pd.DataFrame, measure: str, outcome: str = "tevredenhe
         edges, labels = bins
     x = _as_float(linked[measure])
     cut = pd.cut(x, edges, labels=list(labels), right=True)
-    y = pd.to_numeric(linked[outcome], errors="coerce").astype(float)
+    y = pd.to_numeric(linked[outcome], errors="coerce").to_numpy(dtype=float)
     w = _weights(linked, weights)
+    calibration, inside = _design(linked, weights)
+    masks = [(cut == label).to_numpy() & inside for label in labels]
     rows = []
-    for label in labels:
-        mask = (cut == label).to_numpy()
-        est = mean_ci(y[mask], w[mask])
+    for label, est in zip(labels, _domain_means(y, w, masks, calibration)):
         rows.append({"bin": label, "estimate": est.estimate, "ci_low": est.ci_low, "ci_high": est.ci_high,
                      "se": est.se, "n": est.n, "n_eff": est.n_eff})
     table = pd.DataFrame(rows)
@@ -442,13 +470,16 @@ def referral_effect(linked: pd.DataFrame, outcome: str = "tevredenheid", weights
                     min_cell: int = 10, lang: str = "nl") -> ReferralEffect:
     """Mean outcome for referred and not-referred respondents and the difference (Welch-type z-test).
 
-    The difference (referred minus not referred) uses :func:`meethuis.stats.trends.two_sample_test` on the two
-    ``kpi.mean_ci`` estimates; it is NaN when either group is suppressed.
+    With raked weights (a Series from ``weights.survey_weights``) the two groups are domains of the raking
+    design: linearised SEs as in ``kpi.kpi_table`` and the difference by ``kpi.domain_difference`` (t with
+    the design df, R ``svyttest``). Unweighted, :func:`meethuis.stats.trends.two_sample_test` on the two
+    ``kpi.mean_ci`` estimates. The difference is NaN when either group is suppressed.
 
     Parameters
     ----------
     linked:
-        Linked rows (``LinkedData.matched``) with ``doorverwezen`` and the outcome.
+        ``LinkedData.frame`` (every respondent of the period; ``gekoppeld`` marks the linked rows, the others
+        stay in the design) or linked rows only, with ``doorverwezen`` and the outcome.
     outcome, weights, min_cell, lang:
         Outcome item, survey weights aligned with ``linked``, disclosure threshold, language.
 
@@ -463,26 +494,33 @@ def referral_effect(linked: pd.DataFrame, outcome: str = "tevredenheid", weights
     DataError
         When ``doorverwezen`` is not in the linked data.
     """
-    from meethuis.stats.kpi import mean_ci
     from meethuis.stats.trends import two_sample_test
 
     if "doorverwezen" not in linked.columns:
         raise DataError("column 'doorverwezen' is not in the linked data", column="doorverwezen",
                         hint="map it under process.columns in the organisation config")
     ref = _as_float(linked["doorverwezen"])
-    y = pd.to_numeric(linked[outcome], errors="coerce").astype(float)
+    y = pd.to_numeric(linked[outcome], errors="coerce").to_numpy(dtype=float)
     w = _weights(linked, weights)
+    calibration, inside = _design(linked, weights)
     names = {"nl": {0.0: "niet doorverwezen", 1.0: "doorverwezen"}, "en": {0.0: "not referred", 1.0: "referred on"}}
     ests, rows = {}, []
-    for value in (0.0, 1.0):
-        mask = (ref == value).to_numpy()
-        est = mean_ci(y[mask], w[mask])
+    groups = (0.0, 1.0)
+    found = _domain_means(y, w, [(ref == v).to_numpy() & inside for v in groups], calibration)
+    for value, est in zip(groups, found):
         ests[value] = est
         rows.append({"groep": names[lang][value], "estimate": est.estimate, "ci_low": est.ci_low,
                      "ci_high": est.ci_high, "se": est.se, "n": est.n, "n_eff": est.n_eff})
     table = protect_table(pd.DataFrame(rows), min_cell, dims=["groep"], keys=[])
     if table["suppressed"].any():
         return ReferralEffect(table, math.nan, math.nan, math.nan, math.nan)
+    if calibration is not None:  # two domains of one raked design: design-based t test (R svyttest)
+        from meethuis.stats.kpi import domain_difference, t_quantile
+
+        masks = [(ref == v).to_numpy() & inside for v in groups]
+        d = domain_difference(y, masks[0], masks[1], w.to_numpy(dtype=float), calibration)
+        half = t_quantile(d.df) * d.se
+        return ReferralEffect(table, d.difference, d.difference - half, d.difference + half, d.p)
     diff, z, p = two_sample_test(ests[0.0], ests[1.0], "mean")
     se = math.hypot(ests[0.0].se, ests[1.0].se)
     return ReferralEffect(table, diff, diff - 1.959963984540054 * se, diff + 1.959963984540054 * se, p)

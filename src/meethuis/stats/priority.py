@@ -25,6 +25,7 @@ import pandas as pd
 
 from meethuis.stats import drivers as _drivers
 from meethuis.stats import kpi as _kpi
+from meethuis.stats.weights import calibration_of as _calibration_of
 from meethuis.intake.codebook import Codebook, load_codebook
 from meethuis.stats.disclosure import protect_table
 from meethuis.common.errors import AnalysisError
@@ -121,16 +122,19 @@ def driver_performance(
                                 hint="use item ids from the codebook as column names")
     w = _drivers._resolve_weights(frame, weights)
     cb = codebook or load_codebook()
+    # raked weights: the linearised variance residualised on the raking margins, as kpi_table computes it
+    calibration = _calibration_of(frame, weights) if isinstance(weights, pd.Series) else None
     rows = []
     for d in names:
         x = frame[d].to_numpy(dtype=float)
-        keep = w > 0
+        keep = np.ones(len(x), bool) if calibration is not None else w > 0  # a design keeps all its rows
         x, wd = x[keep], w[keep]
         if measure == "mean":
-            est = _kpi.mean_ci(x, wd, level)
+            est = _kpi.mean_ci(x, wd, level, calibration)
         else:
             threshold = cb.item(d).scale.top2_threshold()
-            est = _kpi.proportion_ci(np.where(np.isnan(x), np.nan, (x >= threshold).astype(float)), wd, level)
+            est = _kpi.proportion_ci(np.where(np.isnan(x), np.nan, (x >= threshold).astype(float)), wd, level,
+                                     calibration)
         rows.append({"driver": d, "performance": est.estimate, "performance_ci_low": est.ci_low,
                      "performance_ci_high": est.ci_high, "n": est.n, "n_eff": est.n_eff})
     out = pd.DataFrame(rows)
