@@ -155,3 +155,64 @@ def test_init_validate_report_on_foreign_survey(tmp_path, shape):
     assert set(table["driver"]) == set(config.drivers())
     for d, imp in zip(table["driver"], table["importance"]):
         assert imp == pytest.approx(expected[d], abs=1e-8)
+
+
+def test_infer_column_sets_missing_codes_aside():
+    c = infer_column("V01_cijfer", pd.Series(["7", "99", "10", "1", "98", "97", "5"]))
+    assert (c.role, c.lo, c.hi) == ("item", 1, 10) and c.missing == {97: "nvt", 98: "weet_niet", 99: "missing"}
+    c = infer_column("Q3", pd.Series([1, 2, 3, 4, 5, -1, 0]))  # -1 = no answer, 0 = n.v.t. beside 1-5
+    assert (c.role, c.lo, c.hi, c.zero_is_nvt, c.missing) == ("item", 1, 5, True, {-1: "missing"})
+    c = infer_column("Q4", pd.Series(["1", "2", "weet niet", "5", "Geen mening", "onbekend", "3", "4"]))
+    assert (c.role, c.lo, c.hi) == ("item", 1, 5)
+    assert c.missing == {"weet niet": "weet_niet", "geen mening": "weet_niet", "onbekend": "missing"}
+    c = infer_column("Delay", pd.Series([0, 12, 45, 180, 999, 7, 9999]))  # far above every delay: codes
+    assert c.role == "number" and c.missing == {999: "missing", 9999: "missing"}
+    c = infer_column("Age", pd.Series([18, 45, 99, 97, 60, 88]))  # ages, not codes: nothing set aside
+    assert c.role == "number" and c.missing == {}
+    assert infer_column("Happy", pd.Series([0, 1, 99, 1]), outcome=True).role == "binary"
+    c = infer_column("KANAAL", pd.Series([1, 3, 4, 2, 6]))  # numeric codes of a breakdown, not a scale
+    assert c.role == "category" and c.values == ("1", "2", "3", "4", "6")
+    assert infer_column("Gate location", pd.Series([1, 3, 4, 2, 5])).role == "item"
+    c = infer_column("CONTACTDATUM", pd.Series(["12-12-2025", "23-11-2025", "01-07-2026"]))
+    assert (c.role, c.values) == ("date", ("%d-%m-%Y",))
+
+
+def _coded(n: int = 400, seed: int = 3) -> pd.DataFrame:
+    """A Dutch export with 97/98/99 in the answers, a real age of 99 and text codes in a 1-7 item."""
+    rng = np.random.default_rng(seed)
+    grade = rng.integers(1, 11, n).astype(object)
+    grade[rng.random(n) < 0.08] = 99
+    q1 = rng.integers(1, 6, n).astype(object)
+    q1[rng.random(n) < 0.05] = 97
+    q1[rng.random(n) < 0.05] = 98
+    q2 = rng.integers(1, 8, n).astype(object)
+    q2[rng.random(n) < 0.05] = "weet niet"
+    age = rng.integers(18, 100, n)
+    age[:3] = 99
+    return pd.DataFrame({"Rapportcijfer": grade, "Vraag 1": q1, "Vraag 2 (1-7)": q2, "Leeftijd": age})
+
+
+def test_missing_codes_file_wide_or_per_column(tmp_path):
+    frame = _coded()
+    frame.to_csv(tmp_path / "coded.csv", index=False, sep=";")
+    text = init_config(tmp_path / "coded.csv", tmp_path / "coded.yml")
+    # 99 is a real age here, so the codes go per answer column, never file-wide
+    assert "missing_values" not in text and "recode: {99: missing}" in text
+    config = load_config(tmp_path / "coded.yml")
+    assert config.outcomes() == ["rapportcijfer"]  # found by its header, no --outcome needed
+    survey = load_survey(config)
+    r, why = survey.responses, survey.missing_reasons
+    grade = pd.to_numeric(frame["Rapportcijfer"])
+    assert r["rapportcijfer"].notna().sum() == (grade <= 10).sum()
+    assert (why["vraag_1"] == "nvt").sum() == (frame["Vraag 1"] == 97).sum()
+    assert (why["vraag_1"] == "weet_niet").sum() == (frame["Vraag 1"] == 98).sum()
+    assert (why["vraag_2_1_7"] == "weet_niet").sum() == (frame["Vraag 2 (1-7)"] == "weet niet").sum()
+    assert config.codebook.items["vraag_2_1_7"].scale.max == 7
+    assert r["leeftijd"].notna().sum() == len(frame)  # age 99 is kept in its bin
+    # without the real 99 the same codes become one file-wide list
+    frame["Leeftijd"] = frame["Leeftijd"].clip(upper=90)
+    frame.to_csv(tmp_path / "coded.csv", index=False, sep=";")
+    text = init_config(tmp_path / "coded.csv", tmp_path / "coded.yml")
+    assert "missing_values: {97: nvt, 98: weet_niet, 99: missing}" in text
+    survey = load_survey(load_config(tmp_path / "coded.yml"))
+    assert survey.responses["rapportcijfer"].notna().sum() == (grade <= 10).sum()

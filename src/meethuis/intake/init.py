@@ -12,7 +12,7 @@ import datetime as _dt
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -22,10 +22,36 @@ import pandas as pd
 from meethuis.common.errors import ConfigError
 from meethuis.intake.codebook import Codebook, load_codebook
 from meethuis.intake.io import read_table, write_text_atomic
-from meethuis.intake.validate import norm_value, parse_period
+from meethuis.intake.validate import DEFAULT_MISSING_LABELS, norm_value, parse_period
 
 MAX_SCALE_CODES = 11  # an integer column with at most this many codes (0-10) is read as a scale
 MAX_CATEGORIES = 12
+# Codes that surveys use for "not applicable", "don't know" and "no answer" (SPSS habits, Dutch KTO exports).
+# They count as missing only when the other values form a scale (or, for measures, lie far from them).
+MISSING_NUMBERS = {97: "nvt", 997: "nvt", 98: "weet_niet", 998: "weet_niet", 88: "weet_niet", 888: "weet_niet",
+                   -8: "weet_niet", 99: "missing", 999: "missing", 9999: "missing", 96: "missing", 996: "missing",
+                   77: "missing", 777: "missing", -1: "missing", -2: "missing", -3: "missing", -7: "missing",
+                   -9: "missing", -99: "missing", -999: "missing"}
+MISSING_TEXTS = {**DEFAULT_MISSING_LABELS, "geen mening": "weet_niet", "weet niet / geen mening": "weet_niet",
+                 "onbekend": "missing", "unknown": "missing", "weigert": "missing", "wil ik niet zeggen": "missing",
+                 "zeg ik liever niet": "missing", "refused": "missing", "prefer not to say": "missing",
+                 "no answer": "missing", "na": "missing", "n.a.": "nvt", "-": "missing", ".": "missing",
+                 "#null!": "missing", "nvt.": "nvt", "geen antwoord.": "missing"}
+# Headers that name a breakdown, so a column of small numeric codes is a category, not an answer scale.
+CATEGORY_WORDS = {"age", "sex", "class", "type", "soort", "groep", "group", "segment", "team", "digi", "geslacht",
+                  "gender", "kanaal", "channel", "regio", "region", "opleiding", "education", "regeling", "afdeling",
+                  "department", "provincie", "gemeente", "vestiging", "vaardigheid", "leeftijd", "herhaald"}
+CATEGORY_PREFIXES = ("lft", "leeftijd", "herhaal", "kanaal", "geslacht", "opleiding")
+
+
+def _names_category(header: str) -> bool:
+    """Whether a header names a breakdown (``KANAAL``, ``LFTKLASSE``, ``Gender``) rather than a question."""
+    words = _norm(header).split()
+    return any(w in CATEGORY_WORDS or w.startswith(CATEGORY_PREFIXES) for w in words)
+
+
+# Headers that name an overall judgement: the default outcome when no column matches a shared outcome.
+OUTCOME_HEADER = re.compile(r"cijfer|rapport|tevreden|satisf|overall|algeheel|grade|score", re.I)
 
 
 def item_id(header: str) -> str:
@@ -46,6 +72,8 @@ class Column:
     zero_is_nvt: bool = False
     values: tuple[str, ...] = ()
     target: str | None = None  # codebook id (shared model) or own item id
+    missing: dict = field(default_factory=dict)  # code found in the column -> nvt / weet_niet / missing
+    real: frozenset = frozenset()  # the other (answer) values, to see whether a file-wide code would clash
 
 
 def _norm(text: str) -> str:
@@ -65,10 +93,69 @@ def _codebook_names(cb: Codebook) -> dict[str, str]:
     return names
 
 
+def _split_missing(present: list) -> tuple[list, dict]:
+    """The answers without missing-value codes, and the codes found (code -> nvt / weet_niet / missing).
+
+    Text codes ("weet niet", "n.v.t.", "onbekend") are always codes; numeric ones (97/98/99, 999, -1) only
+    when the other values are whole numbers on a scale up to 10, or, for a measure, when the code is negative
+    while every value is not, or at least twice the largest value.
+    """
+    found: dict = {}
+    rest = []
+    for v in present:
+        if isinstance(v, str) and v in MISSING_TEXTS:
+            found[v] = MISSING_TEXTS[v]
+        else:
+            rest.append(v)
+    numbers = [v for v in rest if isinstance(v, (int, float))]
+    if not numbers or len(numbers) != len(rest):
+        return rest, found
+    codes = {v for v in set(numbers) if v in MISSING_NUMBERS}
+    others = set(numbers) - codes
+    if not codes or not others:
+        return rest, found
+    lo, hi = min(others), max(others)
+    scale = all(float(v).is_integer() for v in others) and lo >= 0 and hi <= 10 and len(others) <= MAX_SCALE_CODES
+    keep = {c for c in codes if scale or (c < 0 <= lo) or (c > 0 and c >= 2 * max(hi, 1) and c >= 100)}
+    if not keep:
+        return rest, found
+    found.update({c: MISSING_NUMBERS[c] for c in sorted(keep)})
+    return [v for v in rest if v not in keep], found
+
+
 def infer_column(header: str, series: pd.Series, *, outcome: bool = False) -> Column:
-    """The role (and scale) of one column from its values; see the module docstring."""
+    """The role (and scale) of one column from its values; missing-value codes are set aside first."""
     values = [norm_value(v) for v in series.tolist()]
-    present = [v for v in values if v is not None]
+    present, missing = _split_missing([v for v in values if v is not None])
+    col = _infer(header, present, outcome)
+    if col.role in ("category", "id") and len(present) == len(values):  # no empty cell: may be the contact date
+        fmt = _date_format(present)
+        if fmt:
+            col = Column(header, "date", values=(fmt,))
+    col.missing = missing
+    col.real = frozenset(present)
+    return col
+
+
+DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S",
+                "%d-%m-%Y %H:%M")
+
+
+def _date_format(present: list) -> str | None:
+    """The one format in which every value is a date (day first before month first), or None."""
+    texts = sorted({str(v) for v in present})
+    if not texts or not re.fullmatch(r"[0-9][0-9:./ -]{5,}", texts[0]):
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            pd.to_datetime(pd.Series(texts), format=fmt)
+        except (ValueError, TypeError):
+            continue
+        return fmt
+    return None
+
+
+def _infer(header: str, present: list, outcome: bool) -> Column:
     if not present:
         return Column(header, "empty")
     numbers = [v for v in present if isinstance(v, (int, float))]
@@ -79,6 +166,8 @@ def infer_column(header: str, series: pd.Series, *, outcome: bool = False) -> Co
             return Column(header, "binary", 0, 1)
         if whole and len(distinct) <= MAX_SCALE_CODES and min(distinct) >= 0 and max(distinct) <= 10:
             lo, hi = int(min(distinct)), int(max(distinct))
+            if not outcome and _names_category(header) and hi <= MAX_CATEGORIES:
+                return Column(header, "category", values=tuple(str(int(v)) for v in distinct))
             if lo == 0 and hi in (4, 5, 7) and not outcome:  # 0 beside 1-5 / 1-7 usually means n.v.t.
                 return Column(header, "item", 1, hi, zero_is_nvt=True)
             if lo >= 1 and hi < 5:
@@ -164,6 +253,9 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
     for c in ids[1:]:
         c.role = "skip"
     period_cols = [c for c in columns if c.role == "period"]
+    date_cols = [c for c in columns if c.role == "date"]
+    for c in date_cols[1:]:
+        c.role = "skip"
     for c in period_cols[1:]:
         c.role = "category"
 
@@ -182,6 +274,9 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
     answer_cols = [c for c in columns if c.role in ("item", "binary")]
     out_cols = [c for c in answer_cols if c.header in outcome_headers] if outcome_headers else \
         [c for c in answer_cols if c.target in cb.items and cb.items[c.target].role == "outcome"]
+    if not out_cols:  # no shared outcome by name: an overall judgement ("cijfer", "satisfaction"), 1-10 first
+        named = [c for c in answer_cols if c.role == "item" and OUTCOME_HEADER.search(c.header)]
+        out_cols = sorted(named, key=lambda c: c.hi != 10)[:1]
     if not out_cols:
         raise ConfigError("no outcome found", file=str(data),
                           hint="name the outcome column with --outcome COLUMN (e.g. --outcome 'Overall satisfaction')")
@@ -202,6 +297,7 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
         "data:",
         f"  file: {json.dumps(str(rel))}",
     ]
+    file_wide, per_column = _missing_codes(columns)
     if ids:
         lines.append(f"  respondent_id: {json.dumps(ids[0].header)}")
     else:
@@ -211,13 +307,19 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
         lines.append(f"  period: {{value: {json.dumps(str(value))}}}  # one measurement")
     elif period_cols:
         lines.append(f"  period: {json.dumps(period_cols[0].header)}  # column with quarters")
+    elif date_cols:
+        lines.append(f"  period: {{date_column: {json.dumps(date_cols[0].header)}, "
+                     f"date_format: {json.dumps(date_cols[0].values[0])}}}  # quarters from the date")
     else:
         lines.append(f"  period: {{value: \"{_dt.date.today().year}\"}}  # one measurement; set its year or quarter")
+    if file_wide:
+        lines.append("  # codes for n.v.t. / weet niet / geen antwoord found in the answers (check their meaning):")
+        lines.append("  missing_values: {" + ", ".join(f"{_yaml_key(k)}: {v}" for k, v in file_wide.items()) + "}")
     shared = [c for c in answer_cols if c.target in cb.items]
     open_cols = [c for c in columns if c.role == "open"]
     lines.append("  columns:")
     for c in shared:
-        recode = ", recode: {0: nvt}" if c.zero_is_nvt else ""
+        recode = _recode_text(c, per_column)
         lines.append(f"    {c.target}: {{column: {json.dumps(c.header)}{recode}}}  # shared model item")
     if open_cols:
         lines.append(f"    open_antwoord: {json.dumps(open_cols[0].header)}  # open answers (scrubbed before shown)")
@@ -234,7 +336,7 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
                     "{type: binary, labels: {0: \"no\", 1: \"yes\"}}"
             else:
                 scale = f"{{min: {c.lo}, max: {c.hi}}}"
-            recode = ", recode: {0: nvt}" if c.zero_is_nvt else ""
+            recode = _recode_text(c, per_column)
             label = json.dumps(c.header)
             lines.append(f"  - {{id: {c.target}, column: {json.dumps(c.header)}, role: {role}, scale: {scale}"
                          f"{recode}, label: {{nl: {label}, en: {label}}}, wording: {{nl: {label}, en: {label}}}}}")
@@ -252,17 +354,17 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
         lines.append("segments:")
         taken: set[str] = set()
         for c in segs:
-            sid = item_id(c.header)
+            sid = _segment_id(c.header, cb)
             if sid in taken:
                 continue
             taken.add(sid)
             lines.append(f"  {sid}: {json.dumps(c.header)}")
         for c in nums:
-            sid = item_id(c.header)
+            sid = _segment_id(c.header, cb)
             if sid in taken:
                 continue
             taken.add(sid)
-            edges = _bins(frame[c.header])
+            edges = _bins(frame[c.header], c.missing)
             if edges:
                 lines.append(f"  {sid}: {{column: {json.dumps(c.header)}, bins: [{', '.join(map(str, edges))}]}}")
     lines += ["", f"lang: {lang}", "min_cell: 10", ""]
@@ -271,9 +373,50 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
     return text
 
 
-def _bins(series: pd.Series) -> list[int] | None:
+def _missing_codes(columns: list[Column]) -> tuple[dict, bool]:
+    """The missing-value codes for ``data.missing_values``, or ``({}, True)`` when they go per answer column.
+
+    One file-wide list when no column holds one of the codes as a real value (age 99, 97 minutes' delay);
+    otherwise each answer column gets its own codes as a recode.
+    """
+    found: dict = {}
+    for c in columns:
+        if c.role in ("item", "binary", "category", "number"):
+            for k, v in c.missing.items():
+                if k not in DEFAULT_MISSING_LABELS:  # "weet niet", "n.v.t." are understood without a key
+                    found.setdefault(k, v)
+    if not found:
+        return {}, False
+    clash = any(k in c.real for c in columns if c.role in ("item", "binary", "category", "number") for k in found)
+    if clash:
+        return {}, True
+    return dict(sorted(found.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0])))), False
+
+
+def _recode_text(c: Column, per_column: bool) -> str:
+    """``, recode: {...}`` for one answer column: 0 as n.v.t., and its own missing codes when not file-wide."""
+    codes = {0: "nvt"} if c.zero_is_nvt else {}
+    if per_column:
+        codes.update({k: v for k, v in c.missing.items() if k not in DEFAULT_MISSING_LABELS})
+    if not codes:
+        return ""
+    return ", recode: {" + ", ".join(f"{_yaml_key(k)}: {v}" for k, v in codes.items()) + "}"
+
+
+def _yaml_key(key) -> str:
+    return str(key) if isinstance(key, (int, float)) else json.dumps(str(key))
+
+
+def _segment_id(header: str, cb: Codebook) -> str:
+    """The header's id, kept apart from the shared model's ids (a ``KANAAL`` of own codes is not ``kanaal``)."""
+    sid = item_id(header)
+    return f"{sid}_eigen" if sid in cb.items or sid in cb.fields else sid
+
+
+def _bins(series: pd.Series, missing: dict | None = None) -> list[int] | None:
     """Four groups of about equal size from the quartiles (whole-number edges), or None when impossible."""
     x = pd.to_numeric(series.map(norm_value), errors="coerce").dropna()
+    x = x[~x.isin([k for k in (missing or {}) if isinstance(k, (int, float))])]
     if len(x) < 40:
         return None
     qs = sorted({int(np.floor(x.min())), *[int(round(q)) for q in x.quantile([0.25, 0.5, 0.75])],
