@@ -21,7 +21,7 @@ import pytest
 from meethuis.cli.main import main
 from meethuis.common.errors import ConfigError
 from meethuis.report import folders
-from meethuis.report.chapters import common as chapter
+from meethuis.report import context as run_context
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -117,7 +117,7 @@ def test_private_run_dir_is_700_its_files_600_and_removed_on_error(tmp_path, mon
         with folders.private_run_dir() as run:
             assert run.parent == tmp_path
             assert stat.S_IMODE(run.stat().st_mode) == 0o700
-            context = chapter.write_run_context({"raw": "answers"}, run)
+            context = run_context.write_run_context({"raw": "answers"}, run)
             assert stat.S_IMODE(context.stat().st_mode) == 0o600
             raise RuntimeError("boom")
     assert not list(tmp_path.glob("meethuis-run-*"))
@@ -139,10 +139,10 @@ def test_relative_config_resolves_from_the_current_folder(tmp_path, monkeypatch)
     own.mkdir(parents=True)
     (own / "molensloot.yml").write_text("organisation: {id: eigen}\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    assert chapter.resolve_config_path("data/sample/molensloot.yml") == own / "molensloot.yml"
-    assert chapter.resolve_config_path("molensloot") == SAMPLE / "molensloot.yml"  # a sample name
+    assert run_context.resolve_config_path("data/sample/molensloot.yml") == own / "molensloot.yml"
+    assert run_context.resolve_config_path("molensloot") == SAMPLE / "molensloot.yml"  # a sample name
     with pytest.raises(ConfigError, match="current folder"):
-        chapter.resolve_config_path("data/sample/isr.yml")
+        run_context.resolve_config_path("data/sample/isr.yml")
 
 
 # -- slow: signals while a chapter runs --------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def _start(tmp_path: Path):
         time.sleep(0.2)
     runs = list(temp.glob("meethuis-run-*"))
     assert len(runs) == 1 and stat.S_IMODE(runs[0].stat().st_mode) == 0o700
-    context = runs[0] / chapter.RUN_CONTEXT
+    context = runs[0] / run_context.RUN_CONTEXT
     assert context.exists() and stat.S_IMODE(context.stat().st_mode) == 0o600
     staged = list(out.parent.glob(".org.*.tmp"))
     assert staged and not list(staged[0].rglob("*.pkl"))  # nothing raw beside the output

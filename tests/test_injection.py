@@ -15,7 +15,7 @@ import pytest
 
 from meethuis.intake import io
 from meethuis.report import html as report_html
-from meethuis.report.chapters import common as chapter
+from meethuis.report import context as run_context, display
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -45,7 +45,7 @@ def test_show_table_csv_holds_no_formula(tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
     raw = pd.DataFrame({"dienst": ["=HYPERLINK(\"x\")", SCRIPT], "estimate": [7.0, 8.0], "n": [40, 50]})
-    chapter.show_table(raw, "per_dienst", "Per dienst " + IMG, min_cell=10, report_dir=tmp_path)
+    display.show_table(raw, "per_dienst", "Per dienst " + IMG, min_cell=10, report_dir=tmp_path)
     saved = pd.read_csv(tmp_path / "tables" / "per_dienst.csv", dtype=str)
     assert saved.loc[0, "dienst"] == "'=HYPERLINK(\"x\")"
     assert not any(str(v).startswith(io.FORMULA_START) for v in saved.to_numpy().ravel())
@@ -66,7 +66,7 @@ def test_show_text_escapes_tags_in_the_notebook_and_the_report(tmp_path, monkeyp
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
-    chapter.show_text(f"Gemeente {SCRIPT} **vet** {IMG}, n < 10 > 5\n\n> *positief:* citaat")
+    display.show_text(f"Gemeente {SCRIPT} **vet** {IMG}, n < 10 > 5\n\n> *positief:* citaat")
     markdown = shown[0]
     assert "<script" not in markdown.replace("\\<", "") and "<img" not in markdown.replace("\\<", "")
     nb = nbformat.v4.new_notebook()
@@ -119,7 +119,7 @@ def test_segment_labels_in_the_run_context_and_aggregates_are_safe(tmp_path):
         row["dienst"] = service
     columns = "\n".join(f"    {i}: {i}" for i in ITEMS) + "\n    dienst: dienst"
     config = load_config(make_org(tmp_path, rows, columns_yaml=columns))
-    context = chapter.build_run_context(config, "all")
+    context = run_context.build_run_context(config, "all")
     labels = set(context.survey.responses["dienst"].dropna())
     assert labels == {"paspoort", "=HYPERLINK(\"x\")", "overig"}
     path = tmp_path / "aggregates.json"

@@ -61,7 +61,7 @@ def test_every_module_belongs_to_a_stage():
 def test_imports_only_go_down_the_stages():
     # the reader sees real edges (module-level, lazy and relative imports alike)
     assert {"meethuis.stats.disclosure", "meethuis.common.errors"} <= GRAPH["meethuis.stats.kpi"]
-    assert "meethuis.intake.validate" in GRAPH["meethuis.report.chapters.common"]
+    assert "meethuis.intake.validate" in GRAPH["meethuis.report.context"]
     assert stage("meethuis.cli.main") > stage("meethuis.report.runner") > stage("meethuis.improve.process")
     upward = sorted(f"{m} ({stage(m)}) imports {d} ({stage(d)})"
                     for m, deps in GRAPH.items() for d in deps if stage(d) > stage(m))
@@ -120,3 +120,9 @@ def test_notebooks_import_only_their_chapter_module_and_the_common_one():
                     assert got in allowed, f"{chapter}: imports {got}"
                 elif isinstance(node, ast.Import):
                     assert not any(a.name.startswith("meethuis") for a in node.names), chapter
+
+
+def test_chapters_common_stays_small():
+    # the run side lives in report/context.py, the display side in report/display.py (issue #11)
+    lines = (PKG / "report" / "chapters" / "common.py").read_text(encoding="utf-8").count("\n")
+    assert lines <= 400, f"report/chapters/common.py has {lines} lines: move run or display helpers out"

@@ -10,7 +10,7 @@ from meethuis.intake.config import load_config
 from meethuis.intake.validate import load_survey
 from meethuis.report import plan as chapter_plan_module
 from meethuis.report.html import drop_empty_headings
-from meethuis.report.chapters.common import table_html
+from meethuis.report.display import table_html
 from meethuis.report.plan import Need, chapter_plan, declare, needs_of, plan_text
 from meethuis.report.runner import chapters_available
 from meethuis.sample import sample_config

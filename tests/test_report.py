@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from meethuis.report import context as run_context, display
 from meethuis.report.chapters import common as chapter
 from meethuis.report.chapters import representativiteit as chapter_representativiteit
 from meethuis.report.chapters import prioriteiten as chapter_prioriteiten
@@ -23,7 +24,8 @@ from meethuis.report.chapters import kpis as chapter_kpis
 from meethuis.report import html as report_html
 from meethuis.report import runner as report
 from meethuis.report.folders import RUN_DIR_ENV
-from meethuis.report.chapters.common import figure_html, select_period, table_html
+from meethuis.report.context import select_period
+from meethuis.report.display import figure_html, table_html
 from meethuis.cli.main import main
 from meethuis.common.errors import ConfigError, DataError
 from meethuis.common import narrative as nv
@@ -62,13 +64,13 @@ def test_bad_or_absent_period_is_a_clear_error(quarters):
 # -- config resolution ------------------------------------------------------------------------------------
 def test_config_path_resolves_from_sample_name_or_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert chapter.resolve_config_path("data/sample/isr.yml") == SAMPLE / "isr.yml"
+    assert run_context.resolve_config_path("data/sample/isr.yml") == SAMPLE / "isr.yml"
     monkeypatch.chdir(tmp_path)  # a path is read from the current folder; a sample name from anywhere
-    assert chapter.resolve_config_path("molensloot") == SAMPLE / "molensloot.yml"
+    assert run_context.resolve_config_path("molensloot") == SAMPLE / "molensloot.yml"
     with pytest.raises(ConfigError, match="not found"):
-        chapter.resolve_config_path("data/sample/nergens.yml")
+        run_context.resolve_config_path("data/sample/nergens.yml")
     with pytest.raises(ConfigError, match="no sample organisation"):
-        chapter.resolve_config_path("nergens")
+        run_context.resolve_config_path("nergens")
 
 
 # -- tables ------------------------------------------------------------------------------------------------
@@ -104,16 +106,16 @@ def test_show_table_protects_and_writes_csv(tmp_path, monkeypatch):
 
     monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj.data))
     raw = pd.DataFrame({"kanaal": ["balie", "post"], "estimate": [7.2, 8.0], "n": [50, 3]})
-    chapter.show_table(raw, "per_kanaal", "Per kanaal", min_cell=10, report_dir=tmp_path)
+    display.show_table(raw, "per_kanaal", "Per kanaal", min_cell=10, report_dir=tmp_path)
     saved = pd.read_csv(tmp_path / "tables" / "per_kanaal.csv")
     assert saved.loc[0, "estimate"] == 7.2 and saved.loc[0, "n"] == 50
     assert np.isnan(saved.loc[1, "estimate"]) and np.isnan(saved.loc[1, "n"])  # 3 respondents: suppressed
     assert "8,0" not in shown[0] and "8.0" not in shown[0]
     assert '<a href="tables/per_kanaal.csv" download>Download als CSV' in shown[0]  # the table links its CSV
     with pytest.raises(Exception, match="two tables"):
-        chapter.show_table(raw, "per_kanaal", "Per kanaal", min_cell=10, report_dir=tmp_path)
+        display.show_table(raw, "per_kanaal", "Per kanaal", min_cell=10, report_dir=tmp_path)
     with pytest.raises(Exception, match="not a simple file name"):
-        chapter.show_table(raw, "Per Kanaal!", "x", min_cell=10)
+        display.show_table(raw, "Per Kanaal!", "x", min_cell=10)
 
 
 # -- figures ------------------------------------------------------------------------------------------------
@@ -358,7 +360,7 @@ def test_quadrant_and_knob_sentences():
 
 # -- the default period: the latest quarter -------------------------------------------------------------
 def test_default_period_is_the_latest_quarter_and_all_pools(quarters):
-    from meethuis.report.chapters.common import latest_period, period_parameter, resolve_period
+    from meethuis.report.context import latest_period, period_parameter, resolve_period
 
     assert latest_period(quarters) == "2026Q3"
     assert resolve_period(quarters, "") == "2026Q3"  # the report is about the latest quarter by default
@@ -371,7 +373,8 @@ def test_default_period_is_the_latest_quarter_and_all_pools(quarters):
 
 
 def test_run_context_and_chapter_default_to_the_latest_quarter():
-    from meethuis.report.chapters.common import build_run_context, open_chapter
+    from meethuis.report.chapters.common import open_chapter
+    from meethuis.report.context import build_run_context
     from meethuis.intake.config import load_config
     from meethuis.sample import sample_config
 
@@ -507,8 +510,8 @@ def test_chapters_render_the_stored_driver_analysis_identical_to_a_fresh_one(tmp
     from meethuis.sample import sample_config
     from meethuis.stats import drivers
 
-    context = chapter.build_run_context(load_config(sample_config("molensloot")), "all")
-    chapter.write_run_context(context, tmp_path)
+    context = run_context.build_run_context(load_config(sample_config("molensloot")), "all")
+    run_context.write_run_context(context, tmp_path)
     calls = []
     original = drivers.bootstrap_importance
 
@@ -518,10 +521,10 @@ def test_chapters_render_the_stored_driver_analysis_identical_to_a_fresh_one(tmp
         return original(*args, **kwargs)
 
     monkeypatch.setattr(drivers, "bootstrap_importance", counted)
-    chapter.precompute_analyses(context, tmp_path, 10)
-    assert sorted(calls) == sorted(chapter.shared_driver_outcomes(context.config))  # one bootstrap per outcome
+    run_context.precompute_analyses(context, tmp_path, 10)
+    assert sorted(calls) == sorted(run_context.shared_driver_outcomes(context.config))  # one bootstrap per outcome
     assert sorted(calls) == ["menselijkheid", "tevredenheid"]
-    assert chapter.load_aggregates(tmp_path, 10)["organisation"]["id"] == "molensloot"
+    assert run_context.load_aggregates(tmp_path, 10)["organisation"]["id"] == "molensloot"
 
     monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
     stored = [chapter.open_chapter("molensloot", "all") for _ in range(3)]  # chapters 00, 05 and 06
@@ -548,16 +551,16 @@ def test_a_stored_analysis_of_another_run_is_not_used(tmp_path, monkeypatch):
     from meethuis.intake.config import load_config
     from meethuis.sample import sample_config
 
-    context = chapter.build_run_context(load_config(sample_config("isr")), "all")
-    chapter.write_run_context(context, tmp_path)
-    chapter.store_driver_analysis(tmp_path, "tevredenheid", 500, 10, ("error", "planted"))
+    context = run_context.build_run_context(load_config(sample_config("isr")), "all")
+    run_context.write_run_context(context, tmp_path)
+    run_context.store_driver_analysis(tmp_path, "tevredenheid", 500, 10, ("error", "planted"))
     monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
     assert chapter.open_chapter("isr", "all").cache_dir == tmp_path
-    assert chapter.load_driver_analysis(tmp_path, "tevredenheid", 500, 10) == ("error", "planted")
+    assert run_context.load_driver_analysis(tmp_path, "tevredenheid", 500, 10) == ("error", "planted")
     assert "planted" in chapter.open_chapter("isr", "all").importance("tevredenheid")
     other_period = chapter.open_chapter("isr", sorted(context.survey.responses["periode"].unique())[0])
     assert other_period.cache_dir is None  # its own data: the run's stored analyses do not apply
-    assert chapter.load_driver_analysis(tmp_path, "tevredenheid", 500, 20) is None  # another min_cell
+    assert run_context.load_driver_analysis(tmp_path, "tevredenheid", 500, 20) is None  # another min_cell
 
 
 def test_chapters_open_with_their_answer():

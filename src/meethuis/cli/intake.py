@@ -85,7 +85,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _report_checks(survey) -> None:
     """Every check that ``meethuis report`` runs before its chapters (respondents, answers, weights, linkage)."""
-    from meethuis.report.chapters.common import build_run_context
+    from meethuis.report.context import build_run_context
 
     build_run_context(survey.config, "all", survey=survey)
 

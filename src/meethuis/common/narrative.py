@@ -164,7 +164,7 @@ def parse_period(period: str | None) -> tuple[int, int] | None:
     """``"2026Q3"`` → ``(2026, 3)``; empty or ``"all"`` → ``None``. Anything else raises ConfigError.
 
     Which quarter an empty period stands for (the latest in the data) is decided by
-    ``report.chapters.common.resolve_period``; here empty and ``all`` only pass the syntax check.
+    ``report.context.resolve_period``; here empty and ``all`` only pass the syntax check.
     """
     if period is None or str(period).strip() == "" or str(period).strip().upper() == ALL:
         return None

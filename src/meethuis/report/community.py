@@ -13,7 +13,7 @@ from pathlib import Path
 from meethuis.common import narrative as nv
 from meethuis.improve.pool import open_pool
 from meethuis.intake.io import file_digest
-from meethuis.report.chapters.common import REPORT_DIR_ENV
+from meethuis.report.context import REPORT_DIR_ENV
 from meethuis.report.chapters.community import POOL_ENV
 from meethuis.report.folders import check_output_folder, output_lock, write_marker
 from meethuis.report.html import render_page

@@ -24,7 +24,7 @@ from typing import Sequence
 
 from meethuis.common import narrative as nv
 from meethuis.intake.config import load_config
-from meethuis.report.chapters.common import (
+from meethuis.report.context import (
     REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, period_parameter, precompute_analyses,
     resolve_config_path, write_run_context,
 )
@@ -92,7 +92,7 @@ def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str 
     """Check config, language, period, data and weights before any kernel starts: the run context.
 
     The config is parsed and the survey read, validated and weighted here, once per run; the chapters
-    open the result (:func:`~meethuis.report.chapters.common.write_run_context`).
+    open the result (:func:`~meethuis.report.context.write_run_context`).
 
     Raises
     ------
@@ -105,7 +105,7 @@ def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str 
 
 
 # -- running -------------------------------------------------------------------------------------------
-# Chapters that show the shared analyses (``chapters.common.precompute_analyses``: driver bootstrap per
+# Chapters that show the shared analyses (``report.context.precompute_analyses``: driver bootstrap per
 # outcome, own aggregates): the runner computes those once, beside the first chapters, and starts these
 # chapters when they are stored.
 NEEDS_ANALYSES = frozenset({"00_samenvatting", "05_drijfveren", "06_prioriteiten", "08_benchmark", "10_feedback"})
@@ -359,7 +359,7 @@ def _write_aggregates(context: RunContext, path: Path, period: str, min_cell: in
     Taken from the run's shared analyses when they ran (chapter 08 showed the same numbers).
     """
     from meethuis.improve import benchmark
-    from meethuis.report.chapters.common import load_aggregates, own_aggregates
+    from meethuis.report.context import load_aggregates, own_aggregates
 
     aggregates = load_aggregates(run_dir, min_cell)
     if aggregates is None:

@@ -20,7 +20,8 @@ from meethuis.improve import community as cm
 from meethuis.improve.community_sample import sample_pool
 from meethuis.improve.pool import Pool, open_pool
 from meethuis.intake.codebook import load_codebook
-from meethuis.report.chapters.common import REPO_ROOT, show_figure, show_table
+from meethuis.report.context import REPO_ROOT
+from meethuis.report.display import show_figure, show_table
 
 POOL_ENV = "MEETHUIS_POOL"
 

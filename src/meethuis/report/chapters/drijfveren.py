@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from meethuis.common import narrative as nv
-from meethuis.report.chapters.common import decimal_axis
+from meethuis.report.display import decimal_axis
 
 
 # -- driver importance (chapter 05) ------------------------------------------------------------------------

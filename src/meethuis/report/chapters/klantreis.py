@@ -15,7 +15,7 @@ from meethuis.improve.journeys import (  # noqa: F401  (used by the notebook thr
     plot_repeat_contact, reminder_effect, repeat_contact, step_completion, switching_experience,
     switching_summary, top_paths, transitions,
 )
-from meethuis.report.chapters.common import _ci_text
+from meethuis.report.display import ci_text
 
 
 @dataclass
@@ -112,7 +112,7 @@ def share_view(table: pd.DataFrame, lang: str, columns: dict[str, str], codebook
                 v = nv.period_text(str(v), lang)  # "3e kwartaal 2026", as in the other chapters' tables
             row[header] = v
         row["Aandeel" if lang == "nl" else "Share"] = _est(r, "share", lang)
-        row[nv.text("ci95", lang)] = nv.MISSING if r.get("suppressed", False) else _ci_text(r, "share", lang)
+        row[nv.text("ci95", lang)] = nv.MISSING if r.get("suppressed", False) else ci_text(r, "share", lang)
         row["n"] = r["n"]
         row["suppressed"] = bool(r.get("suppressed", False))
         rows.append(row)
@@ -194,7 +194,7 @@ def comparison_view(codebook, lang: str = "nl"):
             "Uitkomst" if nl else "Outcome": [codebook.label(o, lang) for o in t["outcome"]],
             "Groep" if nl else "Group": t["groep"],
             "Gemiddelde" if nl else "Mean": [_est(r, "mean", lang) for _, r in t.iterrows()],
-            nv.text("ci95", lang): [nv.MISSING if r["suppressed"] else _ci_text(r, "mean", lang) for _, r in t.iterrows()],
+            nv.text("ci95", lang): [nv.MISSING if r["suppressed"] else ci_text(r, "mean", lang) for _, r in t.iterrows()],
             "n": t["n"], "suppressed": t["suppressed"]})
     return view
 
@@ -259,9 +259,9 @@ def describe_mix(mix: pd.DataFrame, takeup: pd.DataFrame, codebook, lang: str = 
     if len(t):
         r = t.iloc[-1]
         digital = ch_text(lang, f" Van de afgeronde zaken werd {nv.format_percent(r['estimate'], 0, lang)} digitaal afgerond "
-                                f"(website, e-mail of chat; marge {_ci_text(r, 'share', lang)}).",
+                                f"(website, e-mail of chat; marge {ci_text(r, 'share', lang)}).",
                           f" Of the completed cases, {nv.format_percent(r['estimate'], 0, lang)} were completed digitally "
-                          f"(website, e-mail or chat; margin {_ci_text(r, 'share', lang)}).")
+                          f"(website, e-mail or chat; margin {ci_text(r, 'share', lang)}).")
     return ch_text(lang, "Het meest gebruikte kanaal per dienst: " + "; ".join(parts) + "." + digital,
                    "The most used channel per service: " + "; ".join(parts) + "." + digital)
 
@@ -310,10 +310,10 @@ def describe_repeat(trend: pd.DataFrame, by_channel: pd.DataFrame, days: int, co
         return ch_text(lang, "Te weinig zaken om herhaalcontact te tonen.", "Too few cases to show repeat contact.")
     last = shown.iloc[-1]
     out = [ch_text(lang, f"In het {nv.period_text(last['periode'], lang)} kwam {nv.format_percent(last['estimate'], 0, lang)} "
-                         f"van de klanten binnen {days} dagen terug over dezelfde zaak (marge {_ci_text(last, 'share', lang)}); "
+                         f"van de klanten binnen {days} dagen terug over dezelfde zaak (marge {ci_text(last, 'share', lang)}); "
                          f"{nv.format_percent(last['fcr'], 0, lang)} was in één keer geholpen.",
                    f"In {nv.period_text(last['periode'], lang)}, {nv.format_percent(last['estimate'], 0, lang)} of customers "
-                   f"came back within {days} days about the same case (margin {_ci_text(last, 'share', lang)}); "
+                   f"came back within {days} days about the same case (margin {ci_text(last, 'share', lang)}); "
                    f"{nv.format_percent(last['fcr'], 0, lang)} were helped first time.")]
     if len(shown) >= 2:
         first = shown.iloc[0]
@@ -356,9 +356,9 @@ def describe_no_show(rates: pd.DataFrame, effect: pd.DataFrame | None, lang: str
     """Overall no-show rate and what a reminder does per age group (adjusted odds ratios)."""
     total = rates[rates["indeling"] == "totaal"].iloc[0]
     out = [ch_text(lang, f"Bij {nv.format_percent(total['estimate'], 0, lang)} van de geplande afspraken kwam de klant niet "
-                         f"(marge {_ci_text(total, 'share', lang)}).",
+                         f"(marge {ci_text(total, 'share', lang)}).",
                    f"At {nv.format_percent(total['estimate'], 0, lang)} of the planned appointments the customer did not show "
-                   f"up (margin {_ci_text(total, 'share', lang)}).")]
+                   f"up (margin {ci_text(total, 'share', lang)}).")]
     if effect is not None:
         for _, r in effect[~effect["suppressed"]].iterrows():
             margin = nv.range_text(nv.format_number(r["ci_low"], 2, lang), nv.format_number(r["ci_high"], 2, lang), lang)

@@ -6,7 +6,7 @@ from typing import Sequence
 import pandas as pd
 
 from meethuis.common import narrative as nv
-from meethuis.report.chapters.common import _ci_text
+from meethuis.report.display import ci_text
 
 
 def kpi_view(table: pd.DataFrame, codebook, lang: str = "nl", by: Sequence[str] = ()) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def kpi_view(table: pd.DataFrame, codebook, lang: str = "nl", by: Sequence[str] 
         hidden = bool(r.get("suppressed", False))
         row[("Uitkomst" if lang == "nl" else "Estimate")] = (nv.MISSING if hidden
                                                              else nv.format_value(r["estimate"], kind, lang))
-        row[nv.text("margin_header", lang)] = nv.MISSING if hidden else _ci_text(r, kind, lang)
+        row[nv.text("margin_header", lang)] = nv.MISSING if hidden else ci_text(r, kind, lang)
         row["n"] = r["n"]
         row["suppressed"] = bool(r.get("suppressed", False))
         rows.append(row)
@@ -34,7 +34,7 @@ def kpi_view(table: pd.DataFrame, codebook, lang: str = "nl", by: Sequence[str] 
 
 def show_shares(ch, kpis: pd.DataFrame) -> None:
     """The figure of shares positive per outcome (top-2-box of 1-5 items, share of 1 of 0/1 outcomes)."""
-    from meethuis.report.chapters.common import plot_estimates
+    from meethuis.report.display import plot_estimates
 
     shares = kpis[kpis["statistic"].isin(["top2", "share"])].assign(label=lambda t: [ch.label(i) for i in t["item"]])
     if shares.empty or bool(shares["suppressed"].all()):
@@ -60,7 +60,7 @@ def breakdowns(ch) -> list[str]:
 
 def show_breakdown(ch, by: str) -> None:
     """The main outcome by one breakdown: table ``<outcome>_per_<by>`` and a dot figure (grade: with its goal)."""
-    from meethuis.report.chapters.common import plot_estimates
+    from meethuis.report.display import plot_estimates
 
     outcome = ch.outcome
     item = ch.codebook.items[outcome]
