@@ -409,3 +409,31 @@ def test_peer_aggregates_are_read_from_the_cache_not_recomputed(sample_dir, tmp_
     assert len(list((tmp_path / "cache" / "aggregates").glob("*.json"))) == 3
     monkeypatch.setenv(benchmark.CACHE_ENV, "")
     assert benchmark.cache_dir() is None
+
+
+def test_appendix_lists_every_benchmark_form_the_code_reads():
+    """book/bijlagen/eigen-organisatie.md: each `benchmark:` form in its table does what the row says."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from meethuis.improve.international import a11_options
+
+    page = (Path(__file__).resolve().parents[1] / "book" / "bijlagen" / "eigen-organisatie.md").read_text("utf-8")
+    forms = re.findall(r"^\| `(benchmark: [^`]+)`(?: of `(benchmark: [^`]+)`)? \|", page, re.M)
+    written = [f for pair in forms for f in pair if f]
+    assert len(written) == 6
+
+    def config(text, synthetic):
+        return SimpleNamespace(raw=yaml.safe_load(text), synthetic=synthetic, path="org.yml")
+
+    sources = {f: benchmark.benchmark_source(config(f, True)) for f in written}
+    assert sources["benchmark: {folder: vergelijking}"] == "vergelijking"
+    assert sources["benchmark: {pool: gemeenschap.duckdb}"] == "pool:gemeenschap.duckdb"
+    assert sources["benchmark: {samples: true}"] == sources["benchmark: samples"] == "samples"
+    assert benchmark.benchmark_source(config("benchmark: {samples: true}", False)) is None  # never for a real org
+    assert a11_options(config("benchmark: {a11: true}", False)) is not None
+    assert benchmark.benchmark_source(config("benchmark: {a11: true}", False)) is None  # a11 alone is no source
+    opts = a11_options(config("benchmark: {a11: {offered: 2000, volume: 3100}}", False))
+    assert (opts["offered"], opts["volume"]) == (2000, 3100)

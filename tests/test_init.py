@@ -216,3 +216,29 @@ def test_missing_codes_file_wide_or_per_column(tmp_path):
     assert "missing_values: {97: nvt, 98: weet_niet, 99: missing}" in text
     survey = load_survey(load_config(tmp_path / "coded.yml"))
     assert survey.responses["rapportcijfer"].notna().sum() == (grade <= 10).sum()
+
+
+@pytest.mark.parametrize("shape", ["city", "airline"])
+def test_first_screen_has_a_tile_for_an_own_outcome(tmp_path, shape):
+    from meethuis.common import narrative as nv
+    from meethuis.report.chapters import samenvatting
+    from meethuis.report.chapters.common import open_chapter
+
+    frame = _city() if shape == "city" else _airline()
+    frame.to_csv(tmp_path / "survey.csv", index=False)
+    outcome = "Happy" if shape == "city" else "Overall satisfaction"
+    init_config(tmp_path / "survey.csv", tmp_path / "org.yml", outcomes=[outcome], period="2024")
+    ch = open_chapter(str(tmp_path / "org.yml"), "", "nl", 10)
+    tiles = samenvatting.tile_data(ch)
+    assert len(tiles) == 1
+    tile = tiles[0]
+    y = frame[outcome].astype(float)  # unweighted: the fixtures have no margins
+    if shape == "city":
+        assert tile["kpi"] == "happy_share" and tile["label"] == "Happy: % ja" and tile["kind"] == "share"
+        assert tile["value"] == nv.format_value(y.mean(), "share", "nl")  # the share of 1, not a mean grade
+    else:
+        assert tile["kpi"] == "overall_satisfaction_mean" and tile["kind"] == "mean"
+        assert tile["label"] == f"Overall satisfaction (1{nv.DASH}10)"  # the own scale is named
+        assert tile["value"] == nv.format_value(y.mean(), "mean", "nl")
+    html = samenvatting.first_screen_html(ch, None, "Geen knoppen.")
+    assert tile["value"] in html and "alle perioden" not in html

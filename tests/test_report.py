@@ -598,6 +598,29 @@ def test_only_the_date_line_depends_on_the_day(tmp_path):
     assert len(one) == len(two) and len(differ) == 1 and "2026" in differ[0][0]
 
 
+def test_cover_names_the_one_measurement_and_marks_fictional_samples(tmp_path):
+    from types import SimpleNamespace
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk\n\nTekst.")]
+    path = tmp_path / "00_x.ipynb"
+    nbformat.write(nb, str(path))
+    data = tmp_path / "d.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    one_wave = SimpleNamespace(name="Stad", path=data, data_file=data, process=None, synthetic=False,
+                               period=SimpleNamespace(value="2024"))
+    page = report_html.assemble_html([path], one_wave, "", "nl")
+    cover = re.search(r'<header class="cover">.*?</header>', page, re.S).group(0)
+    assert "alle perioden" not in page and "2024" in page and "fictief" not in page
+    assert ">Stad</h1>" in cover
+    sample = SimpleNamespace(name="Gemeente Molensloot", path=data, data_file=data, process=None, synthetic=True,
+                             period=SimpleNamespace(value=None))
+    page = report_html.assemble_html([path], sample, "2026Q3", "nl")
+    assert "Gemeente Molensloot (fictief)" in page and "3e kwartaal 2026" in page
+    page = report_html.assemble_html([path], sample, "", "en")
+    assert "Gemeente Molensloot (fictional)" in page and "all periods" in page  # pooled quarters stay "all"
+
+
 @pytest.mark.slow
 def test_two_renders_are_byte_identical(tmp_path, monkeypatch):
     monkeypatch.delenv("MEETHUIS_SALT", raising=False)  # the link salt is random per run: nothing may show it

@@ -181,6 +181,20 @@ def _join(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def display_name(config, lang: str = "nl") -> str:
+    """The organisation's name for readers; a synthetic sample organisation is marked "(fictief)"."""
+    if getattr(config, "synthetic", False):
+        return f"{config.name} ({'fictief' if lang == 'nl' else 'fictional'})"
+    return config.name
+
+
+def cover_period(config, period: str) -> str:
+    """The period the report covers: the resolved quarter, or a one-wave survey's own ``period:`` value
+    (``""``, every quarter pooled, would read "alle perioden" for what is one measurement)."""
+    value = getattr(getattr(config, "period", None), "value", None)
+    return period or (str(value) if value else "")
+
+
 def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
                   today: _dt.date | None = None) -> str:
     """One self-contained HTML page of the executed chapters, with contents, cover and provenance."""
@@ -193,7 +207,8 @@ def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
                                for spec in (getattr(getattr(config, "journeys", None), k, None)
                                             for k in ("contacts", "appointments")) if spec is not None),
     }
-    return render_page(notebooks, config.name, nv.text("report_title", lang), nv.period_text(period, lang),
+    return render_page(notebooks, display_name(config, lang), nv.text("report_title", lang),
+                       nv.period_text(cover_period(config, period), lang),
                        provenance, lang, today, handbook_url=getattr(config, "handbook_url", None))
 
 

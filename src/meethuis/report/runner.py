@@ -30,7 +30,7 @@ from meethuis.report.context import (
 )
 from meethuis.common.errors import ConfigError, MeethuisError
 from meethuis.report.folders import RUN_DIR_ENV, check_output_folder, output_lock, private_run_dir, write_marker
-from meethuis.report.html import assemble_html, residents_page
+from meethuis.report.html import assemble_html, cover_period, display_name, residents_page
 from meethuis.report.plan import chapter_plan, chapter_title, skipped_notebook
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -331,7 +331,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
         _write_aggregates(context, tmp / "aggregates.json", period, min_cell, run_dir)
         page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
         (tmp / "report.html").write_text(page, encoding="utf-8")
-        residents = residents_page([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config.name, period, lang)
+        residents = residents_page([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], display_name(config, lang),
+                                   cover_period(config, period), lang)
         if residents:  # "Jullie zeiden, wij deden" as a small page to publish for residents
             (tmp / RESIDENTS_PAGE).write_text(residents, encoding="utf-8")
         write_marker(tmp, config.path.name)  # lists what this run wrote: a later run may replace only that

@@ -49,6 +49,15 @@ class Chapter:
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
+    def period_shown(self) -> str:
+        """The period as readers see it: the quarter, a one-wave survey's own ``period:`` value (``2024``) when
+        the data hold that one measurement, else ``""`` (every quarter pooled, "alle perioden")."""
+        if self.period:
+            return self.period
+        values = self.responses["periode"].dropna().astype(str).unique() if "periode" in self.responses else []
+        return str(values[0]) if len(values) == 1 else ""
+
+    @property
     def codebook(self):
         return self.config.codebook
 
@@ -225,7 +234,7 @@ class Chapter:
     def basis_sentence(self) -> str:
         """"Gebaseerd op 812 respondenten (3e kwartaal 2026), gewogen naar ..." for under a heading."""
         n = len(self.responses)
-        when = nv.period_text(self.period, self.lang)
+        when = nv.period_text(self.period_shown, self.lang)
         margins = [self.label(m) if m in self.codebook.fields or m in self.codebook.items else m
                    for m in self.config.margins]
         if self.lang == "nl":

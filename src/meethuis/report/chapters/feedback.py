@@ -203,7 +203,7 @@ def jzwd_html(ch, themes: pd.DataFrame, quotes: pd.DataFrame, improvements, lexi
     lang = ch.lang
     t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
     e = _html.escape
-    when = nv.period_text(ch.period, lang)
+    when = nv.period_text(ch.period_shown, lang)
     total = themes[(themes["group"] == "totaal") & ~themes["suppressed"].astype(bool)] if len(themes) else themes
     said = total.sort_values("share_negative", ascending=False).head(3) if len(total) else total
     good = praise(themes, top=2) if len(themes) else themes

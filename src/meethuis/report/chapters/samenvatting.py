@@ -24,9 +24,19 @@ MAX_TILES = 4
 DEFAULT_KPIS = ("tevredenheid_mean", "menselijkheid_top2", "effectiviteit_top2", "vertrouwen_top2")
 
 
+def own_outcome_kpi(item) -> str:
+    """The headline KPI of an own outcome: the share of 1 for a 0/1 (or text) outcome, else its mean."""
+    return f"{item.id}_share" if item.scale.kind == "binary" or item.scale.positive is not None else f"{item.id}_mean"
+
+
 def headline_kpis(config, columns) -> list[str]:
-    """The KPIs on the tiles: the goals' KPIs in config order, else the core outcomes; at most four."""
+    """The KPIs on the tiles: the goals' KPIs in config order, else the core outcomes; then the organisation's
+    own outcomes (share of a 0/1 outcome, mean of an own scale) while there is room; at most four."""
     wanted = [g.kpi for g in config.goals] or list(DEFAULT_KPIS)
+    cb = config.codebook
+    own = [cb.items[o] for o in config.outcomes() if o in cb.items and cb.items[o].own]
+    goal_items = {g.kpi.rsplit("_", 1)[0] for g in config.goals}
+    wanted += [own_outcome_kpi(it) for it in own if it.id not in goal_items]
     out = []
     for kpi in dict.fromkeys(wanted):
         item = "aanbeveling" if kpi == "nps" else kpi.rsplit("_", 1)[0]
@@ -51,6 +61,12 @@ def tile_label(kpi: str, codebook, lang: str = "nl") -> str:
         return "Voldoende (6 of hoger)" if lang == "nl" else "Pass mark (6 or higher)"
     if stat == "share8":
         return "Cijfer 8 of hoger" if lang == "nl" else "Grade 8 or higher"
+    sc = codebook.items[item].scale if item in codebook.items else None
+    if stat == "share" and sc is not None and sc.positive is not None:
+        return f"{label}: % {sc.positive}"
+    if stat == "share" and sc is not None:  # a 0/1 outcome: the share answering its label of 1
+        yes = (sc.labels.get(lang) or sc.labels.get("nl") or {}).get(1) or ("ja" if lang == "nl" else "yes")
+        return f"{label}: % {yes}"
     return f"{label}: % positief" if lang == "nl" else f"{label}: % positive"
 
 
@@ -176,7 +192,7 @@ def first_screen_html(ch, knobs: pd.DataFrame | None, why_no_knobs: str = "") ->
     """The first-screen block (tiles, response, top three knobs), wrapped in the markers html.py lifts out."""
     lang = ch.lang
     t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
-    when = nv.period_text(ch.period, lang)
+    when = nv.period_text(ch.period_shown, lang)
     parts = [FIRST_SCREEN_START,
              f'<section class="mh-first-screen" aria-labelledby="mh-fs-title">'
              f'<h2 id="mh-fs-title" class="fs-title">{html.escape(t("In één oogopslag", "At a glance"))}: '
