@@ -15,6 +15,7 @@ sys.path.insert(0, str(HERE))
 
 from browser import Browser, SiteServer  # noqa: E402
 from check_book import AXE, AXE_TAGS, RUN_AXE  # noqa: E402
+from pdf_pages import read_pages  # noqa: E402
 
 WIDTHS = (390, 1280)
 A4_WIDTH_PX, A4_HEIGHT_PX = 673, 979  # the printable part of A4 with the report's page margins, at 96 px/inch
@@ -32,8 +33,37 @@ JSON.stringify({
 """
 
 
+# print: elements that force a page break (a forced break leaves the page before it half empty)
+FORCED_BREAKS = """
+JSON.stringify(Array.from(document.querySelectorAll('body *')).filter(e => {
+  const s = getComputedStyle(e);
+  return [s.breakBefore, s.breakAfter].some(v => ['page', 'left', 'right', 'recto', 'verso', 'always'].includes(v));
+}).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')))
+"""
+# the page-number box of the print CSS, as Chromium parsed it (an unsupported rule would not be listed)
+PAGE_MARGIN_BOXES = """
+JSON.stringify(Array.from(document.styleSheets).flatMap(s => Array.from(s.cssRules))
+  .flatMap(r => r instanceof CSSMediaRule ? Array.from(r.cssRules) : [r])
+  .filter(r => r instanceof CSSPageRule)
+  .flatMap(r => Array.from(r.cssRules || []).map(m => [m.name, m.style.content])))
+"""
+
+
+def check_pdf(browser: Browser) -> dict:
+    """The report printed to PDF by Chromium as a reader would (A4 from the page's CSS): per page how full it
+    is and its margin text, the elements that force a page break, and the page-number boxes of the CSS."""
+    import base64
+
+    pdf = base64.b64decode(browser.send("Page.printToPDF", session=True, preferCSSPageSize=True,
+                                        printBackground=True)["data"])
+    browser.send("Emulation.setEmulatedMedia", session=True, media="print")
+    return {"pages": read_pages(pdf), "forced_breaks": json.loads(browser.evaluate(FORCED_BREAKS)),
+            "margin_boxes": json.loads(browser.evaluate(PAGE_MARGIN_BOXES))}
+
+
 def check_report(folder: Path, shots: Path | None = None) -> dict:
-    """axe violations, horizontal page overflow and scrolling tables of ``folder/report.html`` per width."""
+    """axe violations, horizontal page overflow and scrolling tables of ``folder/report.html`` per width; the
+    summary's height in print (``summary_height``) and the printed PDF (``pdf``, see :func:`check_pdf`)."""
     if not AXE.exists():
         raise SystemExit(f"{AXE} not found: run `npm ci --ignore-scripts`")
     source = AXE.read_text(encoding="utf-8")
@@ -52,9 +82,23 @@ def check_report(folder: Path, shots: Path | None = None) -> dict:
                 out[width] = {"violations": violations, "external": external, "overflow": overflow}
         with Browser(width=A4_WIDTH_PX, height=A4_HEIGHT_PX) as browser:  # print layout: the summary on one page
             browser.open(f"{server.origin}/report.html")
-            browser.send("Emulation.setEmulatedMedia", session=True, media="print")
+            out["pdf"] = check_pdf(browser)  # also switches the page to print media
             out["summary_height"] = float(browser.evaluate(SUMMARY_HEIGHT))
     return out
+
+
+def pdf_problems(pdf: dict, min_fill: float = 0.5) -> list[str]:
+    """What is wrong with the printed report: a page without its number ("k / n"), a page before the last that is
+    less than ``min_fill`` full, a forced page break, no page-number box in the CSS."""
+    pages = pdf["pages"]
+    problems = [f"page {k}: margin reads {p.margin_text!r}, not '{k} / {len(pages)}'"
+                for k, p in enumerate(pages, 1) if p.margin_text != f"{k} / {len(pages)}"]
+    problems += [f"page {k} of {len(pages)} is only {p.fill:.0%} full" for k, p in enumerate(pages[:-1], 1)
+                 if p.fill < min_fill]
+    problems += [f"forced page break at {e}" for e in pdf["forced_breaks"]]
+    if not any("counter(page)" in (content or "") for _, content in pdf["margin_boxes"]):
+        problems.append(f"no page number in the print CSS (margin boxes: {pdf['margin_boxes']})")
+    return problems
 
 
 if __name__ == "__main__":
@@ -62,6 +106,10 @@ if __name__ == "__main__":
     shots = Path(args[args.index("--shots") + 1]) if "--shots" in args else None
     result = check_report(Path(args[0]), shots)
     print(f"summary in print: {result.pop('summary_height'):.0f} px of {A4_HEIGHT_PX} px (one A4 page)")
+    pdf = result.pop("pdf")
+    print(f"pdf: {len(pdf['pages'])} pages, fill " + " ".join(f"{p.fill:.0%}" for p in pdf["pages"]))
+    for problem in pdf_problems(pdf):
+        print(f"  {problem}")
     for width, r in result.items():
         print(f"{width}px: {len(r['violations'])} violations, page overflow {r['overflow']['page']} px, "
               f"{len(r['overflow']['regions'])} scrolling tables, {len(r['external'])} outside requests")

@@ -46,6 +46,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "empty_table": {"nl": "Geen gegevens om te tonen.", "en": "No data to show."},
     "margin_header": {"nl": "Marge", "en": "Margin"},
     "method_fold": {"nl": "Hoe is dit berekend?", "en": "How was this calculated?"},
+    "method_appendix": {"nl": "Bijlage: hoe is dit berekend?", "en": "Appendix: how was this calculated?"},
+    "method_appendix_intro": {
+        "nl": "Hier staat per hoofdstuk hoe de cijfers zijn berekend: dezelfde tekst als onder "
+              "\u2018Hoe is dit berekend?\u2019 in dat hoofdstuk, op \u00e9\u00e9n plek bij elkaar.",
+        "en": "How the figures were calculated, per chapter: the same text as under \u2018How was this "
+              "calculated?\u2019 in that chapter, gathered in one place."},
     "scroll_hint": {"nl": "Veeg of scroll opzij voor alle kolommen.", "en": "Swipe or scroll sideways for every column."},
     "download_csv": {"nl": "Download als CSV", "en": "Download as CSV"},
     "page": {"nl": "Pagina", "en": "Page"},

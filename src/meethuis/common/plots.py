@@ -101,8 +101,11 @@ def contrast(foreground, background="#ffffff") -> float:
 def _texts(fig: Figure) -> list:
     out = list(fig.texts)
     for ax in fig.axes:
-        out += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        out += [ax.title, ax._left_title, ax._right_title, *ax.texts]
         for axis in (ax.xaxis, ax.yaxis):
+            if not (ax.axison and axis.get_visible()):  # ax.axis("off"): labels and ticks are not drawn
+                continue
+            out.append(axis.label)
             lo, hi = sorted(axis.get_view_interval())
             for tick in axis.get_major_ticks():
                 if lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
@@ -143,11 +146,93 @@ def dutch_decimals(fig: Figure) -> Figure:
     return fig
 
 
-def layout_problems(fig: Figure, min_contrast: float = 4.5) -> list[str]:
-    """What a reader would see wrong: overlapping texts, texts cut off by the figure edge, low contrast.
+def amount_axis(ax, which: str = "y") -> None:
+    """Declare that an axis shows counts or shares: it starts at zero (the layout check holds it to that).
 
-    Checked on the drawn figure (the report's PNG): every visible text (titles, axis labels, tick
-    labels, annotations, legends). Returns one line per problem; empty when the figure is fine.
+    A chart of amounts whose axis starts above zero makes small differences look large; call this after
+    drawing (it keeps the upper limit, sets the lower one to 0).
+    """
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    lo, hi = sorted(axis.get_view_interval())
+    (ax.set_ylim if which == "y" else ax.set_xlim)(0, max(hi, 0))
+    ax.meethuis_amount = set(getattr(ax, "meethuis_amount", set())) | {which}
+
+
+def _saved_area(fig: Figure, renderer):
+    """The part of the figure a ``savefig(bbox_inches="tight")`` PNG shows, in display pixels."""
+    from matplotlib.transforms import Bbox
+
+    tight = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
+    return Bbox.from_extents(*(fig.dpi_scale_trans.transform(tight.get_points()).ravel()))
+
+
+def _cut_off(text, box, area) -> bool:
+    """Whether ``text`` (window extent ``box``) reaches past the saved area or past its own clip box."""
+    tol = 1.0
+    if box.x0 < area.x0 - tol or box.x1 > area.x1 + tol or box.y0 < area.y0 - tol or box.y1 > area.y1 + tol:
+        return True
+    clip = text.get_clip_box() if text.get_clip_on() else None
+    return bool(clip is not None and (box.x0 < clip.x0 - tol or box.x1 > clip.x1 + tol
+                                      or box.y0 < clip.y0 - tol or box.y1 > clip.y1 + tol))
+
+
+def _zero_problems(fig: Figure) -> list[str]:
+    """Bars and declared amount axes (:func:`amount_axis`) whose value axis does not include zero."""
+    from matplotlib.container import BarContainer
+
+    problems = []
+    for ax in fig.axes:
+        need = set(getattr(ax, "meethuis_amount", set()))
+        for container in ax.containers:
+            if isinstance(container, BarContainer) and len(container):
+                need.add("x" if container.orientation == "horizontal" else "y")
+        for which in sorted(need):
+            lo, hi = sorted((ax.yaxis if which == "y" else ax.xaxis).get_view_interval())
+            if not lo - 1e-9 <= 0 <= hi + 1e-9:
+                title = ax.get_title(loc="left") or ax.get_title()
+                problems.append(f"axis: the {which} axis of {title!r} runs {lo:g} to {hi:g}, not from zero")
+    return problems
+
+
+def fit_axis_labels(fig: Figure) -> Figure:
+    """Wrap an axis label that is longer than its axis onto more lines, so it is never cut off; returns ``fig``.
+
+    A long y label (such as "het aandeel positief over ervaren menselijkheid (score 4 of 5) (%)") on a short
+    chart otherwise runs past the top and bottom of the picture.
+    """
+    import textwrap
+
+    for _ in range(3):  # wrapping changes the layout; a few rounds settle it
+        fig.draw_without_rendering()
+        renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
+        changed = False
+        for ax in fig.axes:
+            box = ax.get_window_extent(renderer)
+            for label, room, along in ((ax.yaxis.label, box.height, "height"), (ax.xaxis.label, box.width, "width")):
+                words = " ".join(label.get_text().split())
+                if not words or not label.get_visible():
+                    continue
+                length = getattr(label.get_window_extent(renderer), along)  # of the longest line
+                if length <= room * 0.98:
+                    continue
+                longest = max(len(line) for line in label.get_text().splitlines())
+                per_line = max(8, int(longest * room * 0.9 / max(length, 1)))
+                wrapped = textwrap.fill(words, per_line, break_long_words=False)
+                if wrapped != label.get_text():
+                    label.set_text(wrapped)
+                    changed = True
+        if not changed:
+            break
+    return fig
+
+
+def layout_problems(fig: Figure, min_contrast: float = 4.5) -> list[str]:
+    """What a reader would see wrong: overlapping texts, texts cut off by the figure edge or their clip box,
+    low contrast, and bars or amount axes that do not start at zero.
+
+    Checked on the drawn figure (the report's PNG, saved with ``bbox_inches="tight"``): every visible text
+    (titles, axis labels, tick labels, annotations, legends). Returns one line per problem; empty when the
+    figure is fine.
     """
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
@@ -159,7 +244,8 @@ def layout_problems(fig: Figure, min_contrast: float = 4.5) -> list[str]:
 
     texts = _texts(fig)
     boxes = [Text.get_window_extent(t, renderer) for t in texts]  # the text itself, not a leader line
-    problems = []
+    area = _saved_area(fig, renderer)
+    problems = [f"cut off: {t.get_text()!r}" for t, box in zip(texts, boxes) if _cut_off(t, box, area)]
     for i in range(len(texts)):
         for j in range(i + 1, len(texts)):
             a, b = boxes[i], boxes[j]
@@ -174,4 +260,4 @@ def layout_problems(fig: Figure, min_contrast: float = 4.5) -> list[str]:
             bg = patch.get_facecolor()[:3]
         if contrast(t.get_color(), bg) < min_contrast:
             problems.append(f"contrast {contrast(t.get_color(), bg):.1f}:1 of {t.get_text()!r}")
-    return problems
+    return problems + _zero_problems(fig)

@@ -252,7 +252,7 @@ def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl")
     ``n_min`` is the smallest number of respondents behind any mark in the figure (``None`` when the
     figure shows no respondent data); below ``min_cell`` a note replaces the figure.
     """
-    from meethuis.common.plots import alt_text, dutch_decimals, layout_problems
+    from meethuis.common.plots import alt_text, dutch_decimals, fit_axis_labels, layout_problems
 
     alt = alt_text(fig)
     if n_min is not None and int(n_min) < min_cell:
@@ -260,6 +260,7 @@ def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl")
         return f'<p class="figure-suppressed" data-suppressed="1">{html.escape(note)}</p>'
     if lang == "nl":
         dutch_decimals(fig)
+    fit_axis_labels(fig)  # a long axis label wraps instead of running off the picture
     problems = layout_problems(fig)  # recorded on the figure; the report tests require none
     buf = _io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")

@@ -77,6 +77,31 @@ def method_fold(parts: Sequence[str], lang: str) -> str:
             f'<div class="method-body">{"".join(parts)}</div></details>')
 
 
+_FOLD = re.compile(r'<details class="method"><summary>[^<]*</summary><div class="method-body">(.*?)</div></details>',
+                   re.S)
+
+
+def method_appendix(chapters: Sequence[tuple[str, str, str]], lang: str) -> str:
+    """The method appendix: every chapter's "Hoe is dit berekend?" text gathered at the end of the report.
+
+    ``chapters`` holds ``(chapter id, chapter title, chapter body)``; a chapter without a fold is left out,
+    and no appendix is made when none has one. Screen readers and print get the method in one place (the
+    folds are hidden in print); ids inside the copied text are dropped so every id stays unique.
+    """
+    import html as _html
+
+    parts = []
+    for chapter_id, title, body in chapters:
+        found = [m.group(1) for m in _FOLD.finditer(body)]
+        if found:
+            text = re.sub(r'\sid="[^"]*"', "", "".join(found))
+            parts.append(f'<h2 id="methode-{chapter_id[:2]}">{_html.escape(title)}</h2>\n{text}')
+    if not parts:
+        return ""
+    return (f'<h1 id="bijlage-methode">{_html.escape(nv.text("method_appendix", lang))}</h1>\n'
+            f'<p>{_html.escape(nv.text("method_appendix_intro", lang))}</p>\n' + "\n".join(parts))
+
+
 def chapter_html(nb_path: Path, lang: str) -> tuple[str, str]:
     """Reader-facing HTML of one executed chapter (markdown and rich outputs, no code); and its title.
 
@@ -213,11 +238,13 @@ def assemble_html(notebooks: Sequence[Path], config, period: str, lang: str,
 
 
 def render_page(notebooks: Sequence[Path], org: str, title: str, period_text: str, provenance: dict, lang: str,
-                today: _dt.date | None = None, handbook_url: str | None = None) -> str:
+                today: _dt.date | None = None, handbook_url: str | None = None,
+                appendix: bool = True) -> str:
     """The page of :func:`assemble_html` for any set of executed chapters (also the community report).
 
     ``provenance`` holds ``config``, ``data`` and ``process`` lines; version and Python are added here.
     ``handbook_url`` (org config) turns the handbook references into links (:mod:`meethuis.report.handbook`).
+    The chapters' method folds are gathered in an appendix at the end (:func:`method_appendix`).
     """
     import jinja2
 
@@ -244,6 +271,10 @@ def render_page(notebooks: Sequence[Path], org: str, title: str, period_text: st
                                                                                   lang)
         sections.append({"id": Path(nb_path).stem, "title": chapter_title, "body": body})
         toc.append(entries)
+    methods = method_appendix([(s["id"], s["title"], s["body"]) for s in sections], lang) if appendix else ""
+    if methods:
+        sections.append({"id": "bijlage-methode", "title": nv.text("method_appendix", lang), "body": methods})
+        toc.append([(1, nv.text("method_appendix", lang), "bijlage-methode")])
     today = today or _dt.date.today()
     provenance = {"version": __version__, "process": "", **provenance,
                   "python": ".".join(map(str, sys.version_info[:3]))}

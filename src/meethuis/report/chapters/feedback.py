@@ -1,8 +1,6 @@
 """Views, sentences and figures of ``notebooks/10_feedback.ipynb``: open answers: themes, quotes and "Jullie zeiden, wij deden"."""
 from __future__ import annotations
 
-import re
-
 from typing import Any
 
 import pandas as pd
@@ -92,20 +90,32 @@ def plot_themes(table: pd.DataFrame, lang: str = "nl") -> tuple[Any, int | None]
     return fig, int(total["n"].min())
 
 
-def quotes_markdown(quotes: pd.DataFrame, lang: str = "nl") -> str:
-    """Scrubbed quotes as Markdown block quotes, grouped by theme (HTML and Markdown escaped)."""
+def quote_lang(lang: str) -> str:
+    """The ``lang`` attribute of a resident's words: they are Dutch, also in an English report ("" in Dutch)."""
+    return ' lang="nl"' if lang != "nl" else ""
+
+
+def quotes_html(quotes: pd.DataFrame, lang: str = "nl") -> str:
+    """Scrubbed quotes as block quotes grouped by theme (escaped; ``lang="nl"`` on the quotes in English)."""
     import html as _html
 
     if quotes.empty:
-        return ("Er zijn te weinig antwoorden per thema om citaten te tonen." if lang == "nl"
-                else "There are too few answers per theme to show quotes.")
+        return "<p>" + ("Er zijn te weinig antwoorden per thema om citaten te tonen." if lang == "nl"
+                        else "There are too few answers per theme to show quotes.") + "</p>"
     out = []
     for label, group in quotes.groupby("theme_label", sort=False):
-        out.append(f"**{label}**\n")
+        out.append(f'<p class="quote-theme"><strong>{_html.escape(str(label))}</strong></p>')
         for row in group.itertuples():
-            quote = re.sub(r"([\\`*_\[\]])", r"\\\1", _html.escape(scrub(row.quote), quote=False))
-            out.append(f"> *{row.sentiment}:* “{quote}”\n")
+            out.append(f"<blockquote><p><em>{_html.escape(str(row.sentiment))}:</em> "
+                       f"<q{quote_lang(lang)}>{_html.escape(scrub(row.quote))}</q></p></blockquote>")
     return "\n".join(out)
+
+
+def show_quotes(ch, quotes: pd.DataFrame) -> None:
+    """Display the example quotes of :func:`quotes_html`."""
+    from IPython.display import HTML, display
+
+    display(HTML(f'<div class="mh-quotes">{quotes_html(quotes, ch.lang)}</div>'))
 
 
 
@@ -187,6 +197,14 @@ def measured_effect(ch, improvement) -> dict | None:
             "before_q": before_q, "after_q": ch.period}
 
 
+def did_html(improvement, lang: str) -> str:
+    """What an improvement changed, escaped; marked Dutch (``lang="nl"``) when an English report has no translation."""
+    import html as _html
+
+    text = _html.escape(improvement.text(lang))
+    return f'<span lang="nl">{text}</span>' if lang != "nl" and lang not in improvement.what else text
+
+
 def jzwd_html(ch, themes: pd.DataFrame, quotes: pd.DataFrame, improvements, lexicon: Lexicon) -> str:
     """The "Jullie zeiden, wij deden" section for residents, between the markers the report lifts out.
 
@@ -211,11 +229,9 @@ def jzwd_html(ch, themes: pd.DataFrame, quotes: pd.DataFrame, improvements, lexi
     for sentiment in ("negatief", "positief", "negative", "positive"):
         for r in quotes[quotes["sentiment"] == sentiment].itertuples() if len(quotes) else []:
             quote_of.setdefault((r.theme, sentiment[:3]), scrub(r.quote))
-    quote_lang = ' lang="nl"' if lang != "nl" else ""  # the residents' words stay Dutch in an English page
-
-    def quote(theme: str, kind: str) -> str:
+    def quote(theme: str, kind: str) -> str:  # the residents' words stay Dutch in an English page
         q = quote_of.get((theme, kind))
-        return f'<blockquote{quote_lang}>\u201c{e(q)}\u201d</blockquote>' if q else ""
+        return f'<blockquote{quote_lang(lang)}>\u201c{e(q)}\u201d</blockquote>' if q else ""
 
     parts = [JZWD_START, f'<section class="jzwd" aria-labelledby="jzwd-title"><h2 id="jzwd-title">'
              f'{e(t("Jullie zeiden, wij deden", "You said, we did"))}: {e(when)}</h2>']
@@ -249,7 +265,7 @@ def jzwd_html(ch, themes: pd.DataFrame, quotes: pd.DataFrame, improvements, lexi
             meta = ", ".join(x for x in (i.owner, nv.format_date(pd.Timestamp(i.date).date(), lang) if i.date else
                                          nv.period_text(i.quarter, lang)) if x)
             effect = measured_effect(ch, i)
-            line = f"<li><strong>{e(i.text(lang))}</strong> <span class='jzwd-meta'>({e(meta)})</span>"
+            line = f"<li><strong>{did_html(i, lang)}</strong> <span class='jzwd-meta'>({e(meta)})</span>"
             if effect:
                 label = ch.label(i.theme).lower()
                 change = nv.change_clause(effect["before"], effect["after"], kind="mean", lang=lang)
@@ -268,7 +284,7 @@ def jzwd_html(ch, themes: pd.DataFrame, quotes: pd.DataFrame, improvements, lexi
             status = STATUS_WORDS.get(i.status, {}).get(lang, i.status)
             meta = ", ".join(x for x in (i.owner, status, (t("klaar ", "ready ") + nv.format_date(pd.Timestamp(i.date).date(), lang))
                                          if i.date else "") if x)
-            parts.append(f"<li>{e(i.text(lang))} <span class='jzwd-meta'>({e(meta)})</span></li>")
+            parts.append(f"<li>{did_html(i, lang)} <span class='jzwd-meta'>({e(meta)})</span></li>")
         parts.append("</ul>")
     parts.append("</section>" + JZWD_END)
     return "".join(parts)

@@ -1,0 +1,114 @@
+"""Report page assembly (``report.html``): the method appendix gathered from the chapters' folds.
+
+Hand-made executed notebooks with known method texts; the page is checked for what a reader finds where.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from meethuis.report import html as report_html
+
+
+def _chapter(folder: Path, stem: str, title: str, method: str | None, answer: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": answer})]
+    if method is not None:
+        code.outputs.insert(0, nbformat.v4.new_output(
+            "display_data", data={"text/html": f'<div class="mh-method"><p id="m-{stem}">{method}</p></div>'}))
+    intro = f"# {title}\n\n**Wat dit beantwoordt.** Uitleg van {title}.\n\n<!-- en\n# {title} (en)\n\nAbout {title}.\n-->"
+    nb.cells = [nbformat.v4.new_markdown_cell(intro if method is not None else f"# {title}"), code]
+    path = folder / f"{stem}.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_method_appendix_gathers_every_fold_at_the_end(tmp_path):
+    books = [_chapter(tmp_path, "03_kpis", "Kengetallen", "Gebaseerd op 40 antwoorden.", "Het cijfer is 7,2."),
+             _chapter(tmp_path, "07_trends", "Trends", None, "Het cijfer steeg."),
+             _chapter(tmp_path, "08_benchmark", "Benchmark", "Vergeleken op gedeelde totalen.", "Wij staan 2e.")]
+    page = report_html.render_page(books, "Org", "Rapport", "3e kwartaal 2026", {}, "nl")
+    main = page[page.index("<main>"):page.index("</main>")]
+    appendix = main[main.index('<h1 id="bijlage-methode">'):]
+    assert main.rindex('<section class="chapter"') < main.index('<h1 id="bijlage-methode">')  # the last section
+    assert "Bijlage: hoe is dit berekend?" in appendix
+    # one part per chapter that has a fold, in report order, with that chapter's title and method
+    heads = re.findall(r'<h2 id="methode-(\d\d)">([^<]*)</h2>', appendix)
+    assert heads == [("03", "Kengetallen"), ("08", "Benchmark")]
+    kpis_part = appendix[appendix.index("Kengetallen"):appendix.index("Benchmark")]
+    assert "Uitleg van Kengetallen" in kpis_part and "Gebaseerd op 40 antwoorden." in kpis_part
+    assert "Vergeleken op gedeelde totalen." in appendix[appendix.index("Benchmark"):]
+    assert "Het cijfer is 7,2." not in appendix and "Trends" not in appendix  # answers stay in their chapter
+    # the fold stays in its chapter; the copy carries no id, so every id is unique
+    assert main.count("Gebaseerd op 40 antwoorden.") == 2
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)) and "m-03_kpis" in ids
+    # the contents lists the appendix
+    toc = page[page.index('<nav id="inhoud"'):page.index("</nav>")]
+    assert '<a href="#bijlage-methode">Bijlage: hoe is dit berekend?</a>' in toc
+    english = report_html.render_page(books, "Org", "Report", "Q3 2026", {}, "en")
+    assert "Appendix: how was this calculated?" in english and "About Kengetallen." in english
+
+
+def test_no_appendix_without_method_text(tmp_path):
+    books = [_chapter(tmp_path, "07_trends", "Trends", None, "Het cijfer steeg.")]
+    page = report_html.render_page(books, "Org", "Rapport", "3e kwartaal 2026", {}, "nl")
+    assert "bijlage-methode" not in page
+    with_fold = [_chapter(tmp_path, "03_kpis", "Kengetallen", "Gebaseerd op 40.", "7,2.")]
+    assert "bijlage-methode" not in report_html.render_page(with_fold, "Org", "R", "p", {}, "nl", appendix=False)
+
+
+# -- residents' words keep lang="nl" in an English report ----------------------------------------------------
+def text_languages(page: str) -> list[tuple[str, str]]:
+    """Every text node of ``page`` with the language of its innermost element that says one."""
+    from html.parser import HTMLParser
+
+    void = {"br", "img", "meta", "link", "hr", "input", "wbr", "col", "source"}
+
+    class Walk(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.stack: list[tuple[str, str]] = [("", "")]
+            self.out: list[tuple[str, str]] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in void:
+                self.stack.append((tag, dict(attrs).get("lang") or self.stack[-1][1]))
+
+        def handle_endtag(self, tag):
+            for k in range(len(self.stack) - 1, 0, -1):
+                if self.stack[k][0] == tag:
+                    del self.stack[k:]
+                    break
+
+        def handle_data(self, data):
+            if data.strip():
+                self.out.append((data, self.stack[-1][1]))
+
+    walker = Walk()
+    walker.feed(page)
+    return walker.out
+
+
+def test_quotes_and_untranslated_improvements_are_marked_dutch_in_english():
+    import pandas as pd
+
+    from meethuis.improve.feedback.improvements import Improvement
+    from meethuis.report.chapters import feedback
+
+    quotes = pd.DataFrame({"theme": ["wachttijd"], "theme_label": ["Waiting time"], "sentiment": ["negative"],
+                           "quote": ["Ik moest drie weken wachten op een antwoord"]})
+    english = text_languages(f'<html lang="en"><body>{feedback.quotes_html(quotes, "en")}</body></html>')
+    assert ("Ik moest drie weken wachten op een antwoord", "nl") in english
+    assert ("Waiting time", "en") in english and ("negative:", "en") in english
+    dutch = feedback.quotes_html(quotes, "nl")
+    assert "lang=" not in dutch and "Ik moest drie weken wachten op een antwoord" in dutch
+    only_dutch = Improvement(quarter="2026Q3", theme="snelheid", what={"nl": "Terugbelgarantie"}, status="gerealiseerd")
+    both = Improvement(quarter="2026Q3", theme="snelheid", what={"nl": "Terugbelgarantie", "en": "Call-back guarantee"},
+                       status="gerealiseerd")
+    assert feedback.did_html(only_dutch, "en") == '<span lang="nl">Terugbelgarantie</span>'
+    assert feedback.did_html(both, "en") == "Call-back guarantee"
+    assert feedback.did_html(only_dutch, "nl") == "Terugbelgarantie"
