@@ -4,10 +4,12 @@ Each page's preparation cell and each hidden solution (``:::{dropdown} Uitwerkin
 ``python`` block) is extracted from the Markdown and executed; the variable ``antwoord`` is compared
 with a value computed here independently: straight from the raw survey file (``molensloot_enquete.csv``,
 decoded by hand with the text labels of the config), with scipy / statsmodels and closed forms, without
-meethuis' intake, KPI, weighting or driver code.
+meethuis' intake, KPI, weighting or driver code. Each solution also states its answer in the page
+(``**Antwoord:** `<Python literal>```), and that stated answer must equal the same reference.
 """
 from __future__ import annotations
 
+import ast
 import itertools
 import math
 import re
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+import yaml
 from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +41,8 @@ DRIVER_COLUMNS = {  # the ten core drivers, in codebook order, and their column 
 }
 SOLUTION = re.compile(r":::\{dropdown\} Uitwerking oefening (\d+)\n```python\n(.*?)```", re.S)
 SETUP = re.compile(r"## Voorbereiding.*?```python\n(.*?)```", re.S)
+STATED = re.compile(r"^:::\{dropdown\} Uitwerking oefening (\d+)\n(.*?)^:::$", re.M | re.S)
+ANSWER_LINE = re.compile(r"^\*\*Antwoord:\*\* `([^`]+)`$", re.M)
 
 
 # -- extraction and execution -----------------------------------------------------------------------
@@ -180,11 +185,161 @@ def journey_reference(number: int):
     return (round(float(with_r), 3), round(float(without), 3), round(float(odds), 3))
 
 
+def _shapley_fast(data: np.ndarray) -> np.ndarray:
+    """Shapley shares of R² (outcome in column 0) by enumerating every subset once (textbook definition)."""
+    corr = np.corrcoef(data, rowvar=False)
+    p = data.shape[1] - 1
+    r2 = {s: _r2(corr, s) for k in range(p + 1) for s in itertools.combinations(range(p), k)}
+    out = np.zeros(p)
+    for s, value in r2.items():
+        for j in range(p):
+            if j not in s:
+                k = len(s)
+                weight = math.factorial(k) * math.factorial(p - k - 1) / math.factorial(p)
+                out[j] += weight * (r2[tuple(sorted(s + (j,)))] - value)
+    return out
+
+
+def quality_priority_reference(number: int):
+    """Exercises 17-19 (alpha, priority matrix, bootstrap stability) from the raw file by hand."""
+    r = raw()
+    q = r[r["periode"] == PERIOD]
+    drivers = list(DRIVER_COLUMNS)
+    if number == 17:
+        x = q[drivers[:5]].dropna()
+        cov = x.cov().to_numpy()
+        k = cov.shape[0]
+        mean_var, mean_cov = np.trace(cov) / k, (cov.sum() - np.trace(cov)) / (k * (k - 1))
+        return (len(x), round(float(k * mean_cov / (mean_var + (k - 1) * mean_cov)), 3))  # covariance form
+    complete = q[["tevredenheid", *drivers]].dropna().to_numpy(float)
+    shares = _shapley_fast(complete)
+    if number == 18:
+        share = pd.Series(shares / shares.sum(), index=drivers)
+        performance = q[drivers].mean()  # every valid answer of the quarter, not only the listwise rows
+        important = share >= share.median()
+        good = performance >= performance.median()
+        return sorted(share.index[important & ~good])
+    # 19: the same resampling stream as the solution's seed (numpy's documented generator), each
+    # replicate decomposed by brute force
+    n = len(complete)
+    draws = np.random.default_rng(1).integers(0, n, size=(200, n))
+    in_top = np.zeros(len(drivers))
+    for draw in draws:
+        rep = _shapley_fast(complete[draw])
+        in_top[np.argsort(-rep, kind="stable")[:3]] += 1
+    order = np.argsort(-shares, kind="stable")[:3]
+    return ([drivers[i] for i in order], [round(float(in_top[i] / len(draws)), 3) for i in order])
+
+
+def trend_benchmark_reference(number: int):
+    """Exercises 20-23 with scipy / statsmodels on the raw files (Lindewaard's Excel sheet decoded by hand)."""
+    from statsmodels.stats.multitest import multipletests
+    from statsmodels.stats.proportion import proportions_ztest
+
+    r = raw()
+    grade = {k: g["tevredenheid"].dropna() for k, g in r.groupby("periode")}
+    if number == 20:
+        test = stats.ttest_ind(grade["2026Q3"], grade["2026Q2"], equal_var=False)
+        diff = grade["2026Q3"].mean() - grade["2026Q2"].mean()
+        return (round(float(diff), 3), round(float(test.statistic), 3), round(float(test.pvalue), 3))
+    if number == 21:
+        x = {k: r.loc[r["periode"] == k, "menselijkheid"].dropna() for k in ("2025Q3", "2026Q3")}
+        z, p = proportions_ztest([(x["2026Q3"] >= 4).sum(), (x["2025Q3"] >= 4).sum()],
+                                 [len(x["2026Q3"]), len(x["2025Q3"])])
+        return (round(float((x["2025Q3"] >= 4).mean()), 3), round(float((x["2026Q3"] >= 4).mean()), 3),
+                round(float(z), 3), round(float(p), 3))
+    if number == 22:
+        quarters = sorted(grade)
+        p = [stats.ttest_ind(grade[b], grade[a], equal_var=False).pvalue for a, b in zip(quarters, quarters[1:])]
+        return (int(sum(x < 0.05 for x in p)), int(multipletests(p, alpha=0.05, method="fdr_bh")[0].sum()))
+    other = pd.read_excel(RAW.parent / "lindewaard_enquete.xlsx", sheet_name="Enquête", dtype=str)
+    other = pd.DataFrame({
+        "kanaal": other["Contact via"].map({"telefoon": "telefoon", "gemeentehuis": "balie", "internet": "website",
+                                            "mail": "e-mail", "chat": "chat", "brief": "post"}),
+        "tevredenheid": _number(other["Cijfer"], 1, 10), "periode": other["Periode"]})
+    other = other[other["periode"] == "2026 K3"].dropna()
+    own = r[r["periode"] == PERIOD].dropna(subset=["tevredenheid", "kanaal"])
+    mix = other["kanaal"].value_counts(normalize=True)
+    standardised = sum(share * own.loc[own["kanaal"] == k, "tevredenheid"].mean() for k, share in mix.items())
+    return (round(float(own["tevredenheid"].mean()), 3), round(float(standardised), 3),
+            round(float(other["tevredenheid"].mean()), 3))
+
+
+def _elfproef(digits: str) -> bool:
+    return sum(int(d) * w for d, w in zip(digits, [9, 8, 7, 6, 5, 4, 3, 2, -1])) % 11 == 0
+
+
+def _iban_ok(iban: str) -> bool:
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def improvement_reference(number: int):
+    """Exercises 24-28 from the raw survey, case file and maturity scan (pandas, regular expressions, raking)."""
+    survey = pd.read_csv(RAW, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    if number in (24, 25):
+        cases = pd.read_csv(RAW.parent / "molensloot_zaken.csv", sep=";", dtype=str)
+        linked = pd.DataFrame({"Zaaknummer": survey["Zaaknummer"], "cijfer": raw()["tevredenheid"]}).merge(
+            cases, on="Zaaknummer", how="inner", validate="many_to_one")
+        if number == 24:
+            mean = linked.groupby("Doorverwezen")["cijfer"].mean()
+            return (len(linked), round(float(mean["ja"]), 3), round(float(mean["nee"]), 3))
+        days = linked["Doorlooptijd (dagen)"].str.replace(",", ".").astype(float)
+        group = np.select([days <= 7, days <= 14, days <= 28, days <= 56], [0, 1, 2, 3], default=4)
+        return [round(float(linked.loc[group == g, "cijfer"].mean()), 2) for g in range(5)]
+    if number == 26:
+        text = survey["Toelichting"][survey["Toelichting"].str.strip() != ""]
+        finders = {
+            "BSN": lambda s: any(_elfproef(m) for m in re.findall(r"(?<!\d)\d{9}(?!\d)", s)),
+            "IBAN": lambda s: any(_iban_ok(m) for m in re.findall(r"\b[A-Z]{2}\d{2}[A-Z]{4}\d{10}\b", s)),
+            "TELEFOON": lambda s: re.search(r"(?<!\w)0\d[- ]?\d{8}(?!\d)", s) is not None,  # not inside an IBAN
+            "E-MAIL": lambda s: re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", s) is not None,
+            "ADRES": lambda s: re.search(r"\b\d{4} ?[A-Z]{2}\b", s) is not None,
+        }
+        return {kind: int(text.map(find).sum()) for kind, find in finders.items()}
+    if number == 27:
+        scan = yaml.safe_load((RAW.parent / "volwassenheid" / "molensloot_volwassenheid.yml").read_text("utf-8"))
+        levels = scan["scores"]
+        return (round(sum(levels.values()) / len(levels), 2),
+                sorted(d for d, v in levels.items() if v == min(levels.values())))
+    # 28: the goals of molensloot.yml against hand-raked 2026Q3 figures
+    from test_reading_guides import MARGINS, latest, raking_weights
+
+    q = latest()[latest()["periode"] == PERIOD]
+    assert q[list(MARGINS)].notna().all().all()  # every respondent in a weighting cell, so no weight-1 rows
+    w = raking_weights(q)
+
+    def mean(x: pd.Series) -> float:
+        return float(np.average(x[x.notna()], weights=w[x.notna()]))
+
+    grade, nps = q["tevredenheid"], q["aanbeveling"]
+    values = {"tevredenheid_mean": mean(grade),
+              "menselijkheid_top2": mean((q["menselijkheid"] >= 4).astype(float).where(q["menselijkheid"].notna())),
+              "tevredenheid_voldoende": mean((grade >= 6).astype(float).where(grade.notna())),
+              "nps": 100 * mean((nps >= 9).astype(float).where(nps.notna()))
+              - 100 * mean((nps <= 6).astype(float).where(nps.notna()))}
+    cfg = yaml.safe_load((RAW.parent / "molensloot.yml").read_text(encoding="utf-8"))
+    reached = []
+    for goal in cfg["goals"]:
+        kpi, op, target = goal.split()
+        target = float(target[:-1]) / 100 if target.endswith("%") else float(target)
+        assert op == ">="
+        if values[kpi] >= target:
+            reached.append(kpi)
+    return ({k: round(v, 3) for k, v in values.items()}, sorted(reached))
+
+
 def expected(number: int):
     if number in (12, 13):
         return questionnaire_reference(number)
     if number in (14, 15, 16):
         return journey_reference(number)
+    if number in (17, 18, 19):
+        return quality_priority_reference(number)
+    if number in (20, 21, 22, 23):
+        return trend_benchmark_reference(number)
+    if number in (24, 25, 26, 27, 28):
+        return improvement_reference(number)
     r = raw()
     q = r[r["periode"] == PERIOD]
     if number == 1:
@@ -258,15 +413,41 @@ def test_track_has_at_least_eight_exercises_each_with_a_hidden_solution():
 @pytest.mark.parametrize("page,number,setup,code", solutions(), ids=lambda v: str(v) if isinstance(v, int) else None)
 def test_solution_gives_the_independently_computed_answer(page, number, setup, code, monkeypatch):
     answer = run_solution(page, number, setup, code, monkeypatch)
-    want = expected(number)
+    assert_same(answer, expected(number), f"exercise {number}")
+
+
+def assert_same(answer, want, where: str) -> None:
+    """Equal, with floats (also inside tuples, lists and dicts) compared to 1e-9."""
     if isinstance(want, float):
-        assert float(answer) == pytest.approx(want, abs=1e-9), f"exercise {number}"
-    elif isinstance(want, tuple) and any(isinstance(w, float) for w in want):
-        assert len(answer) == len(want)
+        assert float(answer) == pytest.approx(want, abs=1e-9), (where, answer, want)
+    elif isinstance(want, (tuple, list)):
+        assert isinstance(answer, (tuple, list)) and len(answer) == len(want), (where, answer, want)
         for a, w in zip(answer, want):
-            assert a == pytest.approx(w, abs=1e-9), f"exercise {number}"
+            assert_same(a, w, where)
+    elif isinstance(want, dict):
+        assert isinstance(answer, dict) and list(answer) == list(want), (where, answer, want)
+        for key in want:
+            assert_same(answer[key], want[key], where)
     else:
-        assert answer == want, f"exercise {number}"
+        assert answer == want, (where, answer, want)
+
+
+def test_every_solution_states_its_answer_and_it_is_the_reference():
+    """The hidden solution shows the answer itself (not only code), and that answer is right."""
+    for page in sorted(PAGES.glob("oefeningen-*.md")):
+        for number, body in STATED.findall(page.read_text(encoding="utf-8")):
+            lines = ANSWER_LINE.findall(body)
+            assert len(lines) == 1, f"{page.name} exercise {number}: one '**Antwoord:** `...`' line"
+            assert_same(ast.literal_eval(lines[0]), expected(int(number)), f"{page.name} exercise {number}")
+
+
+def test_track_covers_every_report_chapter():
+    """The code route trains every chapter of the report: each links to the chapter it practises."""
+    from meethuis.report.runner import CHAPTERS
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in PAGES.glob("oefeningen-*.md"))
+    trained = set(re.findall(r"notebooks/(\d\d_\w+)", text))
+    assert set(CHAPTERS) <= trained, f"chapters without an analist exercise: {sorted(set(CHAPTERS) - trained)}"
 
 
 def test_shapley_reference_adds_up_to_r2():
