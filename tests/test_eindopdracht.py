@@ -1,11 +1,16 @@
-"""The capstone's model answer (book/leren/eindopdracht.md): its LUT numbers, recomputed from the raw file
-by hand (cp1252 CSV, codes 97-99 as missing, quarter from the contact date, brute-force Shapley)."""
+"""The capstone (book/leren/eindopdracht.md): its commands run, the output it quotes is what they print, its
+model config is data/sample/lut.yml, and its LUT numbers are recomputed from the raw file by hand (cp1252
+CSV, codes 97-99 as missing, quarter from the contact date, textbook raking, brute-force Shapley)."""
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from meethuis.common.errors import MeethuisError
 from meethuis.cli.main import main
@@ -23,6 +28,100 @@ DRIVERS = {"empathie": "V10", "meedenken": "V11", "serieus_genomen": "V12", "lui
 def _num(s: pd.Series, lo: int, hi: int) -> pd.Series:
     x = pd.to_numeric(s, errors="coerce")
     return x.where((x >= lo) & (x <= hi))
+
+
+def step(n: int) -> str:
+    """The text of '## Stap n' up to the next step."""
+    text = PAGE.read_text(encoding="utf-8")
+    return re.search(rf"^## Stap {n} .*?(?=^## Stap |\Z)", text, re.M | re.S).group(0)
+
+
+def blocks(text: str, lang: str) -> list[str]:
+    return re.findall(rf"^```{lang}\n(.*?)^```", text, re.M | re.S)
+
+
+def commands(text: str) -> list[list[str]]:
+    return [shlex.split(b.strip()) for b in blocks(text, "") if b.strip().startswith("meethuis ")]
+
+
+def test_capstone_walks_from_raw_file_through_init_validate_report_to_a_proposal():
+    order = [c[1] for n in range(1, 7) for c in commands(step(n))]
+    assert order == ["init", "validate", "validate", "report"], order
+    assert "Modelantwoord" in step(6) and all(f"Modeluitwerking stap {n}" in step(n) for n in (2, 3, 4))
+
+
+def test_init_and_first_validate_print_what_the_page_quotes(tmp_path, monkeypatch, capsys):
+    """Run the page's own init command on the raw file, then validate its config as the page says."""
+    monkeypatch.chdir(ROOT)
+    (init,) = commands(step(2))
+    out = tmp_path / "lut_mijn.yml"
+    args = init[1:]
+    args[args.index("--out") + 1] = str(out)  # the page's command, writing into a temporary folder
+    assert main(args) == 0
+    written = out.read_text(encoding="utf-8")
+    (quoted,) = blocks(step(2), "yaml")
+    for line in quoted.strip().splitlines():
+        assert line in written, line
+    capsys.readouterr()
+    assert main(["validate", "--config", str(out)]) == 0
+    printed = capsys.readouterr().out
+    (quoted,) = blocks(step(3), "text")
+    for line in quoted.strip().splitlines():
+        assert line in printed, line
+
+
+def test_model_config_of_step_4_is_the_reference_config_and_validates(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    reference = yaml.safe_load((ROOT / "data" / "sample" / "lut.yml").read_text(encoding="utf-8"))
+    columns, goals = (yaml.safe_load(b) for b in blocks(step(4), "yaml"))
+    assert columns["columns"] == reference["data"]["columns"]
+    assert goals["goals"] == reference["goals"]
+    text = step(4)
+    assert "verdieping_basis" in text and reference["building_blocks"] == ["verdieping_basis"]
+    for var, totals in reference["weighting"]["margins"].items():
+        for total in totals.values():
+            assert f"{total:,}".replace(",", ".") in text, (var, total)
+    assert main(["validate", "--config", "data/sample/lut.yml"]) == 0
+    printed = capsys.readouterr().out
+    (quoted,) = blocks(step(4), "text")
+    for line in quoted.strip().splitlines():
+        assert line in printed, line
+
+
+def _raked(frame: pd.DataFrame, margins: dict) -> pd.Series:
+    """Textbook raking (iterative proportional fitting) of the complete rows, mean weight 1."""
+    w = pd.Series(1.0, index=frame.index)
+    for _ in range(200):
+        for var, target in margins.items():
+            share = pd.Series(target, dtype=float) / sum(target.values())
+            w = w * frame[var].map(share / (w.groupby(frame[var]).sum() / w.sum()))
+    return w / w.mean()
+
+
+def test_model_answer_weighted_figures_match_a_hand_raking():
+    d = pd.read_csv(RAW, encoding="cp1252", dtype=str, keep_default_na=False)
+    t = pd.to_datetime(d["CONTACTDATUM"], format="%d-%m-%Y")
+    q = d[(t.dt.year == 2026) & (t.dt.quarter == 3)]
+    frame = pd.DataFrame({"leeftijdsgroep": q["LFTKLASSE"].map({"1": "18-34", "2": "35-49", "3": "50-64", "4": "65+"}),
+                          "digitale_vaardigheid": q["DIGI"].map({"1": "laag", "2": "midden", "3": "hoog"})})
+    margins = yaml.safe_load((ROOT / "data" / "sample" / "lut.yml").read_text(encoding="utf-8"))["weighting"]["margins"]
+    complete = frame.dropna()
+    w = pd.Series(1.0, index=frame.index)  # rows without a weighting cell count as an average respondent
+    w[complete.index] = _raked(complete, margins)
+    assert w.between(0.3, 3.0).all()  # the config's trim [0.3, 3.0] does not bind
+    text = PAGE.read_text(encoding="utf-8")
+    fmt = lambda x, k: f"{x:.{k}f}".replace(".", ",")  # noqa: E731
+
+    def wmean(x: pd.Series) -> float:
+        ok = x.notna()
+        return float(np.average(x[ok], weights=w[ok]))
+
+    grade = _num(q["V01_cijfer"], 1, 10)
+    top2 = {c: (_num(q[c], 1, 5) >= 4).astype(float).where(_num(q[c], 1, 5).notna()) for c in ("V03", "V15")}
+    for needle in (f"gemiddelde is {fmt(wmean(grade), 2)} (gewogen", f"vindt {fmt(100 * wmean(top2['V15']), 1)} procent (gewogen",
+                   f"opgelost voor {fmt(100 * wmean(top2['V03']), 1)} procent (gewogen",
+                   f"Ongewogen is het {fmt(100 * top2['V03'].mean(), 1)} procent"):
+        assert needle in text.replace("\n", " "), needle
 
 
 def test_model_answer_numbers_match_the_raw_file():
