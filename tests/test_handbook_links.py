@@ -63,8 +63,9 @@ def test_report_links_each_chapter_and_the_maturity_scan_only_when_the_address_i
         assert not links and "meethuis.example" not in page
         assert "leeswijzer <em>lezen-kpis</em>" in page and "handboek, deel III (De CX-volwassenheidsscan)" in page
         return
-    assert sorted(links) == sorted([BASE + "book/deel2/lezen-kpis.html", BASE + "book/deel2/lezen-volwassenheid.html",
-                                    BASE + "book/deel3/volwassenheid.html"])
+    # the method appendix repeats each chapter's method text, links included: compare the distinct targets
+    assert sorted(set(links)) == sorted([BASE + "book/deel2/lezen-kpis.html", BASE + "book/deel2/lezen-volwassenheid.html",
+                                         BASE + "book/deel3/volwassenheid.html"])
     pages = toc_pages()
     for link in links:
         assert link.removeprefix(BASE) in pages
