@@ -42,3 +42,27 @@ def test_second_chapter_sees_only_its_own_parameters_and_no_figures(tmp_path):
     assert all("reset" not in c.source for c in b.cells)  # the reset cell is not in the output
     assert info.value.ename == "NameError" and info.value.source == "leftover"
     assert kernel.km is None and kernel.kc is None
+
+
+@pytest.mark.slow
+def test_warmed_kernel_gets_the_run_folders_per_chapter_and_counts_cells_alike(tmp_path):
+    chapter = _notebook(tmp_path / "a.ipynb", "import os\nprint(os.environ.get('MEETHUIS_RUN_DIR'), "
+                                              "'matplotlib.pyplot' in __import__('sys').modules)")
+    kernel = WarmKernel(tmp_path)
+    try:
+        kernel.warm_up("import matplotlib.pyplot")  # started before the run's folders exist
+        kernel.run(chapter, tmp_path / "a.out.ipynb", {"x": 1}, env={"MEETHUIS_RUN_DIR": str(tmp_path / "run")})
+        fresh = WarmKernel(tmp_path)
+        try:
+            fresh.run(chapter, tmp_path / "b.out.ipynb", {"x": 1}, env={"MEETHUIS_RUN_DIR": "elders"})
+        finally:
+            fresh.close()
+    finally:
+        kernel.close()
+    a = nbformat.read(str(tmp_path / "a.out.ipynb"), as_version=4)
+    b = nbformat.read(str(tmp_path / "b.out.ipynb"), as_version=4)
+    assert a.cells[-1].outputs[0]["text"].split() == [str(tmp_path / "run"), "True"]
+    assert b.cells[-1].outputs[0]["text"].split()[0] == "elders"
+    counts = [[c.execution_count for c in nb.cells if c.cell_type == "code"] for nb in (a, b)]
+    assert counts[0] == counts[1] == [2, 3, 4]  # warm or fresh: the same bytes
+    assert all("environ.update" not in c.source for c in a.cells)

@@ -121,7 +121,8 @@ def dutch_decimals(fig: Figure) -> Figure:
     """Decimal commas in every number a Dutch figure shows (tick labels and texts); returns ``fig``.
 
     Tick formatters that print a decimal point are wrapped; texts with ``1.5`` become ``1,5`` (text
-    built by ``narrative`` already has commas and is left as it is).
+    built by ``narrative`` already has commas and is left as it is). No draw is needed: tick labels get
+    their text from the formatter at every draw, the other texts exist already.
     """
     import re
 
@@ -138,7 +139,6 @@ def dutch_decimals(fig: Figure) -> Figure:
         for axis in (ax.xaxis, ax.yaxis):
             if isinstance(axis.get_major_formatter(), ScalarFormatter):
                 axis.set_major_formatter(FuncFormatter(comma))
-    fig.draw_without_rendering()
     for t in _texts(fig):
         s = t.get_text()
         if point.search(s):
@@ -198,12 +198,15 @@ def fit_axis_labels(fig: Figure) -> Figure:
     """Wrap an axis label that is longer than its axis onto more lines, so it is never cut off; returns ``fig``.
 
     A long y label (such as "het aandeel positief over ervaren menselijkheid (score 4 of 5) (%)") on a short
-    chart otherwise runs past the top and bottom of the picture.
+    chart otherwise runs past the top and bottom of the picture. The figure is left drawn as it now is
+    (``layout_problems(fig, drawn=True)`` checks it without drawing again).
     """
     import textwrap
 
-    for _ in range(3):  # wrapping changes the layout; a few rounds settle it
+    for round_ in range(4):  # wrapping changes the layout; a few rounds settle it
         fig.draw_without_rendering()
+        if round_ == 3:
+            break
         renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
         changed = False
         for ax in fig.axes:
@@ -226,15 +229,17 @@ def fit_axis_labels(fig: Figure) -> Figure:
     return fig
 
 
-def layout_problems(fig: Figure, min_contrast: float = 4.5) -> list[str]:
+def layout_problems(fig: Figure, min_contrast: float = 4.5, *, drawn: bool = False) -> list[str]:
     """What a reader would see wrong: overlapping texts, texts cut off by the figure edge or their clip box,
     low contrast, and bars or amount axes that do not start at zero.
 
     Checked on the drawn figure (the report's PNG, saved with ``bbox_inches="tight"``): every visible text
     (titles, axis labels, tick labels, annotations, legends). Returns one line per problem; empty when the
-    figure is fine.
+    figure is fine. ``drawn``: the figure was drawn after its last change (:func:`fit_axis_labels`), so
+    it is checked without drawing again.
     """
-    fig.draw_without_rendering()
+    if not drawn:
+        fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
     if renderer is None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg

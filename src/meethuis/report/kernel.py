@@ -5,6 +5,8 @@ small organisation's report. A :class:`WarmKernel` starts once per report worker
 each chapter clears the user namespace (``%reset -f``) and closes open figures, so a chapter sees only
 its own parameters, exactly as in a fresh kernel; imported modules stay loaded (that is the saving).
 Parameters are injected the papermill way (a cell tagged ``injected-parameters`` after ``parameters``).
+A kernel may start and import the chapter modules (:meth:`WarmKernel.warm_up`) while the runner still
+reads the survey; the run's folders then reach it per chapter (``env`` of :meth:`WarmKernel.run`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,13 @@ import nbformat
 RESET_SOURCE = ("get_ipython().run_line_magic('reset', '-f')\n"
                 "import matplotlib.pyplot as _mh_plt\n_mh_plt.close('all')\ndel _mh_plt\n")
 _RESET_TAG = "meethuis-reset"
+
+# Run once when a kernel starts early: what every chapter imports (the import is most of a chapter's start-up).
+WARM_UP_SOURCE = ("import matplotlib.pyplot\n"
+                  "import meethuis.report.chapters.common\n"
+                  "from meethuis.report.chapters import (benchmark, community, drijfveren, feedback, intake, klantreis,\n"
+                  "    kpis, meetkwaliteit, prioriteiten, procesdata, representativiteit, samenvatting, trends,\n"
+                  "    volwassenheid)\n")
 
 
 class ChapterFailure(Exception):
@@ -45,8 +54,25 @@ class WarmKernel:
         self.kc = None
         self.chapters_run = 0
 
-    def run(self, notebook: str | Path, out: str | Path, parameters: dict) -> float:
+    def warm_up(self, source: str = WARM_UP_SOURCE) -> float:
+        """Start the kernel and run ``source`` (imports) in it, so the first chapter starts warm; seconds.
+
+        Raises
+        ------
+        ChapterFailure
+            ``source`` raised; RuntimeError and friends when the kernel did not start.
+        """
+        start = time.perf_counter()
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["tags"] = [_RESET_TAG]
+        self._execute(nbformat.v4.new_notebook(cells=[cell]))
+        return time.perf_counter() - start
+
+    def run(self, notebook: str | Path, out: str | Path, parameters: dict, env: dict[str, str] | None = None) -> float:
         """Execute ``notebook`` with ``parameters`` in this kernel and write the result to ``out``.
+
+        ``env`` is set in the kernel's ``os.environ`` before the chapter runs (the run's folders, which
+        may be made after the kernel started).
 
         Returns
         -------
@@ -58,18 +84,28 @@ class WarmKernel:
         ChapterFailure
             A cell raised; RuntimeError and friends when the kernel died.
         """
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
         from papermill.iorw import load_notebook_node
         from papermill.parameterize import parameterize_notebook
 
         start = time.perf_counter()
         nb = load_notebook_node(str(notebook))  # as papermill: every cell gets a tags list
         nb = parameterize_notebook(nb, parameters, report_mode=False)
-        if self.chapters_run:
-            reset = nbformat.v4.new_code_cell(RESET_SOURCE)
-            reset.metadata["tags"] = [_RESET_TAG]
-            nb.cells.insert(0, reset)
+        source = RESET_SOURCE  # also in a fresh kernel: every chapter's cells count from 2, however assigned
+        if env:
+            source += f"import os as _mh_os\n_mh_os.environ.update({dict(env)!r})\ndel _mh_os\n"
+        reset = nbformat.v4.new_code_cell(source)
+        reset.metadata["tags"] = [_RESET_TAG]
+        nb.cells.insert(0, reset)
+        self._execute(nb)
+        nb.cells = [c for c in nb.cells if _RESET_TAG not in c.metadata.get("tags", [])]
+        nbformat.write(nb, str(out))
+        return time.perf_counter() - start
+
+    def _execute(self, nb) -> None:
+        """Execute ``nb`` in place in this kernel (started on first use)."""
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+
         client = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=None, allow_errors=False,
                                 shutdown_kernel="immediate", record_timing=False,
                                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
@@ -87,9 +123,6 @@ class WarmKernel:
         finally:
             self.kc = client.kc
             self.chapters_run += 1
-        nb.cells = [c for c in nb.cells if _RESET_TAG not in c.metadata.get("tags", [])]
-        nbformat.write(nb, str(out))
-        return time.perf_counter() - start
 
     def close(self) -> None:
         """Stop the kernel (idempotent)."""

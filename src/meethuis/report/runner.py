@@ -1,6 +1,7 @@
 """The per-organisation report: run the chapter notebooks with papermill and assemble one HTML file.
 
-``run_report(config, out)`` validates the config and data before any kernel starts, runs the chapters
+``run_report(config, out)`` checks the config before any kernel starts (the kernels then start and import
+while the data are read and validated; bad data close them before any chapter runs), runs the chapters
 (:data:`CHAPTERS`, in order, at most ``jobs`` kernels at a time), and writes into ``out`` — atomically,
 so the folder appears only when complete — ``report.html`` (self-contained, no code, table of contents,
 provenance, print CSS), ``notebooks/`` (executed chapters), ``tables/*.csv`` and ``aggregates.json``.
@@ -88,11 +89,11 @@ def chapters_available(chapters: Sequence[str] = CHAPTERS) -> list[str]:
     return [c for c in chapters if (NOTEBOOK_DIR / f"{c}.ipynb").exists()]
 
 
-def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str = "nl") -> RunContext:
-    """Check config, language, period, data and weights before any kernel starts: the run context.
+def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str = "nl", config=None) -> RunContext:
+    """Check config, language, period, data and weights before any chapter runs: the run context.
 
-    The config is parsed and the survey read, validated and weighted here, once per run; the chapters
-    open the result (:func:`~meethuis.report.context.write_run_context`).
+    The config is parsed (unless given as ``config``) and the survey read, validated and weighted here,
+    once per run; the chapters open the result (:func:`~meethuis.report.context.write_run_context`).
 
     Raises
     ------
@@ -101,7 +102,7 @@ def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str 
     """
     nv.check_lang(lang)
     nv.parse_period(period)
-    return build_run_context(load_config(resolve_config_path(config_path)), period)
+    return build_run_context(config or load_config(resolve_config_path(config_path)), period)
 
 
 # -- running -------------------------------------------------------------------------------------------
@@ -112,22 +113,23 @@ NEEDS_ANALYSES = frozenset({"00_samenvatting", "05_drijfveren", "06_prioriteiten
 ENGINES = ("warm", "papermill")
 
 
-def _run_chapter(chapter: str, out_nb: Path, parameters: dict, kernel, progress: bool) -> float:
+def _run_chapter(chapter: str, out_nb: Path, parameters: dict, kernel, progress: bool,
+                 env: dict[str, str] | None = None) -> float:
     """Run one chapter in ``kernel`` (a :class:`~meethuis.report.kernel.WarmKernel`; ``None``: a fresh
     papermill kernel); with ``progress`` a line when done."""
-    seconds = _execute(chapter, out_nb, parameters, kernel)
+    seconds = _execute(chapter, out_nb, parameters, kernel, env)
     if progress:
         print(f"  {chapter:<26} {seconds:6.1f} s", file=sys.stderr, flush=True)
     return seconds
 
 
-def _execute(chapter: str, out_nb: Path, parameters: dict, kernel) -> float:
+def _execute(chapter: str, out_nb: Path, parameters: dict, kernel, env: dict[str, str] | None = None) -> float:
     from meethuis.report.kernel import ChapterFailure
 
     source = NOTEBOOK_DIR / f"{chapter}.ipynb"
     if kernel is not None:
         try:
-            return kernel.run(source, out_nb, parameters)
+            return kernel.run(source, out_nb, parameters, env)
         except ChapterFailure as exc:
             raise ChapterError(chapter, _source_cell(chapter, exc.source, exc.exec_count), exc.source,
                                exc.ename, exc.evalue) from None
@@ -165,13 +167,16 @@ def _source_cell(chapter: str, source: str | None, fallback: int | None) -> int 
 
 
 def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2, progress: bool = True, *,
-                 engine: str = "warm", analyses=None, needs_analyses: frozenset = NEEDS_ANALYSES) -> dict[str, float]:
+                 engine: str = "warm", analyses=None, needs_analyses: frozenset = NEEDS_ANALYSES,
+                 kernels: Sequence | None = None, env: dict[str, str] | None = None) -> dict[str, float]:
     """Run ``chapters`` (notebook names under ``notebooks/``) with ``params`` on ``jobs`` workers.
 
     Each worker starts one warm kernel (:class:`~meethuis.report.kernel.WarmKernel`) and runs its
     chapters one after the other, each in a clean namespace (``engine="papermill"``: a fresh kernel per
     chapter, the former path). Each executed notebook goes to ``folder / <its file name>``. Chapters in
     ``needs_analyses`` go last and wait for ``analyses`` (a future of the shared analyses).
+    ``kernels``: already started kernels, one per worker, as ``(kernel, future of its warm-up)`` pairs
+    (closed here); ``env``: variables set in a warm kernel before each chapter.
 
     Returns
     -------
@@ -193,9 +198,14 @@ def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int 
     seconds: dict[str, float] = {}
     failed = threading.Event()
 
+    started = list(kernels or [])
+
     def worker() -> None:
-        kernel = WarmKernel(NOTEBOOK_DIR) if engine == "warm" else None
+        kernel, warming = started.pop() if started else (WarmKernel(NOTEBOOK_DIR) if engine == "warm" else None, None)
         try:
+            if warming is not None:
+                with contextlib.suppress(Exception):  # a kernel that did not start fails its first chapter
+                    warming.result()
             while not failed.is_set():
                 try:
                     chapter = todo.get_nowait()
@@ -204,7 +214,7 @@ def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int 
                 if chapter in needs_analyses and analyses is not None:
                     analyses.result()
                 seconds[chapter] = _run_chapter(chapter, Path(folder) / f"{Path(chapter).name}.ipynb", params,
-                                                kernel, progress)
+                                                kernel, progress, env)
         except BaseException:
             failed.set()
             raise
@@ -213,6 +223,9 @@ def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int 
                 kernel.close()
 
     size = max(1, min(int(jobs), len(chapters) or 1))
+    for kernel, _ in started[size:]:  # more kernels started than chapters to run
+        kernel.close()
+    del started[size:]
     pool = ThreadPoolExecutor(max_workers=size)
     interrupted = False
     try:
@@ -266,8 +279,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     Raises
     ------
     ConfigError, DataError
-        Bad input, found before any kernel starts; an output folder that is not ours; another run
-        writing the same folder.
+        Bad input (a broken config before any kernel starts, bad data before any chapter runs); an
+        output folder that is not ours; another run writing the same folder.
     ChapterError
         A chapter failed (names chapter and cell).
     """
@@ -276,68 +289,101 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     t0 = time.perf_counter()
     period = (period or "").strip().upper()
     out = check_output_folder(out)  # before reading any data: refuse a folder that is not ours
-    context = validate_inputs(config_path, period, lang or "nl")
-    lang = lang or context.config.lang
-    period = context.period  # resolved: the quarter, or "" for every quarter pooled
-    config = context.config
-    min_cell = max(int(min_cell or 0), int(config.min_cell))
-    chapters = list(chapters) if chapters is not None else chapters_available()
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}", key="engine", hint=f"one of {', '.join(ENGINES)}")
-    missing = [c for c in chapters if not (NOTEBOOK_DIR / f"{c}.ipynb").exists()]
-    if missing:
-        raise ConfigError(f"unknown chapter(s): {', '.join(missing)}", key="chapters",
-                          hint=f"available: {', '.join(chapters_available())}")
-    plan = {p.chapter: p for p in chapter_plan(config, context.survey.responses, chapters)}
-    runnable = [c for c in chapters if plan[c].runs]
-    params = {"config_path": str(config.path), "period": period_parameter(period), "lang": lang, "min_cell": min_cell}
-    seconds: dict[str, float] = {}
-    old_env = {k: os.environ.get(k) for k in (REPORT_DIR_ENV, RUN_DIR_ENV)}
-    # The raw run context lives in a private temp folder; the staging folder beside ``out`` gets only
-    # published parts. Both vanish however the run ends (SIGKILL: swept by the next run).
-    with output_lock(out), private_run_dir() as run_dir, atomic_directory(out) as tmp:
-        write_marker(tmp, config.path.name)
-        (tmp / "notebooks").mkdir()
-        (tmp / "tables").mkdir()
-        write_run_context(context, run_dir)
-        for c in chapters:  # a chapter that lacks its inputs steps aside with one paragraph
-            if not plan[c].runs:
-                nb = skipped_notebook(c, chapter_title(NOTEBOOK_DIR / f"{c}.ipynb", lang), plan[c], lang)
-                for k, cell in enumerate(nb.cells):  # fixed ids: the same data give the same bytes
-                    cell["id"] = f"{c[:2]}-skip-{k}"
-                nbformat.write(nb, str(tmp / "notebooks" / f"{c}.ipynb"))
-        os.environ[REPORT_DIR_ENV] = str(tmp)
-        os.environ[RUN_DIR_ENV] = str(run_dir)
-        analysis_pool = ThreadPoolExecutor(max_workers=1)
-        interrupted = False
-        try:
-            analyses = (analysis_pool.submit(precompute_analyses, context, run_dir, min_cell)
-                        if NEEDS_ANALYSES & set(runnable) else None)
-            seconds = run_chapters(runnable, tmp / "notebooks", params, jobs, progress, engine=engine,
-                                   analyses=analyses)
-            analysis_seconds = analyses.result() if analyses is not None else {}
-        except (KeyboardInterrupt, SystemExit):
-            interrupted = True
-            raise
-        finally:
-            analysis_pool.shutdown(wait=not interrupted, cancel_futures=True)
-            for key, value in old_env.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-        for c in runnable:
-            _stable_cell_ids(tmp / "notebooks" / f"{c}.ipynb")
-        _write_aggregates(context, tmp / "aggregates.json", period, min_cell, run_dir)
-        page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
-        (tmp / "report.html").write_text(page, encoding="utf-8")
-        residents = residents_page([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], display_name(config, lang),
-                                   cover_period(config, period), lang)
-        if residents:  # "Jullie zeiden, wij deden" as a small page to publish for residents
-            (tmp / RESIDENTS_PAGE).write_text(residents, encoding="utf-8")
-        write_marker(tmp, config.path.name)  # lists what this run wrote: a later run may replace only that
-    return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
-                        total_seconds=time.perf_counter() - t0, analysis_seconds=analysis_seconds)
+    chapters = list(chapters) if chapters is not None else chapters_available()
+    nv.check_lang(lang or "nl")
+    nv.parse_period(period)
+    parsed = load_config(resolve_config_path(config_path))  # a broken config starts no kernel
+    # the kernels start and import while the survey is read (bad data close them again)
+    with _early_kernels(engine, min(int(jobs), len(chapters))) as kernels:
+        context = validate_inputs(config_path, period, lang or "nl", config=parsed)
+        lang = lang or context.config.lang
+        period = context.period  # resolved: the quarter, or "" for every quarter pooled
+        config = context.config
+        min_cell = max(int(min_cell or 0), int(config.min_cell))
+        missing = [c for c in chapters if not (NOTEBOOK_DIR / f"{c}.ipynb").exists()]
+        if missing:
+            raise ConfigError(f"unknown chapter(s): {', '.join(missing)}", key="chapters",
+                              hint=f"available: {', '.join(chapters_available())}")
+        plan = {p.chapter: p for p in chapter_plan(config, context.survey.responses, chapters)}
+        runnable = [c for c in chapters if plan[c].runs]
+        params = {"config_path": str(config.path), "period": period_parameter(period), "lang": lang, "min_cell": min_cell}
+        seconds: dict[str, float] = {}
+        old_env = {k: os.environ.get(k) for k in (REPORT_DIR_ENV, RUN_DIR_ENV)}
+        # The raw run context lives in a private temp folder; the staging folder beside ``out`` gets only
+        # published parts. Both vanish however the run ends (SIGKILL: swept by the next run).
+        with output_lock(out), private_run_dir() as run_dir, atomic_directory(out) as tmp:
+            write_marker(tmp, config.path.name)
+            (tmp / "notebooks").mkdir()
+            (tmp / "tables").mkdir()
+            write_run_context(context, run_dir)
+            for c in chapters:  # a chapter that lacks its inputs steps aside with one paragraph
+                if not plan[c].runs:
+                    nb = skipped_notebook(c, chapter_title(NOTEBOOK_DIR / f"{c}.ipynb", lang), plan[c], lang)
+                    for k, cell in enumerate(nb.cells):  # fixed ids: the same data give the same bytes
+                        cell["id"] = f"{c[:2]}-skip-{k}"
+                    nbformat.write(nb, str(tmp / "notebooks" / f"{c}.ipynb"))
+            os.environ[REPORT_DIR_ENV] = str(tmp)
+            os.environ[RUN_DIR_ENV] = str(run_dir)
+            analysis_pool = ThreadPoolExecutor(max_workers=1)
+            interrupted = False
+            try:
+                analyses = (analysis_pool.submit(precompute_analyses, context, run_dir, min_cell)
+                            if NEEDS_ANALYSES & set(runnable) else None)
+                seconds = run_chapters(runnable, tmp / "notebooks", params, jobs, progress, engine=engine,
+                                       analyses=analyses, kernels=kernels,
+                                       env={REPORT_DIR_ENV: str(tmp), RUN_DIR_ENV: str(run_dir)})
+                analysis_seconds = analyses.result() if analyses is not None else {}
+            except (KeyboardInterrupt, SystemExit):
+                interrupted = True
+                raise
+            finally:
+                analysis_pool.shutdown(wait=not interrupted, cancel_futures=True)
+                for key, value in old_env.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+            for c in runnable:
+                _stable_cell_ids(tmp / "notebooks" / f"{c}.ipynb")
+            _write_aggregates(context, tmp / "aggregates.json", period, min_cell, run_dir)
+            page = assemble_html([tmp / "notebooks" / f"{c}.ipynb" for c in chapters], config, period, lang)
+            (tmp / "report.html").write_text(page, encoding="utf-8")
+            residents = residents_page([tmp / "notebooks" / f"{c}.ipynb" for c in chapters],
+                                       display_name(config, lang), cover_period(config, period), lang)
+            if residents:  # "Jullie zeiden, wij deden" as a small page to publish for residents
+                (tmp / RESIDENTS_PAGE).write_text(residents, encoding="utf-8")
+            write_marker(tmp, config.path.name)  # lists what this run wrote: a later run may replace only that
+        return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
+                            total_seconds=time.perf_counter() - t0, analysis_seconds=analysis_seconds)
+
+
+@contextlib.contextmanager
+def _early_kernels(engine: str, count: int):
+    """``count`` warm kernels starting in the background: ``(kernel, future of its warm-up)`` pairs.
+
+    Whatever :func:`run_chapters` did not take is closed on exit (after its start-up finished).
+    """
+    if engine != "warm" or count < 1:
+        yield []
+        return
+    from meethuis.report.kernel import WarmKernel
+
+    kernels = [WarmKernel(NOTEBOOK_DIR) for _ in range(count)]
+    starting = ThreadPoolExecutor(max_workers=count)
+    pairs = [(k, starting.submit(k.warm_up)) for k in kernels]
+    interrupted = False
+    try:
+        yield pairs
+    except (KeyboardInterrupt, SystemExit):
+        interrupted = True
+        raise
+    finally:
+        starting.shutdown(wait=not interrupted, cancel_futures=True)
+        for kernel in kernels:
+            with contextlib.suppress(Exception):
+                kernel.close()
 
 
 def _stable_cell_ids(path: Path) -> None:
