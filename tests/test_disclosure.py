@@ -194,3 +194,87 @@ def test_small_counts_are_blanked_and_row_partition_kept():
     leaky.loc[2, "missing"] = 8
     with pytest.raises(AssertionError, match="count 'missing'"):
         assert_protected(leaky, 10)
+
+
+# -- one rule for the whole report: groups hidden in one table are hidden in every table -----------------
+def _respondents(groups: dict, missing_answers: dict | None = None, no_value: int = 0) -> pd.DataFrame:
+    rows = []
+    for g, k in groups.items():
+        unanswered = (missing_answers or {}).get(g, 0)
+        rows += [{"kanaal": g, "tevredenheid": np.nan if i < unanswered else 7.0} for i in range(k)]
+    rows += [{"kanaal": None, "tevredenheid": 7.0}] * no_value
+    return pd.DataFrame(rows)
+
+
+def test_hidden_groups_by_hand():
+    from meethuis.stats.disclosure import hidden_groups
+
+    # three small channels hold 6 + 8 + 3 = 17 together: no complement needed
+    frame = _respondents({"telefoon": 24, "website": 6, "e-mail": 8, "post": 3})
+    assert hidden_groups(frame, ["kanaal"], 10)["kanaal"] == {"website", "e-mail", "post"}
+    # one small channel (4): the smallest other channel (balie, 25) is hidden with it
+    frame = _respondents({"telefoon": 30, "balie": 25, "post": 4})
+    assert hidden_groups(frame, ["kanaal"], 10)["kanaal"] == {"post", "balie"}
+    # no small channel, but 3 respondents without a channel are the rest of the total: hide the smallest
+    frame = _respondents({"telefoon": 30, "balie": 25}, no_value=3)
+    assert hidden_groups(frame, ["kanaal"], 10)["kanaal"] == {"balie"}
+    # 12 respondents on balie, but only 8 answered the grade: hidden (answers count per question)
+    frame = _respondents({"telefoon": 30, "balie": 12, "website": 20}, missing_answers={"balie": 4})
+    assert hidden_groups(frame, ["kanaal"], 10)["kanaal"] == set()  # 12 respondents
+    assert hidden_groups(frame, ["kanaal"], 10, items=["tevredenheid"])["kanaal"] == {"balie", "website"}
+    # nothing small: nothing hidden; a column that is not there is left out
+    frame = _respondents({"telefoon": 30, "balie": 25})
+    assert hidden_groups(frame, ["kanaal", "dienst"], 10) == {"kanaal": frozenset()}
+    # a group published in full elsewhere (the report's own quarter) is the last choice as complement
+    quarters = pd.DataFrame({"periode": ["2026Q1"] * 4 + ["2026Q2"] * 30 + ["2026Q3"] * 20})
+    assert hidden_groups(quarters, ["periode"], 10)["periode"] == {"2026Q1", "2026Q3"}
+    assert hidden_groups(quarters, ["periode"], 10, keep={"2026Q3"})["periode"] == {"2026Q1", "2026Q2"}
+
+
+def test_protect_table_hides_the_reports_groups_everywhere():
+    t = one_way([40, 30, 25, 50])
+    t.loc[3, "kanaal"] = TOTAL
+    p = protect_table(t, 10, dims=["kanaal"], hidden={"kanaal": {"k1", "k2"}})
+    assert list(p["suppressed"]) == [False, True, True, False]  # the total row stays
+    assert list(p["reason"].fillna("")) == ["", "linked", "linked", ""]
+    assert p.loc[[1, 2], ["estimate", "n"]].isna().all().all()
+    assert reason_label("linked").startswith("in het hele rapport verborgen")
+    again = protect_table(p, 10, dims=["kanaal"], hidden={"kanaal": {"k1", "k2"}})
+    pd.testing.assert_frame_equal(again, p)
+    # long tables (variable, category) and regression terms are matched too
+    from meethuis.stats.disclosure import linked_rows
+
+    long = pd.DataFrame({"variable": ["leeftijdsgroep", "leeftijdsgroep", "kanaal"], "category": ["65+", "18-34", "65+"]})
+    assert list(linked_rows(long, {"leeftijdsgroep": {"65+"}})) == [True, False, False]
+    terms = pd.DataFrame({"term": ["Intercept", "C(kanaal)[T.post]", "C(kanaal)[T.telefoon]", "doorverwezen"]})
+    assert list(linked_rows(terms, {"kanaal": {"post"}})) == [False, True, False, False]
+
+
+def test_cross_table_scan_finds_groups_shown_elsewhere_and_totals_elsewhere():
+    from meethuis.stats.disclosure import cross_table_findings
+
+    per_channel = pd.DataFrame({"kpi": "tevredenheid_mean", "kanaal": ["telefoon", "website", "e-mail", "post"],
+                                "estimate": [7.3, np.nan, np.nan, np.nan], "n": [24, np.nan, np.nan, np.nan],
+                                "suppressed": [False, True, True, True],
+                                "reason": [None, "small_cell", "secondary", "small_cell"]})
+    overall = pd.DataFrame({"kpi": ["tevredenheid_mean"], "estimate": [6.8], "n": [41], "suppressed": [False]})
+    # the ISR attack: a coefficient against a hidden channel gives its mean back
+    regression = pd.DataFrame({"term": ["Intercept", "C(kanaal)[T.telefoon]"], "coef": [6.0, 1.25],
+                               "label": ["Constante", "Kanaal telefoon (tegenover e-mail)"]})
+    found = cross_table_findings({"kanaal.csv": per_channel, "kengetallen.csv": overall, "regressie.csv": regression})
+    assert len(found) == 1 and "involves kanaal 'e-mail'" in found[0], found
+    shown = pd.DataFrame({"kpi": "nps", "kanaal": ["post", "telefoon"], "estimate": [10.0, 12.0], "n": [12, 40],
+                          "suppressed": [False, False]})
+    found = cross_table_findings({"kanaal.csv": per_channel, "nps.csv": shown})
+    assert len(found) == 1 and "shows kanaal 'post'" in found[0]
+    # hidden cells against the overall n of another table: 41 - 24 - 30 = ... a small rest is found
+    leaky = per_channel.assign(n=[24, np.nan, 12, np.nan], suppressed=[False, True, False, True],
+                               estimate=[7.3, np.nan, 6.0, np.nan])
+    found = cross_table_findings({"kanaal.csv": leaky, "kengetallen.csv": overall})
+    assert len(found) == 1 and "hold 5 respondent(s)" in found[0], found
+    # counts of respondents against the report text ("Gebaseerd op 44 respondenten")
+    ages = pd.DataFrame({"variable": "Leeftijdsgroep", "category": ["65+", "35-49", "50-64", "18-34"],
+                         "n": [np.nan, 11, 12, 13], "suppressed": [True, False, False, False]})
+    found = cross_table_findings({"representativiteit.csv": ages}, "Gebaseerd op 44 respondenten (3e kwartaal)")
+    assert len(found) == 1 and "hold 8 respondent(s)" in found[0]
+    assert cross_table_findings({"representativiteit.csv": ages}, "Gebaseerd op 55 respondenten") == []

@@ -146,3 +146,35 @@ def test_no_published_number_rests_on_a_small_group(rendered_reports, org):
     found = scan_report(folder, 10)
     print(f"\n{org}: disclosure scan of {len(tables)} tables, aggregates.json and report.html: {len(found)} finding(s)")
     assert found == [], found[:20]
+
+
+def test_isr_channel_attack_is_closed():
+    """#13's ISR attack: the hidden channels' means came back from the overall mean, the published channels and
+    a regression coefficient against a hidden channel. One run-level choice of hidden groups closes it."""
+    from meethuis.improve.process import process_regression
+    from meethuis.report.chapters import procesdata
+    from meethuis.report.chapters.common import open_chapter
+    from meethuis.stats.disclosure import cross_table_findings
+    from meethuis.stats.kpi import kpi_table
+
+    ch = open_chapter("isr", "", "nl", 10)
+    linked = procesdata.link_chapter(ch)
+    matched = linked.matched
+    measures = procesdata.regression_measures(matched)
+    weights = ch.weights.reindex(matched.index)
+    overall = ch.kpis(items=["tevredenheid"], statistics=["mean"])
+    # before: each table protected on its own
+    alone = kpi_table(ch.responses, ["tevredenheid"], by="kanaal", weights=ch.weights, statistics=["mean"])
+    reg = process_regression(matched, "tevredenheid", measures=measures, controls=["kanaal"], weights=weights)
+    found = cross_table_findings({"kanaal": alone, "kengetallen": overall, "regressie": reg.table})
+    assert any("coefficient" in f and "hides" in f for f in found), found
+    # after: the report's groups are hidden in every table and merged in the regression
+    hidden = ch.hidden_groups()
+    assert hidden["kanaal"] >= set(alone.loc[alone["suppressed"], "kanaal"])
+    per_channel = ch.kpis(items=["tevredenheid"], by="kanaal", statistics=["mean"])
+    reg = process_regression(matched, "tevredenheid", measures=measures, controls=["kanaal"], weights=weights,
+                             hidden=hidden)
+    assert cross_table_findings({"kanaal": per_channel, "kengetallen": overall, "regressie": reg.table}) == []
+    assert not any(g in label for g in hidden["kanaal"] for label in reg.table["label"])
+    hidden_n = (ch.responses["kanaal"].astype(str).isin(hidden["kanaal"]) & ch.responses["tevredenheid"].notna()).sum()
+    assert hidden_n >= 10  # what a reader can still work out (overall minus telefoon) rests on >= 10 answers

@@ -33,6 +33,7 @@ from scipy import stats
 
 from meethuis.intake.codebook import load_codebook
 from meethuis.common.errors import AnalysisError, ConfigError, DataError
+from meethuis.stats.disclosure import run_hidden_groups
 
 SCHEMA = "meethuis.aggregates"
 SCHEMA_VERSION = 2
@@ -124,7 +125,7 @@ def export_drivers(responses: pd.DataFrame, config: Any, weights: pd.Series | No
 
 
 def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None, min_cell: int = 10,
-                      period: str = "", drivers: bool = True) -> dict:
+                      period: str = "", drivers: bool = True, hidden: Mapping | None = None) -> dict:
     """The organisation's disclosure-protected aggregates on the shared core, as a JSON-ready dict.
 
     Parameters
@@ -141,6 +142,9 @@ def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None
         Label of the period the responses cover (``""`` = all quarters in the data).
     drivers:
         Also export the core drivers' importance per core outcome (:func:`export_drivers`).
+    hidden:
+        Groups hidden everywhere in the report (``disclosure.run_hidden_groups``); default computed from
+        ``responses`` as the report does.
 
     Returns
     -------
@@ -159,11 +163,14 @@ def export_aggregates(survey: Any, config: Any, weights: pd.Series | None = None
     items = [i for i in core_kpi_items(cb) if i in responses.columns]
     core = set(cb.core_items())
     rows: list[dict] = []
+    # the groups the report hides everywhere (same rule, same respondents), so the pool learns no more
+    hidden = run_hidden_groups(responses, config, min_cell) if hidden is None else hidden
     for level in LEVELS:
         by = None if level == "totaal" else level
         if by is not None and by not in responses.columns:
             continue
-        table = kpi_table(responses, items=items, by=by, weights=weights, min_cell=min_cell, codebook=cb)
+        table = kpi_table(responses, items=items, by=by, weights=weights, min_cell=min_cell, codebook=cb,
+                          hidden=hidden)
         for rec in table.to_dict("records"):
             suppressed = bool(rec["suppressed"])
             row = {"kpi": rec["kpi"], "item": rec["item"], "statistic": rec["statistic"], "level": level,

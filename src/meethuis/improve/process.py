@@ -16,7 +16,7 @@ import math
 import os
 import secrets
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -391,15 +391,18 @@ def _term_label(term: str, lang: str, reference: dict[str, str] | None = None) -
 def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
                        measures: Sequence[str] = ("log_doorlooptijd", "aantal_contacten", "doorverwezen"),
                        controls: Sequence[str] = ("kanaal",), weights: pd.Series | None = None,
-                       min_cell: int = 10, lang: str = "nl") -> RegressionResult:
+                       min_cell: int = 10, lang: str = "nl", hidden: Mapping[str, Any] | None = None
+                       ) -> RegressionResult:
     """OLS (WLS with weights) of ``outcome`` on process measures plus categorical controls, HC1 errors.
 
     ``log_doorlooptijd`` is ``ln(1 + doorlooptijd_dagen)``; ``doorverwezen`` enters as 0/1. Rows with any
     missing value are dropped (listwise).
 
-    Privacy: control levels with fewer than ``min_cell`` respondents are merged into ``overig`` (dropped
-    when that group is still too small), and a 0/1 measure whose smaller group is below ``min_cell`` is
-    left out, so no coefficient describes a small group.
+    Privacy: control levels that the report hides everywhere (``hidden``, from
+    ``disclosure.run_hidden_groups``) or with fewer than ``min_cell`` respondents here are merged into
+    ``overig`` (dropped when that group is still too small), and a 0/1 measure whose smaller group is below
+    ``min_cell`` is left out, so no coefficient describes a small group, nor a group that other tables
+    hide (a coefficient against a hidden channel would give its mean back).
 
     Returns
     -------
@@ -432,7 +435,7 @@ def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
     other = "overig" if lang == "nl" else "other"
     for c in controls:
         counts = data[c].value_counts()
-        rare = counts[counts < min_cell].index
+        rare = counts[(counts < min_cell) | counts.index.isin([str(g) for g in (hidden or {}).get(c, ())])].index
         if len(rare):
             data.loc[data[c].isin(rare), c] = other
             if (data[c] == other).sum() < min_cell:

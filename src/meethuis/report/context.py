@@ -336,11 +336,15 @@ def load_driver_analysis(run_dir: Path | None, outcome: str, n_boot: int, min_ce
 
 
 def own_aggregates(responses: pd.DataFrame, weights: pd.Series, config: OrgConfig, period: str,
-                   min_cell: int) -> dict:
-    """The organisation's ``aggregates.json`` content (``benchmark.export_aggregates``) for the period."""
+                   min_cell: int, trend_responses: pd.DataFrame | None = None) -> dict:
+    """The organisation's ``aggregates.json`` content (``benchmark.export_aggregates``) for the period, hiding
+    the groups the report hides (``disclosure.run_hidden_groups``)."""
     from meethuis.improve.benchmark import export_aggregates
+    from meethuis.stats.disclosure import run_hidden_groups
 
-    return export_aggregates(responses, config, weights=weights, min_cell=min_cell, period=period)
+    min_cell = max(int(min_cell), int(getattr(config, "min_cell", 1)))
+    hidden = run_hidden_groups(responses, config, min_cell, trend_responses)
+    return export_aggregates(responses, config, weights=weights, min_cell=min_cell, period=period, hidden=hidden)
 
 
 def _aggregates_path(run_dir: Path, min_cell: int) -> Path:
@@ -381,7 +385,7 @@ def precompute_analyses(context: RunContext, run_dir: Path, min_cell: int) -> di
         seconds[f"drivers-{outcome}"] = time.perf_counter() - start
     start = time.perf_counter()
     store_aggregates(run_dir, min_cell, own_aggregates(context.responses, context.weights, context.config,
-                                                       context.period, min_cell))
+                                                       context.period, min_cell, context.trend_responses))
     seconds["aggregates"] = time.perf_counter() - start
     return seconds
 

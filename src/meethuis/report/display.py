@@ -169,7 +169,7 @@ def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl
 def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 10, lang: str = "nl",
                formats: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None,
                protect: bool = True, codebook=None, report_dir: Path | None = None,
-               view: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> None:
+               view: Callable[[pd.DataFrame], pd.DataFrame] | None = None, hidden: Mapping | None = None) -> None:
     """Pass a table through ``disclosure.protect_table``, save it as ``tables/NAME.csv``, display it.
 
     Parameters
@@ -197,6 +197,9 @@ def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 
     view:
         Turns the protected table into what readers see (e.g. :func:`kpi_view`: one text column per
         formatted value); it must keep ``n`` and ``suppressed``. The CSV holds the protected table.
+    hidden:
+        The report's groups hidden everywhere (``disclosure.run_hidden_groups``): rows of those groups are
+        suppressed (reason ``linked``); a table with ``protect=False`` must not show them.
 
     Returns
     -------
@@ -215,11 +218,16 @@ def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 
     if protect:
         from meethuis.stats.disclosure import protect_table
 
-        published = protect_table(table, min_cell)
+        published = protect_table(table, min_cell, hidden=hidden)
     else:
         if "n" in table.columns:
             raise AnalysisError(f"table '{name}' has respondent counts but protect=False",
                                 hint="let show_table protect it; protect=False is for tables without n")
+        from meethuis.stats.disclosure import linked_rows
+
+        if linked_rows(table, hidden).any():
+            raise AnalysisError(f"table '{name}' shows a group that the report hides everywhere",
+                                hint="leave out or merge the groups of Chapter.hidden_groups()")
         published = table.copy()
     if report_dir is None and os.environ.get(REPORT_DIR_ENV):
         report_dir = Path(os.environ[REPORT_DIR_ENV])

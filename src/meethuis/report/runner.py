@@ -410,7 +410,8 @@ def _write_aggregates(context: RunContext, path: Path, period: str, min_cell: in
 
     aggregates = load_aggregates(run_dir, min_cell)
     if aggregates is None:
-        aggregates = own_aggregates(context.responses, context.weights, context.config, period, min_cell)
+        aggregates = own_aggregates(context.responses, context.weights, context.config, period, min_cell,
+                                    context.trend_responses)
     benchmark.write_aggregates(aggregates, path)
 
 

@@ -18,12 +18,20 @@ respondents. It applies
    and ``n`` add up to a published total (all respondents), the same union rule applies along the row.
 
 The function is idempotent: protecting a protected table changes nothing.
+
+Tables of one report describe the same respondents, so a group hidden in one table could be worked out from
+another (a channel's mean from the overall mean, the other channels and a regression coefficient per
+channel). One run-level rule prevents that: :func:`hidden_groups` chooses, once per report, the groups of
+each breakdown column to hide (small groups and, where needed, the smallest other group so that the hidden
+ones together hold 0 or at least ``min_cell``); every table (``protect_table(hidden=...)``), coefficient,
+figure, text and ``aggregates.json`` of that report hides exactly those (reason ``linked``).
+:func:`scan_report` checks a rendered report across its tables.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,6 +39,7 @@ import pandas as pd
 from meethuis.common.errors import AnalysisError
 
 TOTAL = "totaal"  # value of a breakdown column in a total (margin) row
+HiddenGroups = Mapping[str, Collection[str]]  # breakdown column -> groups hidden in every table of a run
 REASONS = {
     "small_cell": {"nl": "te weinig respondenten", "en": "too few respondents"},
     "secondary": {"nl": "afgeschermd om een kleine groep te beschermen", "en": "hidden to protect a small group"},
@@ -40,6 +49,8 @@ REASONS = {
     "single_level": {"nl": "indeling heeft maar één groep", "en": "breakdown has only one group"},
     "small_count": {"nl": "een aantal kleiner dan de drempel is weggelaten",
                     "en": "a count below the threshold is left out"},
+    "linked": {"nl": "in het hele rapport verborgen, zodat een kleine groep niet terug te rekenen is",
+               "en": "hidden throughout the report, so that a small group cannot be worked out"},
 }
 # respondent counts besides ``n``: blanked when 1 .. min_cell - 1
 COUNT_COLUMNS = ("nvt", "weet_niet", "missing", "out_of_range", "answered", "n_answers", "n_used", "n_linked",
@@ -71,7 +82,8 @@ def _add_reason(old: Sequence, mask: np.ndarray, code: str) -> list:
 
 def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
                   value_cols: Sequence[str] | None = None, dims: Sequence[str] | None = None,
-                  keys: Sequence[str] | None = None, secondary: bool = True, hide_n: bool = True) -> pd.DataFrame:
+                  keys: Sequence[str] | None = None, secondary: bool = True, hide_n: bool = True,
+                  hidden: HiddenGroups | None = None) -> pd.DataFrame:
     """Suppress every cell resting on fewer than ``min_cell`` respondents, plus secondary suppression.
 
     Parameters
@@ -96,6 +108,9 @@ def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
         Apply secondary suppression (only with ``dims``).
     hide_n:
         Also blank ``n_col`` in suppressed rows (the count of a small group is itself disclosive).
+    hidden:
+        The run's groups hidden everywhere (:func:`hidden_groups`): a row whose value in a column of that
+        name (e.g. ``kanaal``) is one of them is suppressed with reason ``linked``, whatever its own ``n``.
 
     Returns
     -------
@@ -131,6 +146,9 @@ def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
     n = pd.to_numeric(out[n_col], errors="coerce").to_numpy(dtype=float)
     prev = out["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in out else np.zeros(len(out), bool)
     reason = list(out["reason"]) if "reason" in out else [""] * len(out)
+    linked = linked_rows(out, hidden) & ~prev
+    reason = _add_reason(reason, linked, "linked")
+    prev = prev | linked
     primary = (~np.isnan(n) & (n < min_cell)) | (np.isnan(n) & ~prev)  # unknown n: not publishable
     primary &= ~prev
     sup = prev | primary
@@ -151,6 +169,109 @@ def protect_table(table: pd.DataFrame, min_cell: int = 10, *, n_col: str = "n",
         out.loc[sup, n_col] = np.nan
     out.attrs.update({"min_cell": int(min_cell), "dims": dims, "keys": list(keys), "protected": True})
     return out
+
+
+def hidden_groups(frame: pd.DataFrame, columns: Sequence[str], min_cell: int = 10,
+                  items: Sequence[str] = (), keep: Collection[str] = ()) -> dict[str, frozenset[str]]:
+    """The run-level rule: per breakdown column, the groups that every table, coefficient, figure and text
+    of one report hides, so that a group hidden anywhere is hidden everywhere.
+
+    A group is hidden when it has 1 .. ``min_cell - 1`` respondents, or answers to one of ``items``
+    (answered counts differ per question). Since a reader can subtract the published groups from a
+    published total, the hidden groups together with the respondents without a value in the column must
+    rest on 0 or at least ``min_cell`` respondents (and answers to each item); while they do not, the
+    smallest published group is hidden too (complementary suppression, one choice for the whole report).
+
+    Parameters
+    ----------
+    frame:
+        The respondents behind the report's tables (the period's rows; every quarter for ``periode``).
+    columns:
+        Breakdown columns (``kanaal``, ``leeftijdsgroep``, segments ...); absent columns are skipped.
+    min_cell:
+        The threshold.
+    items:
+        Questions whose answers are broken down by these columns (the outcomes).
+    keep:
+        Groups published elsewhere in full (the report's own quarter): chosen as a complement only when no
+        other group is left.
+
+    Returns
+    -------
+    dict
+        Column -> frozenset of hidden group values (as text); empty sets where nothing is hidden.
+    """
+    out: dict[str, frozenset[str]] = {}
+    items = [i for i in items if i in frame.columns]
+    answered = [np.ones(len(frame), bool)] + [frame[i].notna().to_numpy() for i in items]
+    for col in columns:
+        if col not in frame.columns:
+            continue
+        values = frame[col].astype("string")
+        known = values.notna().to_numpy()
+        levels = sorted(values.dropna().unique())
+        counts = np.array([[int((a & (values == lv).fillna(False).to_numpy()).sum()) for lv in levels]
+                           for a in answered]).reshape(len(answered), len(levels))
+        outside = np.array([int((a & ~known).sum()) for a in answered])  # no value: recoverable as a rest
+        hide = ((counts > 0) & (counts < min_cell)).any(axis=0)
+        while True:
+            union = counts[:, hide].sum(axis=1) + outside
+            if not ((union > 0) & (union < min_cell)).any() or hide.all():
+                break
+            free = np.flatnonzero(~hide)
+            kept = np.array([str(levels[j]) in keep for j in free])
+            hide[free[np.lexsort((counts[0, free], counts[0, free] <= 0, kept))[0]]] = True
+        out[col] = frozenset(str(lv) for lv, h in zip(levels, hide) if h)
+    return out
+
+
+BREAKDOWN_FIELDS = ("kanaal", "dienst", "leeftijdsgroep", "digitale_vaardigheid", "contact_type")
+
+
+def run_hidden_groups(responses: pd.DataFrame, config: Any, min_cell: int = 10,
+                      trend_responses: pd.DataFrame | None = None) -> dict[str, frozenset[str]]:
+    """:func:`hidden_groups` for one report: its breakdown columns and outcomes, quarters over the trend rows.
+
+    Columns: the context fields of :data:`BREAKDOWN_FIELDS`, the config's ``segments`` and raking
+    ``margins``, and ``periode`` (over ``trend_responses``, every quarter the report shows); items: every
+    outcome of the codebook and the config present in the data. The report and its ``aggregates.json`` use
+    this one choice.
+    """
+    cb = config.codebook
+    own = config.outcomes() if hasattr(config, "outcomes") else []
+    items = list(dict.fromkeys([*cb.outcomes(), *own]))
+    items = [i for i in items if i in responses.columns]
+    columns = list(dict.fromkeys([*BREAKDOWN_FIELDS, *getattr(config, "segments", {}),
+                                  *(getattr(config, "margins", None) or {})]))
+    out = hidden_groups(responses, [c for c in columns if c != "periode"], min_cell, items)
+    quarters = responses if trend_responses is None else trend_responses
+    own = set(responses["periode"].dropna().astype(str)) if "periode" in responses.columns else set()
+    out.update(hidden_groups(quarters, ["periode"], min_cell, items, keep=own))
+    return out
+
+
+_TERM = re.compile(r"C\((\w+)\)\[T\.(.*)\]$")  # a regression term of one group (patsy: C(kanaal)[T.post])
+
+
+def linked_rows(table: pd.DataFrame, hidden: HiddenGroups | None) -> np.ndarray:
+    """Rows of ``table`` that show a group of ``hidden``: by column name (:data:`TOTAL` rows never), in a long
+    table's ``variable``/``category`` pair, or as a regression coefficient in a ``term`` column
+    (``C(kanaal)[T.post]``)."""
+    mask = np.zeros(len(table), bool)
+    for col, groups in (hidden or {}).items():
+        if col in table.columns and groups:
+            text = table[col].astype("string")
+            mask |= text.isin([str(g) for g in groups]).fillna(False).to_numpy() & (text != TOTAL).fillna(True).to_numpy()
+    if {"variable", "category"} <= set(table.columns) and hidden:  # long format: one row per (variable, group)
+        for i, (var, cat) in enumerate(zip(table["variable"].astype(str), table["category"].astype(str))):
+            if cat in {str(g) for g in hidden.get(var, ())}:
+                mask[i] = True
+    if "term" in table.columns and hidden:
+        for i, term in enumerate(table["term"].astype(str)):
+            m = _TERM.match(term)
+            if m and m.group(2) in {str(g) for g in hidden.get(m.group(1), ())}:
+                mask[i] = True
+    return mask
 
 
 def _small_counts(out: pd.DataFrame, n_col: str, n: np.ndarray, sup: np.ndarray, reason: list, min_cell: int,
@@ -427,9 +548,11 @@ def scan_report(folder: str | Path, min_cell: int = 10) -> list[str]:
 
     folder = Path(folder)
     found: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
     for path in sorted((folder / "tables").glob("*.csv")) if (folder / "tables").is_dir() else []:
         table = pd.read_csv(path)
         rel = path.relative_to(folder)
+        tables[str(rel)] = table
         for c in _count_columns(table):
             v = pd.to_numeric(table[c], errors="coerce")
             for i in np.flatnonzero(((v > 0) & (v < min_cell)).to_numpy()):
@@ -456,6 +579,7 @@ def scan_report(folder: str | Path, min_cell: int = 10) -> list[str]:
                     found.append(f"{rel}: hidden cells of '{d}' at {key or 'the table'} hold {hidden:g} "
                                  f"respondent(s) (total minus published)")
     agg = folder / "aggregates.json"
+    aggregates = json.loads(agg.read_text(encoding="utf-8")) if agg.exists() else None
     if agg.exists():
         def walk(node: Any, where: str) -> None:
             if isinstance(node, dict):
@@ -468,13 +592,131 @@ def scan_report(folder: str | Path, min_cell: int = 10) -> list[str]:
             elif isinstance(node, list):
                 for i, v in enumerate(node):
                     walk(v, f"{where}[{i}]")
-        walk(json.loads(agg.read_text(encoding="utf-8")), "")
+        walk(aggregates, "")
     html_path = folder / "report.html"
+    text = ""
     if html_path.exists():
-        text = re.sub(r"<[^>]+>", " ", html_path.read_text(encoding="utf-8"))
-        text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
+        text = re.sub(r"<!--.*?-->", " ", html_path.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", text)
         for m in _TEXT_COUNT.finditer(text):
             value = int((m.group(1) or m.group(2)).replace(".", ""))
             if 0 < value < min_cell:
                 found.append(f"report.html: '{m.group(0)}'")
+    if isinstance(aggregates, dict) and isinstance(aggregates.get("kpis"), list):
+        rows = pd.DataFrame([r for r in aggregates["kpis"] if isinstance(r, dict)])
+        if {"level", "group", "n", "suppressed", "kpi"} <= set(rows.columns):
+            for level, part in rows[rows["level"] != TOTAL].groupby("level"):  # as a table per breakdown
+                tables[f"aggregates.json ({level})"] = part.rename(columns={"group": level}).drop(columns="level")
+            tables["aggregates.json (totaal)"] = rows[rows["level"] == TOTAL].drop(columns=["level", "group"])
+    found.extend(cross_table_findings(tables, text, min_cell))
+    return found
+
+
+_KPI_TEXT = {"kpi", "item", "statistic", "reason", "suppressed", "label", "op", "status", "kind", "weighted"}
+_RESPONDENT_TOTAL = re.compile(r"(?:Gebaseerd op|Based on|bevat|contains)\s+(\d{1,3}(?:[.,]\d{3})*)\s+respondent",
+                               re.IGNORECASE)
+_REFERENCE = re.compile(r"\((?:tegenover|against) (.+)\)\s*$")
+
+
+def _suppressed(table: pd.DataFrame) -> np.ndarray:
+    return table["suppressed"].astype(str).str.lower().isin(["true", "1", "1.0"]).to_numpy()
+
+
+def cross_table_findings(tables: Mapping[str, pd.DataFrame], text: str = "", min_cell: int = 10) -> list[str]:
+    """What a reader learns by putting the tables of one report side by side.
+
+    1. A group hidden in one table (reason ``linked``, or every row of it hidden in a breakdown by a survey
+       field) must not be shown in another table, nor as a regression coefficient (``term``
+       ``C(kanaal)[T.post]``) or a coefficient's reference group (label "... (tegenover post)").
+    2. A breakdown without its own total row, with hidden cells: the total published elsewhere (the same
+       ``kpi`` in a table without that breakdown; the respondents of the report text, "Gebaseerd op 44
+       respondenten", for counts of respondents) minus the published cells must be 0 or >= ``min_cell``.
+
+    Parameters
+    ----------
+    tables:
+        Name -> table as read from ``tables/*.csv`` (and ``aggregates.json``'s KPI rows per level).
+    text:
+        The report's text (``report.html`` without tags).
+
+    Returns
+    -------
+    list of str
+        One line per finding.
+    """
+    found: list[str] = []
+    fields = set(BREAKDOWN_FIELDS) | {"periode"}
+    for t in tables.values():  # a KPI table's text columns besides its keys are breakdowns (segments too)
+        if "kpi" in t.columns and "estimate" in t.columns:
+            fields |= {c for c in t.columns if t[c].dtype == object and c not in _KPI_TEXT}
+    hidden: dict[str, set[str]] = {}
+    where: dict[tuple[str, str], str] = {}
+    for name, t in tables.items():
+        if "suppressed" not in t.columns:
+            continue
+        sup = _suppressed(t)
+        linked = t["reason"].astype(str).str.contains("linked").to_numpy() if "reason" in t.columns else sup & False
+        for col in [c for c in t.columns if c in fields]:
+            values = t[col].astype(str).to_numpy()
+            for v in set(values) - {TOTAL, "nan"}:
+                rows = values == v
+                if (rows & linked).any() or (col in fields and sup[rows].all()):
+                    hidden.setdefault(col, set()).add(v)
+                    where.setdefault((col, v), name)
+    for name, t in tables.items():
+        sup = _suppressed(t) if "suppressed" in t.columns else np.zeros(len(t), bool)
+        for col, groups in hidden.items():
+            if col in t.columns:
+                values = t[col].astype(str).to_numpy()
+                for i in np.flatnonzero(~sup & np.isin(values, list(groups))):
+                    found.append(f"{name}: row {i + 2} shows {col} '{values[i]}', which "
+                                 f"{where[(col, values[i])]} hides")
+        if "term" in t.columns:
+            labels = t["label"].astype(str).to_numpy() if "label" in t.columns else [""] * len(t)
+            for i, term in enumerate(t["term"].astype(str)):
+                m = _TERM.match(term)
+                if not m:
+                    continue
+                col, level = m.group(1), m.group(2)
+                ref = _REFERENCE.search(labels[i])
+                for g in [level] + ([ref.group(1)] if ref else []):
+                    if g in hidden.get(col, ()):
+                        found.append(f"{name}: coefficient '{labels[i] or term}' involves {col} '{g}', which "
+                                     f"{where[(col, g)]} hides (its mean could be worked out)")
+    # hidden cells against a total published in another table or in the text
+    respondents = {int(m.group(1).replace(".", "").replace(",", "")) for m in _RESPONDENT_TOTAL.finditer(text)}
+    for name, t in tables.items():
+        if "suppressed" not in t.columns or "n" not in t.columns:
+            continue
+        sup = _suppressed(t)
+        n = pd.to_numeric(t["n"], errors="coerce").to_numpy(dtype=float)
+        dims = [c for c in t.columns if c in fields or c in hidden]
+        if {"variable", "category"} <= set(t.columns):
+            dims = ["category"]
+        for d in dims:
+            values = t[d].astype(str).to_numpy()
+            if (values == TOTAL).any():
+                continue  # a total row of its own: checked per table
+            keys = ["variable"] if d == "category" else [c for c in ("kpi",) if c in t.columns]
+            label = t[keys].astype(str).agg("|".join, axis=1).to_numpy() if keys else np.full(len(t), "")
+            for key in np.unique(label):
+                rows = label == key
+                if not (rows & sup).any():
+                    continue
+                shown = float(np.nansum(np.where(sup, 0.0, n)[rows]))
+                totals = set(respondents) if "kpi" not in t.columns else set()
+                if "kpi" in t.columns:
+                    for other_name, o in tables.items():
+                        if other_name == name or "kpi" not in o.columns or "n" not in o.columns:
+                            continue
+                        osup = _suppressed(o) if "suppressed" in o.columns else np.zeros(len(o), bool)
+                        hit = (o["kpi"].astype(str).to_numpy() == key) & ~osup
+                        for c in [c for c in o.columns if c in fields]:  # the overall rows only
+                            hit &= o[c].astype(str).isin([TOTAL, "nan"]).to_numpy()
+                        totals |= set(pd.to_numeric(o.loc[hit, "n"], errors="coerce").dropna().astype(float))
+                for total in totals:
+                    rest = total - shown
+                    if 0 < rest < min_cell:
+                        found.append(f"{name}: hidden {d} cells{' of ' + key if key else ''} hold {rest:g} "
+                                     f"respondent(s): {total:g} published elsewhere minus the cells shown")
     return found

@@ -474,7 +474,7 @@ def _as_list(by: str | Sequence[str] | None) -> list[str]:
 def kpi_table(responses: pd.DataFrame, items: Iterable[str] | None = None, by: str | Sequence[str] | None = None,
               weights: Any = None, min_cell: int = 10, level: float = 0.95, codebook: Any = None,
               statistics: Sequence[str] | None = None, total: bool = False, protect: bool = True,
-              calibration: Calibration | None = None) -> pd.DataFrame:
+              calibration: Calibration | None = None, hidden: Any = None) -> pd.DataFrame:
     """The core KPIs per item, overall or broken down by one or two context columns, disclosure-protected.
 
     Parameters
@@ -503,6 +503,8 @@ def kpi_table(responses: pd.DataFrame, items: Iterable[str] | None = None, by: s
     calibration:
         The raking margins behind the weights, for the linearised variance; default read from a
         weights Series made by :func:`meethuis.stats.weights.survey_weights`.
+    hidden:
+        The report's groups hidden everywhere (:func:`meethuis.stats.disclosure.hidden_groups`).
 
     Returns
     -------
@@ -584,7 +586,7 @@ def kpi_table(responses: pd.DataFrame, items: Iterable[str] | None = None, by: s
     table["weighted"] = w is not None
     table.attrs.update({"dims": by, "keys": ["kpi", "item", "statistic"], "level": level})
     if protect:
-        table = protect_table(table, min_cell, dims=by, keys=["kpi", "item", "statistic"])
+        table = protect_table(table, min_cell, dims=by, keys=["kpi", "item", "statistic"], hidden=hidden)
     return table
 
 

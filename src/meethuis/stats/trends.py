@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -179,7 +179,7 @@ def _quarter(period: str) -> pd.Period:
 
 
 def trend_table(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = None, min_cell: int = 10,
-                codebook: Codebook | None = None, level: float = 0.95) -> pd.DataFrame:
+                codebook: Codebook | None = None, level: float = 0.95, hidden: Mapping | None = None) -> pd.DataFrame:
     """The KPI per quarter with its confidence interval; quarters below ``min_cell`` are suppressed.
 
     Parameters
@@ -192,6 +192,8 @@ def trend_table(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
         Survey weights aligned with ``responses`` (``None`` = unweighted).
     min_cell:
         Minimum number of respondents for a published point.
+    hidden:
+        The report's groups hidden everywhere (``disclosure.run_hidden_groups``; its ``periode`` quarters).
 
     Returns
     -------
@@ -217,7 +219,7 @@ def trend_table(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
     order = {p: str(_quarter(p)) for p in periods.dropna().unique()}
     frame = pd.DataFrame({"periode": periods.map(order), item: responses[item]}, index=responses.index)
     table = kpi_table(frame, items=[item], by="periode", weights=weights, min_cell=min_cell, level=level,
-                      codebook=cb, statistics=[stat], calibration=calibration_of(responses, weights))
+                      codebook=cb, statistics=[stat], calibration=calibration_of(responses, weights), hidden=hidden)
     table["kind"] = kind
     table["sort"] = table["periode"].map(lambda p: _quarter(p))
     table = table.sort_values("sort").reset_index(drop=True)
@@ -282,8 +284,9 @@ def trend_changes(trend: pd.DataFrame, alpha: float = 0.05, lang: str = "nl", fd
 
 def summary_changes(trend_responses: pd.DataFrame, kpis: Sequence[str], weights: pd.Series | None = None,
                     min_cell: int = 10, codebook: Codebook | None = None, alpha: float = 0.05,
-                    lang: str = "nl") -> pd.DataFrame:
-    """The changes a summary reports, tested together with Benjamini-Hochberg.
+                    lang: str = "nl", hidden: Mapping | None = None) -> pd.DataFrame:
+    """The changes a summary reports, tested together with Benjamini-Hochberg (quarters in ``hidden`` are
+    hidden as in :func:`trend_table`).
 
     Per KPI three comparisons of the latest published quarter: with the previous quarter, with the same
     quarter a year earlier, and with the first published quarter (when there are 3 or more). All of
@@ -314,7 +317,7 @@ def summary_changes(trend_responses: pd.DataFrame, kpis: Sequence[str], weights:
         item = parse_kpi(kpi, cb)[0]
         if item not in trend_responses.columns:
             continue
-        trend = trend_table(trend_responses, kpi, weights=weights, min_cell=min_cell, codebook=cb)
+        trend = trend_table(trend_responses, kpi, weights=weights, min_cell=min_cell, codebook=cb, hidden=hidden)
         published = trend[~trend["suppressed"]].reset_index(drop=True)
         if published.empty:
             continue
@@ -357,10 +360,11 @@ class TrendSlope:
 
 
 def trend_slope(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = None, min_cell: int = 10,
-                alpha: float = 0.05, codebook: Codebook | None = None) -> TrendSlope:
+                alpha: float = 0.05, codebook: Codebook | None = None, hidden: Mapping | None = None) -> TrendSlope:
     """Average change per quarter: (weighted) least squares of the respondent score on the quarter number.
 
-    Quarters with fewer than ``min_cell`` answers are left out. The slope equals the ordinary least-squares
+    Quarters with fewer than ``min_cell`` answers, and those the report hides (``hidden["periode"]``), are
+    left out (a slope with a hidden quarter's answers would give its mean back). The slope equals the ordinary least-squares
     slope (``numpy.polyfit``) when unweighted; its standard error is heteroscedasticity-robust (HC1), so
     unequal spread between quarters does not inflate the evidence.
 
@@ -383,6 +387,7 @@ def trend_slope(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
     ok = scores.notna() & t.notna()
     counts = t[ok].value_counts()
     keep = ok & t.isin(counts[counts >= min_cell].index)
+    keep &= ~responses["periode"].astype("string").isin([str(q) for q in (hidden or {}).get("periode", ())]).fillna(False)
     quarters = int(t[keep].nunique())
     if quarters < 3:
         raise AnalysisError(f"a trend line needs at least 3 quarters with {min_cell} or more answers; "

@@ -89,7 +89,17 @@ class Chapter:
         from meethuis.stats.kpi import kpi_table
 
         return kpi_table(self.responses, items=items, by=by, weights=self.weights, min_cell=self.min_cell,
-                         codebook=self.codebook, statistics=statistics)
+                         codebook=self.codebook, statistics=statistics, hidden=self.hidden_groups())
+
+    def hidden_groups(self) -> dict:
+        """The groups every table, coefficient, figure and text of this report hides
+        (``disclosure.run_hidden_groups``: the same choice in every chapter of a run)."""
+        if "hidden_groups" not in self._cache:
+            from meethuis.stats.disclosure import run_hidden_groups
+
+            self._cache["hidden_groups"] = run_hidden_groups(self.responses, self.config, self.min_cell,
+                                                             self.trend_responses)
+        return self._cache["hidden_groups"]
 
     def goal_comparison(self) -> pd.DataFrame:
         """``kpi.compare_goals`` of the organisation's goals against the period's overall KPIs."""
@@ -138,7 +148,8 @@ class Chapter:
         stored = load_aggregates(self.cache_dir, self.min_cell)
         if stored is not None:
             return stored
-        return own_aggregates(self.responses, self.weights, self.config, self.period, self.min_cell)
+        return own_aggregates(self.responses, self.weights, self.config, self.period, self.min_cell,
+                              self.trend_responses)
 
     @property
     def outcome(self) -> str:
@@ -205,7 +216,7 @@ class Chapter:
         from meethuis.stats.trends import summary_changes
 
         changes = summary_changes(self.trend_responses, kpis, weights=self.trend_weights(), min_cell=self.min_cell,
-                                  codebook=self.codebook, lang=self.lang)
+                                  codebook=self.codebook, lang=self.lang, hidden=self.hidden_groups())
         if changes.empty:
             return []
         self.show_method(self.text(  # method: folded under "Hoe is dit berekend?"
@@ -263,14 +274,16 @@ class Chapter:
     def show_table(self, table: pd.DataFrame, name: str, caption: str, *,
                    formats: Mapping[str, str | Callable[[Any], str]] | None = None,
                    labels: Mapping[str, str] | None = None, protect: bool = True,
-                   view: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> None:
+                   view: Callable[[pd.DataFrame], pd.DataFrame] | None = None, survey_groups: bool = True) -> None:
         """Protect, save and display a table (nothing is returned, so nothing is echoed twice).
 
-        See :func:`show_table`; uses the chapter's ``min_cell``, ``lang`` and codebook labels.
+        See :func:`show_table`; uses the chapter's ``min_cell``, ``lang`` and codebook labels, and hides the
+        groups the whole report hides (:meth:`hidden_groups`). ``survey_groups=False`` only for tables about
+        another population than the survey's respondents (cases in the contact log).
         """
         return show_table(table, name, caption, min_cell=self.min_cell, lang=self.lang, formats=formats,
                           labels=labels, protect=protect, codebook=self.codebook, report_dir=self.report_dir,
-                          view=view)
+                          view=view, hidden=self.hidden_groups() if survey_groups else None)
 
     def show_figure(self, fig, *, n_min: int | None) -> None:
         """Display ``fig`` with its alt text, or a note when ``n_min`` is below ``min_cell``."""

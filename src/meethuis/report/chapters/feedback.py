@@ -182,7 +182,7 @@ def measured_effect(ch, improvement) -> dict | None:
         return None
     before_q = str(pd.Period(improvement.quarter, freq="Q") - 1)
     trend = trend_table(ch.trend_responses, f"{item}_mean", weights=ch.trend_weights(), min_cell=ch.min_cell,
-                        codebook=ch.codebook).set_index("periode")
+                        codebook=ch.codebook, hidden=ch.hidden_groups()).set_index("periode")
     if before_q not in trend.index or ch.period not in trend.index:
         return None
     rows = trend.loc[[before_q, ch.period]]

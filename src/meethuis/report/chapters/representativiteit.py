@@ -34,9 +34,13 @@ def weighting_sentences(weights: pd.Series, config, lang: str = "nl") -> list[st
           f"{nv.format_number(weights.max(), 2, 'en')} (mean 1)."),
     ]
 
-def label_representativeness(table: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFrame:
-    """``quality.representativeness`` output with readable variable and category names."""
-    out = table.copy()
+def label_representativeness(table: pd.DataFrame, codebook, lang: str = "nl", hidden=None) -> pd.DataFrame:
+    """``quality.representativeness`` output with readable variable and category names; the groups that the
+    report hides everywhere (``hidden``, ``Chapter.hidden_groups()``) are suppressed first."""
+    from meethuis.stats.disclosure import protect_table
+
+    out = protect_table(table, 1, secondary=False, hidden=hidden) if hidden else table.copy()
+    table = out.copy()
     out["variable"] = [codebook.label(v, lang) if v in codebook.fields else v for v in table["variable"]]
     out["category"] = [codebook.value_label(v, c, lang) if v in codebook.fields else c
                        for v, c in zip(table["variable"], table["category"])]

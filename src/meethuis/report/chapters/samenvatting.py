@@ -144,7 +144,8 @@ def tile_data(ch) -> list[dict[str, Any]]:
                             "text": f"{'Doel' if lang == 'nl' else 'Goal'} {op} {nv.format_value(g.target, kind, lang)}: "
                                     f"{voc.goal_label(status, lang)}"}
         try:
-            trend = trend_table(ch.trend_responses, kpi, weights=tw, min_cell=ch.min_cell, codebook=ch.codebook)
+            trend = trend_table(ch.trend_responses, kpi, weights=tw, min_cell=ch.min_cell, codebook=ch.codebook,
+                                hidden=ch.hidden_groups())
         except Exception:  # no quarters in the data: no trend line and no change
             trend = None
         if trend is not None and ch.period:

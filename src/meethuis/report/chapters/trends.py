@@ -18,7 +18,8 @@ def answer(ch, kpi: str = "tevredenheid_mean") -> str:
     item = parse_kpi(kpi, ch.codebook)[0]
     if item not in ch.trend_responses.columns:
         return ""
-    trend = trend_table(ch.trend_responses, kpi, ch.trend_weights(), ch.min_cell, ch.codebook)
+    trend = trend_table(ch.trend_responses, kpi, ch.trend_weights(), ch.min_cell, ch.codebook,
+                        hidden=ch.hidden_groups())
     shown = trend[~trend["suppressed"].astype(bool)]
     label = nv.kpi_label(kpi, ch.codebook, ch.lang)
     subject = label[:1].upper() + label[1:]
