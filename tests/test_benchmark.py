@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from meethuis.improve import benchmark
+from meethuis.report.chapters import benchmark as benchmark_view
 from meethuis.intake.codebook import load_codebook
 from meethuis.common.errors import DataError
 from meethuis.common.plots import alt_text
@@ -131,7 +132,7 @@ def test_well_separated_ranks_are_certain():
     r = benchmark.rank_organisations(t, "tevredenheid_mean", n_sim=2000)
     assert list(r["org_id"]) == ["c", "b", "a"]
     assert list(r["rank_low"]) == [1, 2, 3] and list(r["rank_high"]) == [1, 2, 3]
-    text = benchmark.describe_ranking(r, "b", "tevredenheid")
+    text = benchmark_view.describe_ranking(r, "b", "tevredenheid")
     assert "plaats 2 van 3" in text and "7,0" in text
 
 
@@ -163,10 +164,10 @@ def test_funnel_limits_closed_form():
     assert share["high95"].iloc[0] == pytest.approx(0.8 + 1.959964 * 0.04, abs=1e-6)
     share = benchmark.funnel_limits(0.8, math.nan, [100], "share", tau2=0.0009)
     assert share["high95"].iloc[0] == pytest.approx(0.8 + 1.959964 * 0.05, abs=1e-6)
-    fig = benchmark.plot_funnel(f, target, sigma, "tevredenheid", highlight="a")
+    fig = benchmark_view.plot_funnel(f, target, sigma, "tevredenheid", highlight="a")
     assert "99,8%" in alt_text(fig)
-    assert "Spiegelhalter" in benchmark.describe_funnel(f, "a", target)
-    assert "beter" not in benchmark.describe_funnel(f, "a", target)
+    assert "Spiegelhalter" in benchmark_view.describe_funnel(f, "a", target)
+    assert "beter" not in benchmark_view.describe_funnel(f, "a", target)
 
 
 def test_overdispersed_funnel_flags_about_five_percent():
@@ -230,7 +231,7 @@ def test_case_mix_direct_standardisation_hand_worked():
     part = benchmark.case_mix_adjust(t2, "tevredenheid_mean", standard={"telefoon": 1, "balie": 3}).set_index("org_id")
     assert np.isnan(part.loc["b", "adjusted"]) and part.loc["b", "reason"] == "coverage"
     assert part.loc["b", "coverage"] == pytest.approx(0.75)
-    text = benchmark.describe_case_mix(part.reset_index(), "b")
+    text = benchmark_view.describe_case_mix(part.reset_index(), "b")
     assert "75" in text and "90" in text and "niet" in text
     low = benchmark.case_mix_adjust(t2, "tevredenheid_mean", standard={"telefoon": 1, "balie": 3},
                                     min_coverage=0.7).set_index("org_id")

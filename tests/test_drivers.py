@@ -517,22 +517,24 @@ def test_bootstrap_leaves_out_degenerate_resamples_and_says_so():
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_plot_importance_bars_match_the_table(lang):
+    # the figure chapter 05 shows (report/chapters/drijfveren.py): one bar per driver, its share in %
     from meethuis.common.plots import alt_text
+    from meethuis.intake.codebook import load_codebook
+    from meethuis.report.chapters.drijfveren import plot_importance
 
     frame, _ = simulate(n=300, p=3, seed=31)
     frame = frame.rename(columns={"d0": "empathie", "d1": "snelheid", "d2": "luisteren", "y": "tevredenheid"})
     names = ["empathie", "snelheid", "luisteren"]
     table = dr.bootstrap_importance(frame, "tevredenheid", names, n_boot=50, seed=1)
-    fig = dr.plot_importance(table, lang=lang)
+    codebook = load_codebook()
+    fig, n_min = plot_importance(table.assign(n=table["n_used"]), codebook, "de tevredenheid", lang)
     ax = fig.axes[0]
     widths = sorted(p.get_width() for p in ax.patches)
     np.testing.assert_allclose(widths, sorted(100 * table["share"]), rtol=1e-12)
-    text = alt_text(fig)
-    top = table.sort_values("rank")["driver"].iloc[0]
-    from meethuis.intake.codebook import load_codebook
-
-    label = load_codebook().label(top, lang)
-    assert label in text and ("Belang" if lang == "nl" else "Importance") in ax.get_xlabel()
+    assert n_min == int(table["n_used"].min())
+    top = table.sort_values("share")["driver"].iloc[-1]
+    label = codebook.label(top, lang)
+    assert label in alt_text(fig) and ("aandeel" if lang == "nl" else "share") in ax.get_xlabel()
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == label  # largest on top
 
 

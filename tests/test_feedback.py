@@ -15,6 +15,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from meethuis.improve import feedback as fb
+from meethuis.report.chapters import feedback as feedback_view
 from meethuis.improve.feedback import themes as fb_themes
 from meethuis.improve.feedback import scrubbing as fb_scrub
 from meethuis.intake.codebook import load_codebook
@@ -452,10 +453,10 @@ def test_said_text_and_summary_are_built_from_the_numbers():
     loop = fb.you_said_we_did([fb.Improvement("2026Q2", "snelheid", {"nl": "Terugbelgarantie"}, "gerealiseerd")],
                               table)
     assert loop.at[0, "said"] == "75% van de opmerkingen over snelheid was negatief, 25% positief"
-    text = fb.feedback_summary(table, loop, "nl")
+    text = feedback_view.feedback_summary(table, loop, "nl")
     assert "Van de 28 open antwoorden gaat 43% over snelheid." in text
     assert "vriendelijkheid (100% positief)" in text and "1 gerealiseerd" in text
-    en = fb.feedback_summary(table, fb.you_said_we_did([], table, lang="en"), "en")
+    en = feedback_view.feedback_summary(table, fb.you_said_we_did([], table, lang="en"), "en")
     assert en.startswith("Of the 28 open answers, 43% are about speed.")
 
 

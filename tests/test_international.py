@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from meethuis.common.errors import ConfigError
-from meethuis.improve.international import a11_matches, a11_options, a11_summary, a11_view, describe_a11
+from meethuis.improve.international import a11_matches, a11_options, a11_summary
 from meethuis.intake.validate import load_survey
+from meethuis.report.chapters.benchmark import a11_view, describe_a11
 from meethuis.sample import sample_config
 from meethuis.stats.disclosure import assert_protected
 from meethuis.stats.weights import survey_weights

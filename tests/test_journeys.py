@@ -21,6 +21,7 @@ from meethuis.improve import journeys as jr
 from meethuis.intake.config import load_config
 from meethuis.intake.events import load_journeys
 from meethuis.intake.validate import load_survey
+from meethuis.report.chapters import klantreis
 from meethuis.stats.disclosure import assert_protected
 
 SALT = "test-salt"
@@ -324,7 +325,7 @@ def test_figures_have_alt_text_that_matches_the_published_numbers(org):
 
     org_id, config, _, features, _, _ = org
     flows = jr.channel_flows(features, min_cell=10)
-    text = alt_text(jr.plot_channel_flows(flows, "nl", config.codebook, 10))
+    text = alt_text(klantreis.plot_channel_flows(flows, "nl", config.codebook, 10))
     top = flows.iloc[0]
     label = f"{config.codebook.value_label('contact_kanaal', top['van'], 'nl')} → " \
             f"{config.codebook.value_label('contact_kanaal', top['naar'], 'nl')}"
@@ -334,7 +335,7 @@ def test_figures_have_alt_text_that_matches_the_published_numbers(org):
         assert "niet getekend" in text
     trend = jr.repeat_contact(features, by=["periode"])
     marker = sample.JOURNEYS[org_id].improvement
-    text = alt_text(jr.plot_repeat_contact(trend, "en", 7, marker))
+    text = alt_text(klantreis.plot_repeat_contact(trend, "en", 7, marker))
     assert "within 7 days" in text and "dashed line" in text and len(text) > 80
 
 

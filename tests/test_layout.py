@@ -7,6 +7,7 @@ read from the source (also imports inside functions), so a lazy import cannot hi
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "meethuis"
@@ -126,3 +127,39 @@ def test_chapters_common_stays_small():
     # the run side lives in report/context.py, the display side in report/display.py (issue #11)
     lines = (PKG / "report" / "chapters" / "common.py").read_text(encoding="utf-8").count("\n")
     assert lines <= 400, f"report/chapters/common.py has {lines} lines: move run or display helpers out"
+
+
+# What a reader sees (figures, sentences, reader tables) is made in the report stage, in the chapter's own
+# view module; stats/ and improve/ compute numbers. A name says which is which.
+VIEW_NAME = re.compile(r"^(plot_\w+|describe_\w+|\w+_view|\w+_sentences?)$")
+
+
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_stats_and_improve_draw_no_figures_and_write_no_sentences():
+    offending = []
+    for path in sorted([*(PKG / "stats").rglob("*.py"), *(PKG / "improve").rglob("*.py")]):
+        where = path.relative_to(PKG.parent)
+        for node in ast.walk(_tree(path)):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.split(".")[0] == "matplotlib" or name == "meethuis.common.plots" or \
+                        (name == "meethuis.common" and any(a.name == "plots" for a in node.names)):
+                    offending.append(f"{where}:{node.lineno} imports {name} (figures belong in report/chapters)")
+        for node in _tree(path).body:
+            if isinstance(node, ast.FunctionDef) and VIEW_NAME.match(node.name):
+                offending.append(f"{where}:{node.lineno} defines {node.name} (a view: move it to its chapter module)")
+    assert not offending, "\n".join(offending)
+
+
+def test_chapter_modules_define_their_views_instead_of_re_exporting_them():
+    offending = []
+    for path in sorted((PKG / "report" / "chapters").glob("*.py")):
+        for node in ast.walk(_tree(path)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(("meethuis.stats", "meethuis.improve")):
+                offending += [f"{path.name}:{node.lineno} re-exports {a.name} from {node.module}"
+                              for a in node.names if VIEW_NAME.match(a.name)]
+    assert not offending, "\n".join(offending)

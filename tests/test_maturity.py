@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from meethuis.improve import maturity
+from meethuis.report.chapters import volwassenheid
 from meethuis.intake.config import load_config
 from meethuis.common.errors import ConfigError
 from meethuis.common.plots import alt_text
@@ -41,7 +42,7 @@ def test_load_and_table(tmp_path):
     en = maturity.maturity_table(a, "en").set_index("dimension")
     assert en.loc["visie", "label"] == "Vision" and en.loc["visie", "advice"].startswith("Next step:")
     # mean of 3, 4, 2, 2, 1, 5 = 17/6 = 2.83 -> "2,8"
-    text = maturity.describe_maturity(a)
+    text = volwassenheid.describe_maturity(a)
     assert "2,8" in text and "sturing (niveau 5)" in text and "terugkoppeling (niveau 1)" in text
 
 
@@ -76,7 +77,7 @@ def test_line_number_in_error(tmp_path):
 
 def test_radar_alt_text(tmp_path):
     a = maturity.load_maturity(_write(tmp_path, GOOD))
-    fig = maturity.plot_radar(a)
+    fig = volwassenheid.plot_radar(a)
     alt = alt_text(fig)
     assert "Visie 3" in alt and "Terugkoppeling 1" in alt and "Sturing 5" in alt
 

@@ -7,6 +7,7 @@ import pytest
 
 from meethuis.stats import drivers as dr
 from meethuis.stats import priority as pr
+from meethuis.report.chapters import prioriteiten
 from meethuis.common.errors import AnalysisError
 from meethuis.common.plots import alt_text
 
@@ -90,7 +91,7 @@ def test_small_driver_is_suppressed_and_left_out_of_medians():
     assert m.attrs["importance_threshold"] == pytest.approx(np.median(rest["importance"]))
     knobs = pr.knobs_to_turn(m)
     assert "bereikbaarheid" not in set(knobs["driver"]) and len(knobs) == 5
-    fig = pr.plot_priority_matrix(m)
+    fig = prioriteiten.plot_priority_matrix(m)
     assert "Bereikbaarheid" not in alt_text(fig)
 
 
@@ -109,14 +110,14 @@ def test_repel_labels_removes_overlaps():
     rng = np.random.default_rng(5)
     pts = rng.normal(size=(14, 2)) * 15 + 300  # a tight cluster
     sizes = np.tile([70.0, 14.0], (14, 1))
-    centres = pr.repel_labels(pts, sizes, (0, 0, 600, 600))
+    centres = prioriteiten.repel_labels(pts, sizes, (0, 0, 600, 600))
     boxes = np.column_stack([centres - sizes / 2, centres + sizes / 2])
     for i in range(len(boxes)):
         others = np.delete(boxes, i, axis=0)
-        assert pr._overlap(boxes[i], others).max() == 0.0
+        assert prioriteiten._overlap(boxes[i], others).max() == 0.0
         # no label covers any point's marker
         markers = np.column_stack([pts - 4, pts + 4])
-        assert pr._overlap(boxes[i], markers).max() == 0.0
+        assert prioriteiten._overlap(boxes[i], markers).max() == 0.0
     assert (boxes[:, :2] >= 0).all() and (boxes[:, 2:] <= 600).all()
 
 
@@ -124,7 +125,7 @@ def test_repel_labels_removes_overlaps():
 def test_plot_labels_axes_alt_text_and_no_overlap(lang):
     frame = survey(seed=6)
     m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, lang=lang)
-    fig = pr.plot_priority_matrix(m, lang=lang)
+    fig = prioriteiten.plot_priority_matrix(m, lang=lang)
     ax = fig.axes[0]
     if lang == "nl":
         assert "Belang" in ax.get_ylabel() and "%" in ax.get_ylabel()
@@ -220,7 +221,7 @@ def test_plot_axes_do_not_exaggerate_and_quadrant_names_are_dark():
 
     frame = survey(seed=6)
     m = pr.priority_matrix(frame, "tevredenheid", DRIVERS, n_boot=100)
-    fig = pr.plot_priority_matrix(m)
+    fig = prioriteiten.plot_priority_matrix(m)
     ax = fig.axes[0]
     assert ax.get_xlim() == (0.0, 100.0) and ax.get_ylim()[0] == 0.0
 

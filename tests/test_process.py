@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from meethuis.improve import process
+from meethuis.report.chapters import procesdata
 from meethuis.common.errors import DataError
 from meethuis.common.plots import alt_text, layout_problems
 
@@ -100,7 +101,7 @@ def test_binned_effect_hand_worked_and_suppressed():
     se = np.std([6.0, 7.0] * 7, ddof=1) / np.sqrt(14)
     assert t.loc["8–14 dagen", "se"] == pytest.approx(se)
     assert t.loc["15–28 dagen", "suppressed"] and pd.isna(t.loc["15–28 dagen", "estimate"])
-    fig = process.plot_binned(t.reset_index(), "doorlooptijd", "rapportcijfer")
+    fig = procesdata.plot_binned(t.reset_index(), "doorlooptijd", "rapportcijfer")
     assert "6,5" in alt_text(fig)
     # the hidden first bin keeps its slot: its note sits inside the axes, clear of the tick labels
     assert fig.axes[0].get_xlim() == (-0.5, len(t) - 0.5)
@@ -144,9 +145,9 @@ def test_referral_effect_equals_welch_t():
 
     p_ref = stats.ttest_ind(b.dropna(), a.dropna(), equal_var=False).pvalue  # Welch t (was z before #13)
     assert eff.p == pytest.approx(p_ref, rel=1e-9)
-    assert eff.difference < 0 and "lager" in process.describe_referral(eff)
+    assert eff.difference < 0 and "lager" in procesdata.describe_referral(eff)
     small = process.referral_effect(linked.iloc[:20], min_cell=10)
-    assert np.isnan(small.difference) and "niet getoond" in process.describe_referral(small)
+    assert np.isnan(small.difference) and "niet getoond" in procesdata.describe_referral(small)
 
 
 def test_perception_process_matrix_hand_worked():
@@ -158,9 +159,9 @@ def test_perception_process_matrix_hand_worked():
     assert cells[("snel", "ontevreden")] == pytest.approx(10 / 60)
     assert cells[("langzaam", "tevreden")] == pytest.approx(12 / 60)
     assert cells[("langzaam", "ontevreden")] == pytest.approx(18 / 60)
-    text = process.describe_matrix(t)
+    text = procesdata.describe_matrix(t)
     assert "binnen 10 dagen" in text and "mediaan" not in text and "17%" in text and "20%" in text
-    assert "(the median)" in process.describe_matrix(process.perception_process_matrix(df, lang="en"), lang="en")
+    assert "(the median)" in procesdata.describe_matrix(process.perception_process_matrix(df, lang="en"), lang="en")
     # a small cell (slow but happy: 5) is suppressed, plus a secondary cell
     df2 = pd.DataFrame({"doorlooptijd_dagen": [2.0] * 30 + [40.0] * 30,
                         "tevredenheid": [8.0] * 20 + [5.0] * 10 + [8.0] * 5 + [4.0] * 25})

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from meethuis.report.chapters import trends as trends_view
 from meethuis.stats import trends
 from meethuis.common.errors import ConfigError, DataError
 from meethuis.common.plots import alt_text
@@ -129,11 +130,11 @@ def test_plot_and_text():
     df = _frame({"2025Q4": [6, 7] * 10, "2026Q1": [8, 9] * 10})
     table = trends.trend_table(df, "tevredenheid_mean")
     changes = trends.trend_changes(table)
-    fig = trends.plot_trend(table, "tevredenheid", goal=7.5, changes=changes)
+    fig = trends_view.plot_trend(table, "tevredenheid", goal=7.5, changes=changes)
     assert "7,5" in alt_text(fig) and "2026Q1" in alt_text(fig)
-    text = trends.describe_trend(table, changes, "de tevredenheid", goal=7.5)
+    text = trends_view.describe_trend(table, changes, "de tevredenheid", goal=7.5)
     assert "8,5" in text and "duidelijk gestegen" in text
-    assert "8.5" in trends.describe_trend(table, changes, "satisfaction", lang="en")
+    assert "8.5" in trends_view.describe_trend(table, changes, "satisfaction", lang="en")
 
 
 def test_trend_slope_equals_polyfit_and_detects_known_rise():
@@ -144,7 +145,7 @@ def test_trend_slope_equals_polyfit_and_detects_known_rise():
     x = df["periode"].map({q: k for k, q in enumerate(quarters)}).to_numpy(float)
     assert slope.slope == pytest.approx(np.polyfit(x, df["tevredenheid"].to_numpy(), 1)[0])
     assert slope.direction == "up" and slope.ci_low < 0.15 < slope.ci_high and slope.quarters == 5
-    assert "duidelijk gestegen" in trends.describe_slope(slope, "de tevredenheid")
+    assert "duidelijk gestegen" in trends_view.describe_slope(slope, "de tevredenheid")
     flat = trends.trend_slope(_frame({q: list(rng.normal(7, 1, 100)) for q in quarters[:3]}), "tevredenheid_mean")
     assert flat.direction == "none"  # no planted trend (seeded)
     from meethuis.common.errors import AnalysisError

@@ -2,8 +2,8 @@
 
 Colour-blind-safe palette (Okabe–Ito), labelled axes with units, and a text alternative attached to
 every figure (``alt_text(fig)``) that the report and the book put in the image's ``alt`` attribute.
-Plot functions live next to their statistics (e.g. ``priority.plot_priority_matrix``) and use
-:func:`new_figure` so the style is set without global state.
+Plot functions live in the chapter that shows them (e.g. ``report.chapters.prioriteiten.plot_priority_matrix``;
+``stats`` and ``improve`` draw nothing) and use :func:`new_figure` so the style is set without global state.
 """
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from meethuis.common.narrative import format_int as fmt_int, format_percent as fmt_pct
 from meethuis.stats.kpi import kpi_table
 
 STRONG = ("same", "close")
@@ -79,51 +78,6 @@ def a11_summary(responses: pd.DataFrame, config: Any, weights: Any = None, min_c
                       "dims": [], "keys": ["a11", "item", "statistic"]})
     # "top2_effort": the top-2-box of the effort scale (4-5 = little effort), read as agreeing that it was easy
     return out
-
-
-def a11_view(summary: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
-    """Reader columns of :func:`a11_summary` (keeps ``n`` and ``suppressed``)."""
-    nl = lang == "nl"
-    basis = {"top2": "4 of 5 (eens)" if nl else "4 or 5 (agree)",
-             "top2_effort": "4 of 5 (weinig moeite)" if nl else "4 or 5 (little effort)",
-             "share8": "cijfer 8 of hoger" if nl else "grade 8 or higher"}
-    strength = {"same": "gelijk" if nl else "same", "close": "dichtbij" if nl else "close"}
-    view = pd.DataFrame({
-        ("A-11-vraag" if nl else "A-11 item"): summary["a11_label"],
-        ("onze vraag" if nl else "our question"): summary["item_label"],
-        ("overeenkomst" if nl else "match"): summary["strength"].map(strength),
-        ("geteld als eens" if nl else "counted as agreeing"): summary["statistic"].map(basis),
-        "estimate": summary["estimate"], "ci_low": summary["ci_low"], "ci_high": summary["ci_high"],
-        "n": summary["n"], "suppressed": summary["suppressed"],
-    })
-    view.attrs.update(summary.attrs)
-    return view
-
-
-def describe_a11(summary: pd.DataFrame, lang: str = "nl") -> str:
-    """One paragraph with the A-11 reporting figures (volume, offered, respondents) and what the table shows."""
-    nl = lang == "nl"
-    a = summary.attrs
-    unknown = "onbekend" if nl else "unknown"
-    volume = fmt_int(a["volume"], lang=lang) if a.get("volume") is not None else unknown
-    offered = fmt_int(a["offered"], lang=lang) if a.get("offered") is not None else unknown
-    respondents = fmt_int(a["respondents"], lang=lang)
-    rate = ""
-    if a.get("offered"):
-        share = fmt_pct(a["respondents"] / a["offered"], lang=lang)
-        rate = f" (respons {share})" if nl else f" (response rate {share})"
-    if summary.empty:
-        return ("Geen van onze vragen komt dicht genoeg bij een A-11-vraag om hier te tonen." if nl else
-                "None of our questions is close enough to an A-11 item to show here.")
-    if nl:
-        return (f"Zo ziet de uitkomst eruit in het Amerikaanse kader OMB Circulaire A-11 §280. Volume (klanten): "
-                f"{volume}; uitgenodigd: {offered}; respondenten: {respondents}{rate}. Per A-11-vraag staat het "
-                "aandeel dat het eens is bij onze vraag die er het meest op lijkt; bij het rapportcijfer tellen we "
-                "een 8 of hoger als eens. Het blijft een benadering: de formulering verschilt.")
-    return (f"This is how the results look in the US frame OMB Circular A-11 §280. Volume (customers served): "
-            f"{volume}; offered the survey: {offered}; respondents: {respondents}{rate}. For each A-11 item, the share "
-            "agreeing on our closest question; for the report grade, an 8 or higher counts as agreeing. It remains "
-            "an approximation: the wording differs.")
 
 
 def a11_options(config: Any) -> dict | None:

@@ -338,7 +338,6 @@ def ci_text(row: pd.Series, kind: str, lang: str) -> str:
     return nv.range_text(nv.format_value(row["ci_low"], kind, lang), nv.format_value(row["ci_high"], kind, lang), lang)
 
 
-
 def decimal_axis(ax, which: str = "x", lang: str = "nl") -> None:
     """Tick labels with a decimal comma (nl) on axis ``which``; English keeps the point."""
     from matplotlib.ticker import FuncFormatter
@@ -349,3 +348,19 @@ def decimal_axis(ax, which: str = "x", lang: str = "nl") -> None:
 
     getattr(ax, f"{which}axis").set_major_formatter(FuncFormatter(fmt))
 
+
+def tick_formatter(axis, lang: str = "nl"):
+    """Tick labels in ``lang`` with just enough decimals to tell neighbouring ticks apart."""
+    from matplotlib.ticker import FuncFormatter
+
+    from meethuis.common.narrative import format_number
+
+    def fmt(value, _pos=None):
+        ticks = np.asarray(axis.get_majorticklocs(), float)
+        step = np.min(np.diff(ticks)) if ticks.size > 1 else 1.0
+        decimals = 0
+        while decimals < 6 and abs(round(step, decimals) - step) > 1e-9 * max(1.0, abs(step)):
+            decimals += 1
+        return format_number(value, decimals, lang)
+
+    return FuncFormatter(fmt)

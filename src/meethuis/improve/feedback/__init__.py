@@ -39,6 +39,5 @@ from meethuis.improve.feedback.improvements import (  # noqa: F401
     load_improvements,
     you_said_we_did,
     praise,
-    feedback_summary,
     driver_importance,
 )

@@ -1,7 +1,6 @@
 """Views, sentences and figures of ``notebooks/05_drijfveren.ipynb``: driver importance (Shapley/LMG with bootstrap margins)."""
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
@@ -82,6 +81,7 @@ def plot_importance(table: pd.DataFrame, codebook, outcome_label: str, lang: str
     ax.legend(handles=[Patch(color=colour_of[f], label=family_label(f, codebook, lang)) for f in order],
               loc="lower right", frameon=False, fontsize=8)
     return fig, (int(shown["n"].min()) if len(shown) else None)
+
 
 def importance_sentences(table: pd.DataFrame, groups: pd.DataFrame | None, codebook, outcome_label: str,
                          lang: str = "nl") -> list[str]:

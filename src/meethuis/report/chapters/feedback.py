@@ -7,8 +7,8 @@ import pandas as pd
 
 from meethuis.improve.feedback.scrubbing import scrub
 from meethuis.improve.feedback import (  # noqa: F401
-    Lexicon, driver_importance, example_quotes, feedback_summary, load_improvements, load_lexicon, praise,
-    theme_table, you_said_we_did,
+    STATUSES, Lexicon, driver_importance, example_quotes, load_improvements, load_lexicon, praise, theme_table,
+    you_said_we_did,
 )
 
 
@@ -116,7 +116,6 @@ def show_quotes(ch, quotes: pd.DataFrame) -> None:
     from IPython.display import HTML, display
 
     display(HTML(f'<div class="mh-quotes">{quotes_html(quotes, ch.lang)}</div>'))
-
 
 
 def loop_text(loop: pd.DataFrame, themes: pd.DataFrame, lang: str = "nl", lexicon: Lexicon | None = None) -> str:
@@ -301,3 +300,63 @@ def show_jzwd(ch, themes: pd.DataFrame, improvements, lexicon: Lexicon) -> None:
 
     quotes = example_quotes(ch.responses, lexicon, min_cell=ch.min_cell, lang=ch.lang)
     display(HTML(jzwd_html(ch, themes, quotes, improvements, lexicon)))
+
+
+def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
+                     lexicon: Lexicon | None = None) -> str:
+    """A few sentences for managers built from the theme table and the improvement log.
+
+    Parameters
+    ----------
+    themes:
+        :func:`theme_table` (protected; suppressed themes are not mentioned).
+    loop:
+        :func:`you_said_we_did` in the same ``lang``.
+    lang:
+        ``"nl"`` or ``"en"``.
+    lexicon:
+        For theme labels in ``lang`` (default: the package lexicon).
+
+    Returns
+    -------
+    str
+        Markdown text.
+    """
+    from meethuis.common import narrative as nv
+
+    lexicon = lexicon or load_lexicon()
+    total = themes[(themes["group"] == "totaal") & ~themes["suppressed"].astype(bool)].copy()
+    total["theme_label"] = [lexicon.label(t, lang) for t in total["theme"]]
+    themes = themes.assign(theme_label=[lexicon.label(t, lang) for t in themes["theme"]])
+    if total.empty:
+        return ("Er zijn te weinig open antwoorden om thema's te tonen." if lang == "nl"
+                else "There are too few open answers to show themes.")
+    most = total.sort_values("share", ascending=False).iloc[0]
+    neg = total.sort_values(["share_negative", "n"], ascending=False).iloc[0]
+    good = praise(themes, top=1)
+    n_answers = int(total["n_answers"].max())
+    if lang == "nl":
+        parts = [f"Van de {nv.format_int(n_answers, 'nl')} open antwoorden gaat "
+                 f"{nv.format_percent(most['share'], 0, 'nl')} over {most['theme_label'].lower()}."]
+        parts.append(f"Het meest negatief zijn de opmerkingen over {neg['theme_label'].lower()} "
+                     f"({nv.format_percent(neg['share_negative'], 0, 'nl')} negatief).")
+        if len(good):
+            parts.append(f"Het meest positief zijn inwoners over {good.iloc[0]['theme_label'].lower()} "
+                         f"({nv.format_percent(good.iloc[0]['share_positive'], 0, 'nl')} positief).")
+        if len(loop):
+            done = int((loop["status"] == STATUSES["gerealiseerd"]["nl"]).sum())
+            parts.append(f"In het verbeterlogboek staan {nv.format_int(len(loop), 'nl')} verbeteringen, "
+                         f"waarvan {nv.format_int(done, 'nl')} gerealiseerd.")
+        return " ".join(parts)
+    parts = [f"Of the {nv.format_int(n_answers, 'en')} open answers, "
+             f"{nv.format_percent(most['share'], 0, 'en')} are about {most['theme_label'].lower()}."]
+    parts.append(f"Comments about {neg['theme_label'].lower()} are the most negative "
+                 f"({nv.format_percent(neg['share_negative'], 0, 'en')} negative).")
+    if len(good):
+        parts.append(f"Citizens are most positive about {good.iloc[0]['theme_label'].lower()} "
+                     f"({nv.format_percent(good.iloc[0]['share_positive'], 0, 'en')} positive).")
+    if len(loop):
+        done = int((loop["status"] == STATUSES["gerealiseerd"]["en"]).sum())
+        parts.append(f"The improvement log lists {nv.format_int(len(loop), 'en')} improvements, "
+                     f"{nv.format_int(done, 'en')} of them done.")
+    return " ".join(parts)

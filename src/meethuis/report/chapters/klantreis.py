@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from meethuis.common import narrative as nv
 from meethuis.common.errors import AnalysisError, DataError
 from meethuis.improve import journeys as jr
 from meethuis.improve.journeys import (  # noqa: F401  (used by the notebook through this module)
-    channel_flows, channel_mix, digital_takeup, handoff_experience, no_show_rates, plot_channel_flows,
-    plot_repeat_contact, reminder_effect, repeat_contact, step_completion, switching_experience,
-    switching_summary, top_paths, transitions,
+    OTHER, channel_flows, channel_mix, digital_takeup, handoff_experience, no_show_rates, reminder_effect,
+    repeat_contact, step_completion, switching_experience, switching_summary, top_paths, transitions,
 )
 from meethuis.report.display import ci_text
 
@@ -420,3 +420,118 @@ def safe(func, *args: Any, **kwargs: Any):
     except AnalysisError:
         return None
 
+
+def plot_channel_flows(flows: pd.DataFrame, lang: str = "nl", codebook=None, min_cell: int = 10):
+    """Static alluvial figure: first channel (left) to last channel (right) of cases with 2+ contacts.
+
+    Only published (unsuppressed) flows are drawn; the alt text lists the largest flows and says how many
+    cases sit in flows too small to show.
+    """
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    from meethuis.common.narrative import format_int, format_percent
+    from meethuis.common.plots import SEQUENCE, new_figure
+
+    shown = flows[~flows["suppressed"] & (flows["van"] != OTHER)].copy()
+    total = int(flows.attrs.get("cases", 0) or shown["n"].sum())
+    hidden = total - int(shown["n"].sum())
+    lab = lambda c: _channel_label(c, codebook, lang)  # noqa: E731
+    top = shown.head(5)
+    parts = "; ".join(f"{lab(r.van)} → {lab(r.naar)}: {format_int(r.n, lang)} ({format_percent(r.share, 0, lang)})"
+                      for r in top.itertuples())
+    if lang == "nl":
+        title = "Kanaalpaden: eerste en laatste kanaal"
+        alt = (f"Stroomdiagram van {format_int(total, lang)} zaken met twee of meer contacten, van het eerste "
+               f"kanaal (links) naar het laatste kanaal (rechts). Grootste stromen: {parts}.")
+        if hidden > 0:
+            alt += f" {format_int(hidden, lang)} zaken in stromen van minder dan {min_cell} zaken zijn niet getekend."
+    else:
+        title = "Channel paths: first and last channel"
+        alt = (f"Flow diagram of {format_int(total, lang)} cases with two or more contacts, from the first channel "
+               f"(left) to the last channel (right). Largest flows: {parts}.")
+        if hidden > 0:
+            alt += f" {format_int(hidden, lang)} cases in flows of fewer than {min_cell} cases are not drawn."
+    fig, ax = new_figure(title, "", "", alt, size=(7.5, 5.0))
+    ax.axis("off")
+    used = set(shown["van"]) | set(shown["naar"])
+    order = list(codebook.fields["contact_kanaal"].values) if codebook is not None else sorted(used)
+    channels = [c for c in order if c in used] + sorted(used - set(order))  # the codebook's channel order
+    colour = {c: SEQUENCE[i % len(SEQUENCE)] for i, c in enumerate(channels)}
+    gap = 0.02 * max(shown["n"].sum(), 1)
+    scale = 1.0 / max(shown["n"].sum() + gap * max(len(channels) - 1, 0), 1)
+
+    def stack(side: str) -> dict[str, float]:
+        tops, y = {}, 1.0
+        for c in channels:
+            size = shown.loc[shown[side] == c, "n"].sum()
+            if size:
+                tops[c] = y
+                y -= (size + gap) * scale
+        return tops
+
+    left, right = stack("van"), stack("naar")
+    l_used, r_used = dict.fromkeys(left, 0.0), dict.fromkeys(right, 0.0)
+    x0, x1, w = 0.18, 0.82, 0.035
+    for r in shown.sort_values(["van", "naar"]).itertuples():
+        h = r.n * scale
+        ly, ry = left[r.van] - l_used[r.van], right[r.naar] - r_used[r.naar]
+        l_used[r.van] += h
+        r_used[r.naar] += h
+        xm = (x0 + x1) / 2
+        verts = [(x0 + w, ly), (xm, ly), (xm, ry), (x1, ry), (x1, ry - h), (xm, ry - h), (xm, ly - h),
+                 (x0 + w, ly - h), (x0 + w, ly)]
+        codes = [MplPath.MOVETO, MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.LINETO,
+                 MplPath.CURVE4, MplPath.CURVE4, MplPath.CURVE4, MplPath.CLOSEPOLY]
+        ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=colour[r.van], alpha=0.45, edgecolor="none"))
+    for side, tops, x, ha, tx in (("van", left, x0, "right", x0 - 0.01), ("naar", right, x1, "left", x1 + w + 0.01)):
+        for c, y in tops.items():
+            size = shown.loc[shown[side] == c, "n"].sum()
+            ax.add_patch(PathPatch(MplPath([(x, y), (x + w, y), (x + w, y - size * scale), (x, y - size * scale),
+                                            (x, y)]), facecolor=colour[c], edgecolor="white"))
+            ax.text(tx, y - size * scale / 2, f"{lab(c)} ({format_int(size, lang)})", ha=ha, va="center", fontsize=9)
+    ax.text(x0 + w / 2, 1.03, "eerste kanaal" if lang == "nl" else "first channel", ha="center", fontsize=9)
+    ax.text(x1 + w / 2, 1.03, "laatste kanaal" if lang == "nl" else "last channel", ha="center", fontsize=9)
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(min(0.0, min([t - shown.loc[shown["naar"] == c, "n"].sum() * scale for c, t in right.items()] or [0])) - 0.02,
+                1.08)
+    return fig
+
+
+def plot_repeat_contact(table: pd.DataFrame, lang: str = "nl", days: int = 7, marker: str | None = None):
+    """Repeat-contact rate per quarter with its 95% interval; an optional dashed line at ``marker`` (a quarter)."""
+    from meethuis.common.narrative import format_percent, period_text
+    from meethuis.common.plots import PALETTE, new_figure
+
+    t = table.reset_index(drop=True)
+    shown = t[~t["suppressed"]]
+    parts = ", ".join(f"{period_text(p, lang)}: {format_percent(e, 0, lang)}" for p, e in zip(shown["periode"], shown["estimate"]))
+    hidden = int(t["suppressed"].sum())
+    if lang == "nl":
+        title = f"Herhaalcontact binnen {days} dagen per kwartaal"
+        alt = f"Aandeel zaken met een nieuw contact binnen {days} dagen na het eerste contact, per kwartaal, met marges: {parts}."
+        alt += f" {hidden} kwarta(a)l(en) niet getoond (te weinig zaken)." if hidden else ""
+        alt += f" De stippellijn markeert {period_text(marker, lang)} (verbetering)." if marker else ""
+    else:
+        title = f"Repeat contact within {days} days per quarter"
+        alt = f"Share of cases with a new contact within {days} days of the first contact, per quarter, with 95% intervals: {parts}."
+        alt += f" {hidden} quarter(s) not shown (too few cases)." if hidden else ""
+        alt += f" The dashed line marks {period_text(marker, lang)} (improvement)." if marker else ""
+    fig, ax = new_figure(title, "Kwartaal van het eerste contact" if lang == "nl" else "Quarter of the first contact",
+                         "Herhaalcontact (%)" if lang == "nl" else "Repeat contact (%)", alt)
+    x = np.arange(len(t))
+    est = 100 * t["estimate"].to_numpy(float)
+    ax.errorbar(x, est, yerr=[est - 100 * t["ci_low"].to_numpy(float), 100 * t["ci_high"].to_numpy(float) - est],
+                fmt="o-", color=PALETTE["blauw"], capsize=4)
+    ax.set_xticks(x, list(t["periode"].astype(str)), rotation=0)
+    ax.set_ylim(0, max(5.0, float(np.nanmax(100 * t["ci_high"].to_numpy(float))) * 1.15) if len(shown) else 100)
+    if marker and marker in list(t["periode"].astype(str)):
+        pos = list(t["periode"].astype(str)).index(marker)
+        ax.axvline(pos - 0.5, color=PALETTE["vermiljoen"], linestyle="--", linewidth=1.2)
+        ax.text(pos - 0.45, ax.get_ylim()[1] * 0.95, "verbetering" if lang == "nl" else "improvement",
+                color="#8a3a00", fontsize=9, va="top")
+    return fig
+
+
+def _channel_label(channel: str, codebook, lang: str) -> str:
+    return codebook.value_label("contact_kanaal", channel, lang) if codebook is not None else channel
