@@ -344,6 +344,7 @@ def proportion_ci(indicator: Any, weights: Any = None, level: float = 0.95,
     Returns
     -------
     Estimate
+        The share (0-1) and its logit interval; ``reason`` as :func:`mean_ci`.
 
     Raises
     ------
@@ -384,6 +385,7 @@ def nps_ci(values: Any, weights: Any = None, level: float = 0.95, calibration: C
     Returns
     -------
     Estimate
+        The NPS in points (-100 to 100) and its :func:`nps_interval`; ``reason`` as :func:`mean_ci`.
 
     Raises
     ------
