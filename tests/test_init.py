@@ -137,6 +137,13 @@ def test_init_validate_report_on_foreign_survey(tmp_path, shape):
     plan = {p.chapter: p for p in chapter_plan(config, load_survey(config).responses, chapters_available())}
     assert plan["05_drijfveren"].runs and not plan["08_benchmark"].runs and not plan["07_trends"].runs
     assert not plan["10_feedback"].runs  # no open answers
+    # delay minutes in the survey file are a process measure (chapter 09), age a binned breakdown
+    assert plan["09_procesdata"].runs == (shape == "airline")
+    if shape == "airline":
+        m = config.process_measures["departure_delay_in_minutes"]
+        assert (m.source, m.unit) == ("survey", {"nl": "minuten", "en": "minutes"})
+    else:
+        assert config.segments["age"].bins and not config.process_measures
 
     r = _run("report", "--config", str(tmp_path / "org.yml"), "--out", str(tmp_path / "report"), "--quiet",
              cwd=tmp_path)
@@ -149,6 +156,9 @@ def test_init_validate_report_on_foreign_survey(tmp_path, shape):
     if shape == "city":
         assert 'lang="en"' in page  # the config's lang is used by report
 
+    if shape == "airline":
+        per_delay = pd.read_csv(tmp_path / "report" / "tables" / f"{oid}_per_departure_delay_in_minutes.csv")
+        assert per_delay["n"].sum() == len(frame)  # every passenger in one delay group
     table = pd.read_csv(tmp_path / "report" / "tables" / f"drijfveren_{oid}.csv")
     survey = load_survey(config)
     expected = lmg_bruteforce(survey.responses, oid, list(table["driver"]))

@@ -90,7 +90,7 @@ def test_plan_steps_aside_with_reason_and_key(tmp_path):
     assert plan["05_drijfveren"].runs and plan["03_kpis"].runs
     for chapter, key in (("07_trends", "data.period"), ("08_benchmark", "benchmark.folder"),
                          ("10_feedback", "data.columns.open_antwoord"), ("02_representativiteit", "weighting.margins"),
-                         ("09_procesdata", "process")):
+                         ("09_procesdata", "process, process_measures")):
         assert not plan[chapter].runs and key in [n.key for n in plan[chapter].unmet]
         assert key in plan[chapter].reason("nl") and "overgeslagen" in plan[chapter].reason("nl")
     text = plan_text(list(plan.values()), "en")

@@ -198,3 +198,143 @@ def test_sample_linkage_matches_raw_key_reference(sample_dir):
     assert r.n_matched == expected and 0 < r.n_survey_unmatched and r.n_process_unmatched > 0
     assert r.n_matched + r.n_survey_unmatched + r.n_survey_without_key == len(survey.responses)
     assert not linked.frame.astype(str).isin(list(raw_process)).any().any()  # no raw key anywhere
+
+
+# -- process measures under the organisation's own names (config process_measures) -------------------------
+def _own_measures(tmp_path, n: int = 600, seed: int = 11):
+    """An airline-shaped survey with delay minutes in the file itself, and a linked file with own column names
+    (handling days, customer contacts, a result with one group of only 6 cases). Planted truth: the overall
+    grade drops 0.2 per 10 minutes of delay and 0.3 per extra contact."""
+    rng = np.random.default_rng(seed)
+    delay = rng.exponential(20, n).round().astype(int)
+    delay[rng.random(n) < 0.3] = 0
+    contacts = rng.integers(1, 7, n)
+    result = rng.choice(["opgelost", "niet opgelost"], n)
+    result[:6] = "bezwaar"
+    grade = np.clip(np.round(8 - 0.02 * delay - 0.3 * contacts + rng.normal(0, 1, n)), 1, 10).astype(int)
+    survey = pd.DataFrame({"Case": [f"C{i:04d}" for i in range(n)], "Overall": grade,
+                           "Seat comfort": rng.integers(1, 6, n), "Departure Delay in Minutes": delay.astype(object)})
+    survey.loc[5, "Departure Delay in Minutes"] = 999  # declared missing below
+    survey.to_csv(tmp_path / "survey.csv", index=False)
+    cases = pd.DataFrame({"dossiernummer": survey["Case"], "Behandelduur (dgn)": rng.gamma(2, 10, n).round(1),
+                          "n_klantcontact": contacts, "Resultaat": result}).iloc[::-1]
+    cases.to_csv(tmp_path / "zaken.csv", index=False, sep=";")
+    (tmp_path / "org.yml").write_text('''organisation: {id: air, name: Airline}
+data:
+  file: survey.csv
+  period: {value: "2024"}
+  missing_values: {999: missing}
+  columns: {}
+extra_items:
+  - {id: overall, column: Overall, role: outcome, scale: {min: 1, max: 10}, label: {nl: Algemeen oordeel, en: Overall}}
+  - {id: seat, column: Seat comfort, role: driver, scale: {min: 1, max: 5}, label: {nl: Stoel, en: Seat}}
+process:
+  file: zaken.csv
+  key: dossiernummer
+  survey_key: Case
+process_measures:
+  vertraging: {column: Departure Delay in Minutes, label: {nl: Vertraging, en: Delay}, unit: {nl: minuten, en: minutes},
+               bins: [0, 1, 15, 60, 1000]}
+  behandelduur: {column: Behandelduur (dgn), source: process, unit: {nl: dagen, en: days}}
+  klantcontacten: {column: n_klantcontact, source: process, kind: count, label: Klantcontacten}
+  resultaat: {column: Resultaat, source: process, kind: category}
+''', encoding="utf-8")
+    return survey, cases.iloc[::-1].reset_index(drop=True)
+
+
+def test_own_process_measures_are_read_from_both_files(tmp_path):
+    from meethuis.intake.config import load_config
+    from meethuis.intake.validate import load_survey
+
+    survey_raw, cases = _own_measures(tmp_path)
+    config = load_config(tmp_path / "org.yml")
+    assert list(config.process_measures) == ["vertraging", "behandelduur", "klantcontacten", "resultaat"]
+    assert config.codebook.label("vertraging", "en") == "Delay"
+    assert config.codebook.label("behandelduur", "nl") == "Behandelduur (dgn)"  # no label: the header
+    assert config.codebook.fields["vertraging"].unit == {"nl": "minuten", "en": "minutes"}
+    survey = load_survey(config)
+    delay = pd.to_numeric(survey_raw["Departure Delay in Minutes"])
+    assert survey.responses["vertraging"].isna().sum() == 1 and survey.responses["vertraging"].sum() == delay[delay != 999].sum()
+    proc = survey.process.set_index("zaak_sleutel")
+    assert proc["klantcontacten"].to_dict() == cases.set_index("dossiernummer")["n_klantcontact"].astype(float).to_dict()
+    assert sorted(proc["resultaat"].dropna().unique()) == ["bezwaar", "niet opgelost", "opgelost"]
+    assert "Departure Delay in Minutes" not in survey.summary.unknown_columns
+
+
+@pytest.mark.parametrize("spec, key", [
+    ("{Vertraging: Delay}", "process_measures.Vertraging"),
+    ("{seat: Delay}", "process_measures.seat"),  # an own item's id
+    ("{x: {column: Delay, kind: duration}}", "process_measures.x.kind"),
+    ("{x: {column: Delay, source: zaken}}", "process_measures.x.source"),
+    ("{x: {column: Delay, bins: [5, 1]}}", "process_measures.x.bins"),
+    ("{x: {column: Delay, colour: red}}", "process_measures.x.colour"),
+])
+def test_bad_process_measures_name_the_key(tmp_path, spec, key):
+    from meethuis.common.errors import ConfigError
+    from meethuis.intake.config import load_config
+
+    _own_measures(tmp_path)
+    text = (tmp_path / "org.yml").read_text(encoding="utf-8")
+    text = text[:text.index("process:")] + f"process_measures: {spec}\n"  # no process file: source zaken is bad too
+    (tmp_path / "bad.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "bad.yml")
+    assert err.value.key == key
+
+
+def test_chapter_analyses_own_measures_like_the_fixed_ones(tmp_path):
+    """Per-group grades against pandas by hand (t-interval), the regression against numpy least squares with
+    a hand-made HC1 sandwich; the 6-case result group is suppressed and never gets its own coefficient."""
+    from scipy import stats
+
+    from meethuis.report.chapters import procesdata
+    from meethuis.report.chapters.common import open_chapter
+    from meethuis.stats.disclosure import assert_protected
+
+    survey_raw, cases = _own_measures(tmp_path)
+    ch = open_chapter(str(tmp_path / "org.yml"), "", "nl", 10)
+    pv = procesdata.open_process(ch)
+    assert pv.outcome == "overall" and pv.measures == ["vertraging", "behandelduur", "klantcontacten", "resultaat"]
+    data = survey_raw.assign(delay=pd.to_numeric(survey_raw["Departure Delay in Minutes"]).where(lambda d: d != 999))
+    data = data.merge(cases, left_on="Case", right_on="dossiernummer")
+
+    table = procesdata.measure_effect(ch, pv, "vertraging")
+    assert list(table["bin"]) == ["0", "1–14", "15–59", "60–999"]
+    for (a, b), row in zip([(0, 1), (1, 15), (15, 60), (60, 1000)], table.itertuples()):
+        y = data.loc[(data["delay"] >= a) & (data["delay"] < b), "Overall"].astype(float)
+        half = stats.t.ppf(0.975, len(y) - 1) * y.std(ddof=1) / np.sqrt(len(y))
+        assert (row.n, row.estimate) == (len(y), pytest.approx(y.mean(), abs=1e-12))
+        assert (row.ci_low, row.ci_high) == (pytest.approx(y.mean() - half, abs=1e-10), pytest.approx(y.mean() + half, abs=1e-10))
+    result = procesdata.measure_effect(ch, pv, "resultaat").set_index("bin")
+    assert_protected(result.reset_index(), 10)
+    assert result.loc["bezwaar", "suppressed"] and np.isnan(result.loc["bezwaar", "estimate"])
+    secondary = result[result["reason"].fillna("").str.contains("secondary")]
+    assert len(secondary) == 1  # the 6 could be recovered from the total minus one group: one more hidden
+    shown = result[~result["suppressed"]]
+    assert len(shown) == 1 and shown["n"].iloc[0] == (data["Resultaat"] == shown.index[0]).sum()
+    edges = procesdata.auto_bins(pv.matched["klantcontacten"])
+    assert edges[0] == 1 and edges[-1] == 7  # whole-number groups from the lowest to the highest count
+
+    res, phrases, points = procesdata.regression(ch, pv)
+    assert set(phrases) == {"vertraging", "behandelduur", "klantcontacten"} and points == "punt"
+    # independent: OLS by least squares on the same complete rows; the 6 'bezwaar' cases are dropped
+    # (their merged group 'overig' is still below 10), steps 10 minutes, 10 days, 1 contact
+    d = data.dropna(subset=["delay"])
+    d = d[d["Resultaat"] != "bezwaar"]
+    X = np.column_stack([np.ones(len(d)), (d["Resultaat"] == "opgelost").astype(float), d["delay"] / 10,
+                         d["Behandelduur (dgn)"] / 10, d["n_klantcontact"].astype(float)])
+    y = d["Overall"].to_numpy(float)
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    e = y - X @ beta
+    bread = np.linalg.inv(X.T @ X)
+    hc1 = bread @ (X.T * e ** 2) @ X @ bread * len(y) / (len(y) - X.shape[1])
+    got = res.table.set_index("term")
+    order = ["Intercept", "C(resultaat)[T.opgelost]", "vertraging", "behandelduur", "klantcontacten"]
+    assert res.n == len(d)
+    np.testing.assert_allclose(got.loc[order, "coef"], beta, atol=1e-8)
+    np.testing.assert_allclose(got.loc[order, "se"], np.sqrt(np.diag(hc1)), atol=1e-8)
+    assert got.loc["vertraging", "label"] == "Vertraging (per 10 minuten)"
+    assert got.loc["klantcontacten", "label"] == "Klantcontacten (per 1 meer)"
+    assert -0.35 < got.loc["vertraging", "coef"] < -0.05  # the planted -0.2 per 10 minutes
+    text = procesdata.describe_regression(res, "nl", own=phrases, points=points)
+    assert text.startswith("Alles tegelijk bekeken geldt (regressie op") and "vertraging (per 10 minuten) met" in text

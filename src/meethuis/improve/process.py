@@ -274,10 +274,41 @@ def _domain_means(y: np.ndarray, w: pd.Series, masks: list[np.ndarray], calibrat
     return domain_estimates(y, "mean", w.to_numpy(dtype=float), masks, calibration)
 
 
+def auto_bins(values: pd.Series) -> list[float]:
+    """Whole-number edges (from, up to but not including) of about four equal groups from the quartiles;
+    the lowest value gets a group of its own when a quarter or more of the cases have it (e.g. no delay)."""
+    x = pd.to_numeric(values, errors="coerce").dropna()
+    if x.empty:
+        return [0.0, 1.0, 2.0]
+    lo, hi = math.floor(float(x.min())), math.floor(float(x.max())) + 1
+    edges = {lo, hi, *(int(round(q)) for q in x.quantile([0.25, 0.5, 0.75]))}
+    if (x == x.min()).mean() >= 0.25:
+        edges.add(lo + 1)
+    edges = sorted(e for e in edges if lo <= e <= hi)
+    return [float(e) for e in edges] if len(edges) >= 3 else [float(lo), float(lo + 1), float(max(hi, lo + 2))]
+
+
+def bin_labels(edges: Sequence[float]) -> list[str]:
+    """``[0, 1, 15, 60]`` → ``0``, ``1–14``, ``15–59``: left-closed groups of whole numbers (as segments)."""
+    def num(v: float) -> str:
+        return str(int(v)) if float(v).is_integer() else str(v)
+
+    out = []
+    for a, b in zip(edges, edges[1:]):
+        whole = float(a).is_integer() and float(b).is_integer()
+        if whole and b - 1 == a:
+            out.append(num(a))
+        elif whole:
+            out.append(f"{num(a)}–{num(b - 1)}")
+        else:
+            out.append(f"{num(a)}–<{num(b)}")
+    return out
+
+
 def binned_effect(linked: pd.DataFrame, measure: str, outcome: str = "tevredenheid",
                   weights: pd.Series | None = None, min_cell: int = 10, lang: str = "nl",
-                  bins: tuple[Sequence[float], Sequence[str]] | None = None) -> pd.DataFrame:
-    """Mean of ``outcome`` per bin of a process measure, with CIs, protected.
+                  bins: tuple[Sequence[float], Sequence[str]] | None = None, right: bool = True) -> pd.DataFrame:
+    """Mean of ``outcome`` per bin of a process measure (or per category of a category measure), with CIs, protected.
 
     With raked weights (a Series from ``weights.survey_weights``) each bin is a domain of the raking design
     and its SE the linearised one of ``kpi.kpi_table``; unweighted, ``kpi.mean_ci`` per bin.
@@ -290,7 +321,10 @@ def binned_effect(linked: pd.DataFrame, measure: str, outcome: str = "tevredenhe
     measure:
         A process field, e.g. ``doorlooptijd_dagen`` or ``aantal_contacten``.
     bins:
-        ``(edges, labels)``; default :data:`DEFAULT_BINS` (right-closed intervals).
+        ``(edges, labels)``; default :data:`DEFAULT_BINS` (right-closed intervals); a category measure
+        (pandas ``category``) is grouped by its own categories.
+    right:
+        Whether the bins are right-closed (the fixed fields) or left-closed (the config's own ``bins``).
 
     Returns
     -------
@@ -301,14 +335,21 @@ def binned_effect(linked: pd.DataFrame, measure: str, outcome: str = "tevredenhe
         if col not in linked.columns:
             raise DataError(f"column '{col}' is not in the linked data", column=col,
                             hint="map it under process.columns (process fields) or data.columns (items)")
-    if bins is None:
-        if measure not in DEFAULT_BINS:
-            raise AnalysisError(f"no default bins for '{measure}'", hint="pass bins=(edges, labels)")
-        edges, labels = DEFAULT_BINS[measure][0], DEFAULT_BINS[measure][1][lang]
+    column = linked[measure]
+    if bins is None and (isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object
+                         or pd.api.types.is_string_dtype(column.dtype)):
+        labels = ([str(c) for c in column.cat.categories] if isinstance(column.dtype, pd.CategoricalDtype)
+                  else sorted({str(v) for v in column.dropna()}))
+        cut = column.astype("string")
     else:
-        edges, labels = bins
-    x = _as_float(linked[measure])
-    cut = pd.cut(x, edges, labels=list(labels), right=True)
+        if bins is None:
+            if measure not in DEFAULT_BINS:
+                raise AnalysisError(f"no default bins for '{measure}'", hint="pass bins=(edges, labels)")
+            edges, labels = DEFAULT_BINS[measure][0], DEFAULT_BINS[measure][1][lang]
+        else:
+            edges, labels = bins
+        x = _as_float(linked[measure])
+        cut = pd.cut(x, edges, labels=list(labels), right=right)
     y = pd.to_numeric(linked[outcome], errors="coerce").to_numpy(dtype=float)
     w = _weights(linked, weights)
     calibration, inside = _design(linked, weights)
@@ -341,14 +382,18 @@ _TERM_LABELS = {
 }
 
 
-def _term_label(term: str, lang: str, reference: dict[str, str] | None = None) -> str:
+def _term_label(term: str, lang: str, reference: dict[str, str] | None = None,
+                labels: Mapping[str, str] | None = None) -> str:
+    labels = labels or {}
+    if term in labels:
+        return labels[term]
     if term in _TERM_LABELS:
         return _TERM_LABELS[term][lang]
     if term.startswith("C(") and "[T." in term:
         var = term[2:term.index(")")]
         level = term[term.index("[T.") + 3:-1]
         ref = (reference or {}).get(var, "referentie" if lang == "nl" else "reference")
-        name = {"kanaal": {"nl": "Kanaal", "en": "Channel"}}.get(var, {}).get(lang, var)
+        name = labels.get(var) or {"kanaal": {"nl": "Kanaal", "en": "Channel"}}.get(var, {}).get(lang, var)
         return f"{name} {level} (tegenover {ref})" if lang == "nl" else f"{name} {level} (against {ref})"
     return term
 
@@ -356,9 +401,11 @@ def _term_label(term: str, lang: str, reference: dict[str, str] | None = None) -
 def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
                        measures: Sequence[str] = ("log_doorlooptijd", "aantal_contacten", "doorverwezen"),
                        controls: Sequence[str] = ("kanaal",), weights: pd.Series | None = None,
-                       min_cell: int = 10, lang: str = "nl", hidden: Mapping[str, Any] | None = None
-                       ) -> RegressionResult:
+                       min_cell: int = 10, lang: str = "nl", hidden: Mapping[str, Any] | None = None,
+                       labels: Mapping[str, str] | None = None) -> RegressionResult:
     """OLS (WLS with weights) of ``outcome`` on process measures plus categorical controls, HC1 errors.
+
+    ``labels`` names the terms (own measures, control variables) for readers; the fixed fields have theirs.
 
     ``log_doorlooptijd`` is ``ln(1 + doorlooptijd_dagen)``; ``doorverwezen`` enters as 0/1. Rows with any
     missing value are dropped (listwise).
@@ -419,7 +466,7 @@ def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
     table = pd.DataFrame({"term": model.params.index, "coef": model.params.to_numpy(), "se": model.bse.to_numpy(),
                           "ci_low": ci[0].to_numpy(), "ci_high": ci[1].to_numpy(), "p": model.pvalues.to_numpy()})
     reference = {c: sorted(data[c].unique())[0] for c in kept}  # patsy's default reference level
-    table.insert(1, "label", [_term_label(t, lang, reference) for t in table["term"]])
+    table.insert(1, "label", [_term_label(t, lang, reference, labels) for t in table["term"]])
     return RegressionResult(table=table, n=int(model.nobs), r2=float(model.rsquared), formula=formula)
 
 
@@ -546,7 +593,7 @@ def link_survey(survey, config=None, salt: bytes | str | None = None,
     return link_process(rows, survey.process, salt, file=file)
 
 
-__all__: Sequence[str] = ("link_salt", "pseudonymise", "MatchReport", "LinkedData", "link_process", "link_survey",
+__all__: Sequence[str] = ("auto_bins", "bin_labels", "link_salt", "pseudonymise", "MatchReport", "LinkedData", "link_process", "link_survey",
                           "binned_effect", "process_regression", "RegressionResult",
                           "referral_effect", "ReferralEffect", "perception_process_matrix")
 

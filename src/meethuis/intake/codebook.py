@@ -210,6 +210,16 @@ class Codebook:
             merged[cid] = dict(spec)
         return replace(self, constructs=merged)  # keeps every other part (journeys, crosswalk)
 
+    def with_fields(self, extra: Iterable[Field]) -> "Codebook":
+        """A copy with an organisation's own fields (process measures under its own names) added."""
+        fields = dict(self.fields)
+        for f in extra:
+            if f.id in fields or f.id in self.items:
+                raise CodebookError(f"field '{f.id}' clashes with an id of the model",
+                                    hint="give your own measure a distinct id")
+            fields[f.id] = f
+        return replace(self, fields=fields)
+
     def with_extra_items(self, extra: Iterable[Item]) -> "Codebook":
         """A copy of the model with an organisation's own items added (ids must be new)."""
         items = dict(self.items)

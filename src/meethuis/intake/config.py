@@ -21,6 +21,7 @@ from meethuis.common.errors import ConfigError
 TOP_LEVEL_KEYS = {
     "organisation", "data", "building_blocks", "extra_items", "weighting", "process", "goals",
     "min_cell", "lang", "improvements", "maturity", "themes", "benchmark", "analysis", "segments", "journeys",
+    "process_measures",
     "invited", "handbook_url",
 }
 ANALYSIS_KEYS = {"outcomes", "drivers"}
@@ -88,6 +89,24 @@ class ProcessSpec:
 
 
 @dataclass(frozen=True)
+class ProcessMeasure:
+    """A process measure under the organisation's own name (config ``process_measures:``).
+
+    ``source`` is ``survey`` (a column of the survey file, such as delay minutes) or ``process`` (a column
+    of the linked process file); ``kind`` is ``number``, ``count`` or ``category``; ``bins`` are edges
+    (from, up to but not including) for the grade by group, else the chapter makes four groups.
+    """
+
+    id: str
+    column: str
+    source: str = "survey"
+    kind: str = "number"
+    label: Mapping[str, str] = field(default_factory=dict)
+    unit: Mapping[str, str] | None = None
+    bins: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
 class EventFileSpec:
     """A journey event file (contact log or appointments): where it is and how its columns map."""
 
@@ -141,6 +160,7 @@ class OrgConfig:
     handbook_url: str | None = None  # published handbook; the report links its chapters to their reading guides
     synthetic: bool = False
     journeys: JourneySpec | None = None
+    process_measures: Mapping[str, ProcessMeasure] = field(default_factory=dict)
 
     @property
     def folder(self) -> Path:
@@ -615,6 +635,9 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
 
     analysis_outcomes, analysis_drivers = _parse_analysis(raw.get("analysis"), columns, full_codebook, check)
     segments = _parse_segments(raw.get("segments"), check)
+    process_measures = _parse_process_measures(raw.get("process_measures"), process, segments, full_codebook, check)
+    if process_measures:
+        full_codebook = full_codebook.with_fields(measure_field(m) for m in process_measures.values())
     synthetic = org.get("synthetic", False)
     if not isinstance(synthetic, bool):
         raise check.fail("organisation.synthetic", "'organisation.synthetic' must be true or false")
@@ -642,6 +665,7 @@ def load_config(path: str | Path, codebook: Codebook | None = None) -> OrgConfig
         columns=columns, missing_values=missing_values, building_blocks=blocks, extra_items=tuple(extra_items),
         margins=margins, trim=trim, process=process, goals=goals, min_cell=min_cell, lang=lang,
         codebook=full_codebook, raw=raw, lines=lines, journeys=journeys, handbook_url=handbook_url,
+        process_measures=process_measures,
     )
 
 
@@ -817,6 +841,77 @@ def _parse_segments(spec: Any, check: _Checker) -> dict[str, Segment]:
             label = {"nl": label, "en": label}
         out[sid] = Segment(sid, column, bins, dict(label))
     return out
+
+
+MEASURE_KINDS = ("number", "count", "category")
+
+
+def _parse_process_measures(spec: Any, process: ProcessSpec | None, segments: Mapping[str, Segment],
+                            codebook: Codebook, check: _Checker) -> dict[str, ProcessMeasure]:
+    """``process_measures: {vertraging: {column: Delay, unit: {nl: minuten, en: minutes}, bins: [0, 5, 15, 60]},
+    behandelduur: {column: behandelduur, source: process}}``: own measures, from the survey or the process file."""
+    out: dict[str, ProcessMeasure] = {}
+    taken_process = set(process.columns.values()) if process is not None else set()
+    for mid, sp in check.mapping(spec, "process_measures").items():
+        key = f"process_measures.{mid}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(mid)):
+            raise check.fail(key, f"measure id '{mid}' must be lower-case letters, digits and _",
+                             hint="e.g. vertraging or behandelduur")
+        if mid in codebook.items or mid in codebook.fields or mid in segments:
+            raise check.fail(key, f"measure id '{mid}' is already taken (a codebook id, own item or segment)",
+                             hint=f"give it another id, e.g. {mid}_eigen; a fixed process field such as "
+                                  "doorlooptijd_dagen is mapped under process.columns")
+        if isinstance(sp, str):
+            sp = {"column": sp}
+        sp = check.mapping(sp, key)
+        unknown = set(sp) - {"column", "source", "kind", "label", "unit", "bins"}
+        if unknown:
+            raise check.fail(f"{key}.{sorted(unknown)[0]}", f"unknown key '{sorted(unknown)[0]}'",
+                             hint="allowed: column, source, kind, label, unit, bins")
+        column = check.need(sp, "column", key, str)
+        source = sp.get("source", "survey")
+        if source not in ("survey", "process"):
+            raise check.fail(f"{key}.source", f"source must be survey or process, got {source!r}",
+                             hint="survey: a column of the survey file; process: a column of the process file")
+        if source == "process" and process is None:
+            raise check.fail(f"{key}.source", "source: process needs a 'process:' section (file, key, survey_key)",
+                             hint="link the process file under process:, or use source: survey")
+        if source == "process" and column in taken_process:
+            raise check.fail(f"{key}.column", f"column '{column}' is already mapped under process.columns")
+        kind = sp.get("kind", "number")
+        if kind not in MEASURE_KINDS:
+            raise check.fail(f"{key}.kind", f"kind must be one of {', '.join(MEASURE_KINDS)}, got {kind!r}",
+                             hint="number (minutes, days), count (contacts) or category (an outcome such as granted)")
+        texts = {}
+        for part in ("label", "unit"):
+            value = sp.get(part)
+            if isinstance(value, str):
+                value = {"nl": value, "en": value}
+            if value is not None and not (isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())):
+                raise check.fail(f"{key}.{part}", f"{part} must be a text or {{nl: ..., en: ...}}")
+            texts[part] = dict(value) if value else None
+        bins = sp.get("bins")
+        if bins is not None:
+            if kind == "category":
+                raise check.fail(f"{key}.bins", "a category measure has no bins", hint="remove bins: or use kind: number")
+            if not (isinstance(bins, list) and len(bins) >= 3 and all(isinstance(b, (int, float)) and not isinstance(b, bool)
+                                                                     for b in bins)
+                    and all(a < b for a, b in zip(bins, bins[1:]))):
+                raise check.fail(f"{key}.bins", "bins must be at least three increasing numbers (edges)",
+                                 hint="e.g. bins: [0, 5, 15, 60, 1000] makes 0-4, 5-14, 15-59 and 60-999")
+            bins = tuple(float(b) for b in bins)
+        label = texts["label"] or {"nl": column, "en": column}
+        out[str(mid)] = ProcessMeasure(str(mid), column, source, kind, label, texts["unit"], bins)
+    return out
+
+
+def measure_field(m: ProcessMeasure):
+    """The codebook field of an own process measure (its label and unit in tables and figures)."""
+    from meethuis.intake.codebook import Field
+
+    return Field(id=m.id, role="process", kind=m.kind, label={"nl": m.label.get("nl") or m.label.get("en") or m.id,
+                                                               "en": m.label.get("en") or m.label.get("nl") or m.id},
+                 unit=m.unit)
 
 
 def _own_scale(spec: Any, key: str, check: _Checker, codebook: Codebook):

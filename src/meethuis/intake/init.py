@@ -348,7 +348,10 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
     if drv_cols:
         lines.append(f"  drivers: [{', '.join(c.target for c in drv_cols if c not in out_cols)}]")
     segs = [c for c in columns if c.role in ("category", "binary") and c not in out_cols and c not in drv_cols]
-    nums = [c for c in columns if c.role == "number"]
+    numbers = [c for c in columns if c.role == "number"]
+    nums = [c for c in numbers if _names_category(c.header)]  # age and the like: a binned breakdown
+    measures = [c for c in numbers if c not in nums]  # delay minutes, days, contacts: process measures
+    taken_ids = {c.target for c in answer_cols} | {_segment_id(c.header, cb) for c in segs + nums}
     if segs or nums:
         lines += ["", "# Breakdowns: any category column; numbers are binned (edges: from, up to but not including)."]
         lines.append("segments:")
@@ -367,6 +370,19 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
             edges = _bins(frame[c.header], c.missing)
             if edges:
                 lines.append(f"  {sid}: {{column: {json.dumps(c.header)}, bins: [{', '.join(map(str, edges))}]}}")
+    if measures:
+        lines += ["", "# Process measures in the survey file (chapter 09 shows the outcome per group of each one).",
+                  "process_measures:"]
+        taken_m: set[str] = set()
+        for c in measures:
+            mid = _segment_id(c.header, cb)
+            if mid in taken_m or mid in taken_ids:
+                mid = f"{mid}_maat"
+            taken_m.add(mid)
+            unit = _unit(c.header)
+            unit_text = f", unit: {{nl: {unit[0]}, en: {unit[1]}}}" if unit else ""
+            label = json.dumps(c.header)
+            lines.append(f"  {mid}: {{column: {label}, label: {{nl: {label}, en: {label}}}{unit_text}}}")
     lines += ["", f"lang: {lang}", "min_cell: 10", ""]
     text = "\n".join(lines)
     write_text_atomic(out, text)
@@ -411,6 +427,20 @@ def _segment_id(header: str, cb: Codebook) -> str:
     """The header's id, kept apart from the shared model's ids (a ``KANAAL`` of own codes is not ``kanaal``)."""
     sid = item_id(header)
     return f"{sid}_eigen" if sid in cb.items or sid in cb.fields else sid
+
+
+_UNITS = ((r"minu|(^|[^a-z])min($|[^a-z])", ("minuten", "minutes")), (r"(^|[^a-z])(dag|dagen|days?|dgn)($|[^a-z])",
+          ("dagen", "days")), (r"(^|[^a-z])(uur|uren|hours?)($|[^a-z])", ("uren", "hours")),
+          (r"second|(^|[^a-z])sec($|[^a-z])", ("seconden", "seconds")), (r"euro|eur($|[^a-z])|€", ("euro", "euro")))
+
+
+def _unit(header: str) -> tuple[str, str] | None:
+    """The unit a header names (``Departure Delay in Minutes`` → minuten/minutes), or None."""
+    text = str(header).lower()
+    for pattern, unit in _UNITS:
+        if re.search(pattern, text):
+            return unit
+    return None
 
 
 def _bins(series: pd.Series, missing: dict | None = None) -> list[int] | None:

@@ -685,6 +685,12 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
         col = sctx.column(seg.column, seg.id, f"segments.{seg.id}")
         used.add(seg.column)
         out[seg.id] = segment_column(col, seg, sctx, raw.value_labels.get(seg.column))
+    for m in getattr(config, "process_measures", {}).values():
+        if m.source == "survey":
+            col = sctx.column(m.column, m.id, f"process_measures.{m.id}.column")
+            used.add(m.column)
+            out[m.id] = measure_column(col, m, cb.fields[m.id], sctx, problems=ctx.problems,
+                                       value_labels=raw.value_labels.get(m.column))
     reasons: dict[str, pd.Series] = {}
     quality: list[ItemQuality] = []
     ranges: list[OutOfRange] = []
@@ -867,8 +873,36 @@ def map_process(raw, config, problems: list[Problem] | None = None) -> tuple[pd.
             out[fid] = _process_boolean(col, fld, column, recode, ctx)
         else:
             out[fid] = map_category(col, fld, column, spec.recodes.get(fid, {}), ctx)
+    for m in getattr(config, "process_measures", {}).values():
+        if m.source == "process":
+            col = ctx.column(m.column, m.id, f"process_measures.{m.id}.column")
+            out[m.id] = measure_column(col, m, cb.fields[m.id], ctx, problems=problems,
+                                       value_labels=raw.value_labels.get(m.column))
     frame_out = pd.DataFrame(out).reset_index(drop=True)
     return frame_out, int(no_key.sum())
+
+
+def measure_column(col: pd.Series, measure, fld: Field, ctx: _Context, problems: list[Problem],
+                   value_labels: Mapping[Any, str] | None = None) -> pd.Series | pd.Categorical:
+    """An own process measure: numbers (``number``/``count``; missing codes and negatives set to missing) or
+    a category (its own values, labels applied); ``ctx.missing_values`` count as missing.
+
+    Raises
+    ------
+    DataError
+        A value that is not a number in a numeric measure (file, row, column and the key that fixes it).
+    """
+    missing = {k: "missing" for k in ctx.missing_values} | {k: "missing" for k in DEFAULT_MISSING_LABELS}
+    if fld.kind == "category":
+        from meethuis.intake.config import Segment
+
+        return segment_column(col, Segment(measure.id, measure.column), ctx, value_labels)
+    try:
+        return _process_number(col, fld, measure.column, missing, ctx, problems)
+    except DataError as err:
+        raise DataError(err.message, file=err.file, row=err.row, column=measure.column,
+                        hint=f"declare the code under data.missing_values, or set process_measures.{measure.id}."
+                             "kind: category") from None
 
 
 def _process_number(col: pd.Series, fld: Field, column: str, recode: dict, ctx: _Context,
@@ -949,6 +983,7 @@ def survey_columns(config: OrgConfig) -> set[str]:
     wanted = {config.respondent_id, config.period.column, config.period.date_column}
     wanted |= {cmap.column for cmap in config.columns.values()}
     wanted |= {seg.column for seg in getattr(config, "segments", {}).values()}
+    wanted |= {m.column for m in getattr(config, "process_measures", {}).values() if m.source == "survey"}
     if config.process is not None:
         wanted.add(config.process.survey_key)
     return {str(c) for c in wanted if c}

@@ -132,13 +132,18 @@ declare("08_benchmark",
              "no benchmark source is given", "benchmark.folder",
              _has_benchmark_source))
 declare("09_procesdata",
-        Need("process", "er zijn geen procesdata gekoppeld", "no process data are linked", "process",
-             lambda c, r: c.process is not None),
-        Need("process_fields", "de procesdata hebben geen doorlooptijd, aantal contacten of doorverwijzing",
-             "the process data hold no throughput time, number of contacts or referral", "process.columns",
-             lambda c, r: c.process is None or any(f in c.process.columns for f in PROCESS_FIELDS)),
-        Need("grade", "het rapportcijfer (tevredenheid) is niet gemeten", "the grade (satisfaction) is not measured",
-             "data.columns.tevredenheid", lambda c, r: "tevredenheid" in r.columns))
+        Need("process", "er zijn geen procesdata: geen procesbestand gekoppeld en geen procesmaten opgegeven",
+             "there are no process data: no process file linked and no process measures declared",
+             "process, process_measures",
+             lambda c, r: c.process is not None or bool(getattr(c, "process_measures", None))),
+        Need("process_fields", "de procesdata hebben geen doorlooptijd, aantal contacten of doorverwijzing en geen "
+             "eigen procesmaten", "the process data hold no throughput time, number of contacts or referral and no "
+             "own process measures", "process.columns, process_measures",
+             lambda c, r: bool(getattr(c, "process_measures", None))
+             or c.process is None or any(f in c.process.columns for f in PROCESS_FIELDS)),
+        Need("outcome", "er is geen uitkomst met antwoorden om met het proces te vergelijken",
+             "there is no outcome with answers to relate to the process", "analysis.outcomes",
+             lambda c, r: bool(_outcomes(c, r)) or "tevredenheid" in r.columns))
 declare("10_feedback",
         Need("open", "er zijn geen open antwoorden", "there are no open answers", "data.columns.open_antwoord",
              lambda c, r: "open_antwoord" in r.columns and r["open_antwoord"].notna().any()))

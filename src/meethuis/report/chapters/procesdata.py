@@ -1,20 +1,29 @@
-"""Views, sentences and figures of ``notebooks/09_procesdata.ipynb``: process data linked to the survey: throughput time, contacts, referrals."""
+"""Views, sentences and figures of ``notebooks/09_procesdata.ipynb``: process data beside the survey.
+
+The fixed process fields (throughput time, contacts, referral) and the organisation's own measures
+(config ``process_measures:``, from the survey file itself or from the linked process file) are analysed
+alike: the outcome per group of each measure, and one regression with every measure at once.
+"""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from meethuis.improve.process import (  # noqa: F401  (the notebook computes through this module)
-    ReferralEffect, RegressionResult, binned_effect, link_chapter, perception_process_matrix, process_regression,
-    referral_effect, smallest_shown,
+    LinkedData, ReferralEffect, RegressionResult, auto_bins, bin_labels, binned_effect, link_chapter,
+    perception_process_matrix, process_regression, referral_effect, smallest_shown,
 )
+
+FIXED_MEASURES = ("doorlooptijd_dagen", "aantal_contacten")
 
 
 def measures_present(matched) -> list[str]:
     """The throughput time and number of contacts, as far as the organisation's process data hold them."""
-    return [m for m in ("doorlooptijd_dagen", "aantal_contacten") if m in matched.columns and matched[m].notna().any()]
+    return [m for m in FIXED_MEASURES if m in matched.columns and matched[m].notna().any()]
 
 
 def regression_measures(matched) -> list[str]:
@@ -27,14 +36,20 @@ def regression_measures(matched) -> list[str]:
     return out
 
 
-def plot_binned(table: pd.DataFrame, measure_label: str, outcome_label: str, lang: str = "nl"):
-    """Point-and-interval chart of the outcome per bin; suppressed bins stay empty (alt text says so)."""
+def plot_binned(table: pd.DataFrame, measure_label: str, outcome_label: str, lang: str = "nl",
+                ylim: tuple[float, float] | None = None, kind: str = "mean"):
+    """Point-and-interval chart of the outcome per bin; suppressed bins stay empty (alt text says so).
+
+    ``ylim`` is the outcome's whole scale (e.g. ``(1, 5)``; ``(0, 1)`` with ``kind="share"`` for a 0/1
+    outcome, written as percentages); by default a grade's 1-10.
+    """
     from meethuis.common.plots import PALETTE, new_figure
 
     shown = table[~table["suppressed"]]
-    from meethuis.common.narrative import format_number
+    from meethuis.common.narrative import format_number, format_value
 
-    parts = ", ".join(f"{b}: {format_number(e, 1, lang)}" for b, e in zip(shown["bin"], shown["estimate"]))
+    parts = ", ".join(f"{b}: {format_value(e, 'share', lang) if kind == 'share' else format_number(e, 1, lang)}"
+                      for b, e in zip(shown["bin"], shown["estimate"]))
     hidden = int(table["suppressed"].sum())
     if lang == "nl":
         alt = f"Gemiddelde {outcome_label} per groep van {measure_label}, met hun marges: {parts}."
@@ -52,7 +67,13 @@ def plot_binned(table: pd.DataFrame, measure_label: str, outcome_label: str, lan
     ax.set_xticks(x, list(table["bin"]))
     ax.set_xlim(-0.5, len(table) - 0.5)  # every slot in view, also a hidden first or last bin
     lo, hi = np.nanmin(table["ci_low"].to_numpy(float), initial=np.inf), np.nanmax(table["ci_high"].to_numpy(float), initial=-np.inf)
-    if np.isfinite(lo) and 1 <= lo and hi <= 10:  # a grade: the whole scale, no axis starting at 6
+    if ylim is not None:  # the outcome's whole scale, no axis starting halfway
+        ax.set_ylim(*ylim)
+        if kind == "share":
+            from matplotlib.ticker import PercentFormatter
+
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif np.isfinite(lo) and 1 <= lo and hi <= 10:  # a grade: the whole scale, no axis starting at 6
         ax.set_ylim(1, 10)
     bottom = ax.get_ylim()[0]
     for xi, hidden_bin in zip(x, table["suppressed"].to_numpy(bool)):
@@ -99,35 +120,45 @@ def regression_view(result: RegressionResult, lang: str = "nl") -> pd.DataFrame:
     })
 
 
-def describe_regression(result: RegressionResult, lang: str = "nl") -> str:
-    """Sentences on the process effects in the regression, built from the coefficients."""
-    from meethuis.common.narrative import format_int, format_number
+def describe_regression(result: RegressionResult, lang: str = "nl", own: Mapping[str, str] | None = None,
+                        points: str | None = None, linked: bool = True) -> str:
+    """Sentences on the process effects in the regression, built from the coefficients.
+
+    ``own`` gives a phrase per own measure term ("10 minuten meer vertraging"); ``points`` the outcome's
+    unit ("punt", "procentpunt"); ``linked`` False when the measures come from the survey file itself.
+    """
+    from meethuis.common.narrative import format_int, format_number, join_list
 
     t = result.table.set_index("term")
+    nl = lang == "nl"
+    pts = points or ("punt" if nl else "points")
     parts = []
-    for term in ("log_doorlooptijd", "aantal_contacten", "doorverwezen"):
+    for term in ("log_doorlooptijd", "aantal_contacten", "doorverwezen", *(own or {})):
         if term not in t.index:
             continue
         r = t.loc[term]
         sig = r["p"] < 0.05
-        if term == "log_doorlooptijd":
+        per = format_number(r["coef"], 2, lang)
+        if term in (own or {}):
+            parts.append(f"{own[term]} met {per} {pts}" if nl else f"{own[term]} with {per} {pts}")
+        elif term == "log_doorlooptijd":
             per = format_number(r["coef"] * np.log(2), 2, lang)
             parts.append(f"een verdubbeling van de doorlooptijd gaat samen met {per} punt verschil in het rapportcijfer"
-                         if lang == "nl" else f"doubling the throughput time goes with {per} points difference in the grade")
+                         if nl else f"doubling the throughput time goes with {per} points difference in the grade")
         elif term == "aantal_contacten":
-            per = format_number(r["coef"], 2, lang)
-            parts.append(f"elk extra contact met {per} punt" if lang == "nl" else f"each extra contact with {per} points")
+            parts.append(f"elk extra contact met {per} punt" if nl else f"each extra contact with {per} points")
         else:
-            per = format_number(r["coef"], 2, lang)
-            parts.append(f"doorverwezen worden met {per} punt" if lang == "nl" else f"being referred on with {per} points")
+            parts.append(f"doorverwezen worden met {per} punt" if nl else f"being referred on with {per} points")
         if not sig:
-            parts[-1] += " (niet significant)" if lang == "nl" else " (not significant)"
-    from meethuis.common.narrative import join_list
-
-    if lang == "nl":
-        return (f"Bij gelijk kanaal geldt (regressie op {format_int(result.n, lang)} gekoppelde antwoorden): "
+            parts[-1] += " (niet significant)" if nl else " (not significant)"
+    channel = "C(kanaal)" in result.formula
+    answers = ("gekoppelde antwoorden" if linked else "antwoorden") if nl else ("linked answers" if linked else "answers")
+    if nl:
+        lead = "Bij gelijk kanaal geldt" if channel else "Alles tegelijk bekeken geldt"
+        return (f"{lead} (regressie op {format_int(result.n, lang)} {answers}): "
                 f"{join_list(parts, lang)}. Dit is samenhang, geen bewezen oorzaak.")
-    return (f"For the same channel (regression on {format_int(result.n, lang)} linked answers): "
+    lead = "For the same channel" if channel else "All taken together"
+    return (f"{lead} (regression on {format_int(result.n, lang)} {answers}): "
             f"{join_list(parts, lang)}. This is association, not proven cause.")
 
 
@@ -154,3 +185,167 @@ def describe_matrix(matrix: pd.DataFrame, satisfied_from: float = 7, lang: str =
             f"satisfied is a grade of {grade} or higher. "
             f"Helped fast but still dissatisfied: {share_en(fast_unhappy)}. Slow but satisfied: {share_en(slow_happy)}. "
             "These groups show that experience is more than speed.")
+
+
+def process_outcome(config, responses: pd.DataFrame) -> str | None:
+    """The outcome the chapter relates to the process: the grade when measured, else the first analysed outcome."""
+    present = [o for o in config.outcomes() if o in responses.columns and responses[o].notna().any()]
+    if "tevredenheid" in responses.columns and responses["tevredenheid"].notna().any():
+        return "tevredenheid"
+    return present[0] if present else None
+
+
+@dataclass
+class ProcessView:
+    """What chapter 09 works with: the linkage (when a process file is linked) and the measures."""
+
+    linked: LinkedData | None
+    frame: pd.DataFrame  # every respondent of the period (the design), with the measures
+    matched: pd.DataFrame  # respondents whose measures are known (linked rows, or all for survey measures)
+    outcome: str
+    measures: list[str]  # fixed fields present, then the organisation's own measures
+    own: dict  # own measure id -> ProcessMeasure
+    scale: object = None  # the outcome's scale (codebook ``Scale``)
+
+    @property
+    def binary(self) -> bool:
+        """A 0/1 (or text) outcome: shares, and effects in percentage points."""
+        return self.scale is not None and (self.scale.kind == "binary" or self.scale.positive is not None)
+
+
+def open_process(ch) -> ProcessView | None:
+    """The chapter's process view, or None when the organisation has neither a process file nor own measures."""
+    own = dict(getattr(ch.config, "process_measures", {}) or {})
+    outcome = process_outcome(ch.config, ch.responses)
+    linked = link_chapter(ch)
+    if (linked is None and not own) or outcome is None:
+        return None
+    if linked is not None:
+        frame, matched = linked.frame, linked.matched
+    else:
+        frame = matched = ch.responses
+    measures = measures_present(matched) + [m for m in own if m in matched.columns and matched[m].notna().any()]
+    scale = ch.codebook.items[outcome].scale if outcome in ch.codebook.items else None
+    return ProcessView(linked, frame, matched, outcome, measures, own, scale)
+
+
+def outcome_label(ch, pv: ProcessView) -> str:
+    """"rapportcijfer" for the grade, else the outcome's own label (and "aandeel" for a 0/1 outcome)."""
+    if pv.outcome == "tevredenheid":
+        return ch.text("rapportcijfer", "grade")
+    label = ch.label(pv.outcome)
+    return ch.text(f"aandeel {label}", f"share {label}") if pv.binary else label
+
+
+def measure_label(ch, measure: str) -> str:
+    """The measure's label with its unit when it has one: "Vertraging (minuten)"."""
+    label = ch.label(measure)
+    unit = ch.codebook.fields[measure].unit if measure in ch.codebook.fields else None
+    if measure in FIXED_MEASURES or not unit or any(u and u.lower() in label.lower() for u in unit.values()):
+        return label  # no unit, or the label names it already ("Delay in Minutes")
+    return f"{label} ({unit.get(ch.lang) or unit.get('nl')})"
+
+
+def measure_effect(ch, pv: ProcessView, measure: str) -> pd.DataFrame:
+    """The outcome per group of ``measure`` (fixed bins, the config's ``bins``, four groups, or categories)."""
+    spec = pv.own.get(measure)
+    if spec is None:
+        return binned_effect(pv.frame, measure, pv.outcome, ch.weights, ch.min_cell, ch.lang)
+    if spec.kind == "category":
+        return binned_effect(pv.frame, measure, pv.outcome, ch.weights, ch.min_cell, ch.lang)
+    edges = list(spec.bins) if spec.bins else auto_bins(pv.matched[measure])
+    return binned_effect(pv.frame, measure, pv.outcome, ch.weights, ch.min_cell, ch.lang,
+                         bins=(edges, bin_labels(edges)), right=False)
+
+
+def effect_formats(pv: ProcessView) -> dict:
+    """Cell formats of a per-group table: shares for a 0/1 outcome, two decimals otherwise."""
+    kind = "share" if pv.binary else "num2"
+    return {"estimate": kind, "ci_low": kind, "ci_high": kind, "n_eff": "num1"}
+
+
+def effect_figure(ch, pv: ProcessView, table: pd.DataFrame, measure: str):
+    """The per-group figure on the outcome's whole scale."""
+    sc = pv.scale
+    ylim = (0.0, 1.0) if pv.binary else ((sc.min, sc.max) if sc is not None else None)
+    return plot_binned(table, measure_label(ch, measure).lower(), outcome_label(ch, pv), ch.lang, ylim=ylim,
+                       kind="share" if pv.binary else "mean")
+
+
+def effect_caption(ch, pv: ProcessView, measure: str) -> str:
+    name = measure_label(ch, measure).lower()
+    if pv.outcome == "tevredenheid":
+        return ch.text(f"Rapportcijfer naar {name}", f"Grade by {name}")
+    out = outcome_label(ch, pv)
+    return ch.text(f"{out[:1].upper() + out[1:]} naar {name}", f"{out[:1].upper() + out[1:]} by {name}")
+
+
+def _lower_first(text: str) -> str:
+    """A label inside a sentence: first letter lower-case unless the word is an abbreviation (``NPS``)."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _step(values: pd.Series) -> float:
+    """A round step for one regression unit: the power of ten below the interquartile range (at least 1)."""
+    x = pd.to_numeric(values, errors="coerce").dropna()
+    spread = float(x.quantile(0.75) - x.quantile(0.25)) if len(x) else 0.0
+    if not spread > 0:
+        spread = float(x.std()) if len(x) > 1 else 1.0
+    return float(10 ** math.floor(math.log10(spread))) if spread >= 1 else 1.0
+
+
+def regression(ch, pv: ProcessView):
+    """The regression of the outcome on every measure at once (own numbers per round step, own categories as
+    groups), with the channel as control when known; ``(result, own_phrases, points)`` or None without terms."""
+    data = pv.matched.copy()
+    measures = regression_measures(pv.matched)
+    controls = [k for k in ("kanaal",) if k in data.columns and data[k].notna().any()]
+    labels, phrases = {}, {}
+    for m, spec in pv.own.items():
+        if m not in pv.measures:
+            continue
+        name = ch.label(m)
+        if spec.kind == "category":
+            controls.append(m)
+            labels[m] = name
+            continue
+        step = _step(data[m])
+        data[m] = pd.to_numeric(data[m], errors="coerce") / step
+        unit = (spec.unit or {}).get(ch.lang) or (spec.unit or {}).get("nl")
+        per = f"{step:g} {unit}" if unit else ch.text(f"{step:g} meer", f"{step:g} more")
+        labels[m] = f"{name} (per {per})"
+        phrases[m] = _lower_first(labels[m])
+        measures.append(m)
+    if not measures and not [c for c in controls if c in pv.own]:
+        return None
+    points = None
+    if pv.binary:  # a 0/1 outcome in percentage points (a linear probability model)
+        data[pv.outcome] = pd.to_numeric(data[pv.outcome], errors="coerce") * 100
+        points = ch.text("procentpunt", "percentage points")
+    elif pv.outcome != "tevredenheid":
+        points = ch.text("punt", "points")
+    result = process_regression(data, pv.outcome, weights=ch.weights.reindex(data.index), min_cell=ch.min_cell,
+                                lang=ch.lang, measures=measures, controls=controls, labels=labels,
+                                hidden=ch.hidden_groups())
+    return result, phrases, points
+
+
+def regression_caption(ch, pv: ProcessView) -> str:
+    if pv.outcome == "tevredenheid":
+        return ch.text("Effect op het rapportcijfer (regressiecoëfficiënten met 95%-BI)",
+                       "Effect on the grade (regression coefficients with 95% CI)")
+    out = _lower_first(outcome_label(ch, pv))
+    unit = ch.text(" in procentpunten", " in percentage points") if pv.binary else ""
+    return ch.text(f"Effect op {out}{unit} (regressiecoëfficiënten met 95%-BI)",
+                   f"Effect on {out}{unit} (regression coefficients with 95% CI)")
+
+
+def no_linkage_text(ch, pv: ProcessView) -> str:
+    """One sentence for the linkage section when the measures come from the survey file itself."""
+    names = ", ".join(ch.label(m).lower() for m in pv.measures)
+    return ch.text(f"De procesmaten ({names}) staan in het enquêtebestand zelf: er is niets te koppelen.",
+                   f"The process measures ({names}) are in the survey file itself: nothing needs linking.")
+
+
+__all__ = ("ProcessView", "open_process", "process_outcome", "measure_effect", "regression", "measures_present",
+           "regression_measures")
