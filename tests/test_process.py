@@ -338,3 +338,23 @@ def test_chapter_analyses_own_measures_like_the_fixed_ones(tmp_path):
     assert -0.35 < got.loc["vertraging", "coef"] < -0.05  # the planted -0.2 per 10 minutes
     text = procesdata.describe_regression(res, "nl", own=phrases, points=points)
     assert text.startswith("Alles tegelijk bekeken geldt (regressie op") and "vertraging (per 10 minuten) met" in text
+
+
+def test_appendix_example_of_process_measures_loads(tmp_path):
+    """book/bijlagen/eigen-organisatie.md, Stap 7: the process_measures example reads the fixture's columns."""
+    import re
+    from pathlib import Path
+
+    from meethuis.intake.config import load_config
+    from meethuis.intake.validate import load_survey
+
+    page = (Path(__file__).resolve().parents[1] / "book" / "bijlagen" / "eigen-organisatie.md").read_text("utf-8")
+    block = re.search(r"```yaml\n(process_measures:\n.*?)```", page, re.S).group(1)
+    _own_measures(tmp_path)
+    text = (tmp_path / "org.yml").read_text(encoding="utf-8")
+    (tmp_path / "org.yml").write_text(text[:text.index("process_measures:")] + block, encoding="utf-8")
+    config = load_config(tmp_path / "org.yml")
+    assert config.codebook.label("vertraging", "nl") == "Vertraging bij vertrek"
+    assert config.process_measures["vertraging"].bins == (0, 1, 15, 60, 1000)
+    survey = load_survey(config)
+    assert {"klantcontacten", "behandelduur", "resultaat"} <= set(survey.process.columns)
