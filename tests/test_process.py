@@ -358,3 +358,36 @@ def test_appendix_example_of_process_measures_loads(tmp_path):
     assert config.process_measures["vertraging"].bins == (0, 1, 15, 60, 1000)
     survey = load_survey(config)
     assert {"klantcontacten", "behandelduur", "resultaat"} <= set(survey.process.columns)
+
+
+def test_binary_outcome_by_own_measure_is_a_share_in_percentage_points(tmp_path):
+    """A city survey with a 0/1 outcome and wait minutes in the file: init makes the minutes a process
+    measure; chapter 09 shows shares per group and a regression in percentage points (100 x the OLS slope)."""
+    from meethuis.intake.init import init_config
+    from meethuis.report.chapters import procesdata
+    from meethuis.report.chapters.common import open_chapter
+
+    rng = np.random.default_rng(4)
+    n = 500
+    wait = rng.integers(0, 60, n)
+    happy = (rng.random(n) < 0.8 - 0.01 * wait).astype(int)
+    frame = pd.DataFrame({"Happy": happy, "Service quality": rng.integers(1, 6, n),
+                          "Streets": rng.integers(1, 6, n), "Wait time (min)": wait})
+    frame.to_csv(tmp_path / "city.csv", index=False)
+    text = init_config(tmp_path / "city.csv", tmp_path / "city.yml", outcomes=["Happy"], period="2024", lang="en")
+    assert "wait_time_min: {column: \"Wait time (min)\"" in text and "unit: {nl: minuten, en: minutes}" in text
+    ch = open_chapter(str(tmp_path / "city.yml"), "", "en", 10)
+    pv = procesdata.open_process(ch)
+    assert pv.binary and pv.linked is None and pv.measures == ["wait_time_min"]
+    table = procesdata.measure_effect(ch, pv, "wait_time_min")
+    edges = procesdata.auto_bins(frame["Wait time (min)"])
+    for a, b, row in zip(edges, edges[1:], table.itertuples()):
+        y = frame.loc[(wait >= a) & (wait < b), "Happy"]
+        assert (row.n, row.estimate) == (len(y), pytest.approx(y.mean(), abs=1e-12))  # a share 0-1
+    assert procesdata.effect_formats(pv)["estimate"] == "share"
+    assert procesdata.measure_label(ch, "wait_time_min") == "Wait time (min)"  # the unit is in the header
+    result, phrases, points = procesdata.regression(ch, pv)
+    slope = np.polyfit(wait / 10, 100 * happy, 1)[0]  # per 10 minutes (interquartile range ~30), in points
+    assert result.table.set_index("term").loc["wait_time_min", "coef"] == pytest.approx(slope, abs=1e-8)
+    assert points == "percentage points" and "per 10 minutes" in phrases["wait_time_min"]
+    assert procesdata.no_linkage_text(ch, pv).startswith("The process measures (wait time (min)) are in the survey")

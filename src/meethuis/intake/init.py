@@ -379,7 +379,7 @@ def init_config(data: str | Path, out: str | Path, *, outcomes: Sequence[str] = 
             if mid in taken_m or mid in taken_ids:
                 mid = f"{mid}_maat"
             taken_m.add(mid)
-            unit = _unit(c.header)
+            unit = unit_of(c.header)
             unit_text = f", unit: {{nl: {unit[0]}, en: {unit[1]}}}" if unit else ""
             label = json.dumps(c.header)
             lines.append(f"  {mid}: {{column: {label}, label: {{nl: {label}, en: {label}}}{unit_text}}}")
@@ -434,7 +434,7 @@ _UNITS = ((r"minu|(^|[^a-z])min($|[^a-z])", ("minuten", "minutes")), (r"(^|[^a-z
           (r"second|(^|[^a-z])sec($|[^a-z])", ("seconden", "seconds")), (r"euro|eur($|[^a-z])|€", ("euro", "euro")))
 
 
-def _unit(header: str) -> tuple[str, str] | None:
+def unit_of(header: str) -> tuple[str, str] | None:
     """The unit a header names (``Departure Delay in Minutes`` → minuten/minutes), or None."""
     text = str(header).lower()
     for pattern, unit in _UNITS:

@@ -241,8 +241,10 @@ def measure_label(ch, measure: str) -> str:
     """The measure's label with its unit when it has one: "Vertraging (minuten)"."""
     label = ch.label(measure)
     unit = ch.codebook.fields[measure].unit if measure in ch.codebook.fields else None
-    if measure in FIXED_MEASURES or not unit or any(u and u.lower() in label.lower() for u in unit.values()):
-        return label  # no unit, or the label names it already ("Delay in Minutes")
+    from meethuis.intake.init import unit_of
+
+    if measure in FIXED_MEASURES or not unit or unit_of(label) is not None:
+        return label  # no unit, or the label names one already ("Delay in Minutes", "Wait (min)")
     return f"{label} ({unit.get(ch.lang) or unit.get('nl')})"
 
 
