@@ -631,3 +631,26 @@ def test_two_renders_are_byte_identical(tmp_path, monkeypatch):
     assert files == sorted(p.relative_to(tmp_path / "twee") for p in (tmp_path / "twee").rglob("*") if p.is_file())
     differ = [str(f) for f in files if (tmp_path / "een" / f).read_bytes() != (tmp_path / "twee" / f).read_bytes()]
     assert differ == []
+
+
+def test_hidden_rows_note_is_truthful_about_complementary_hiding():
+    """'minder dan 10 respondenten' only when every hidden row is small itself (#13)."""
+    from meethuis.stats.disclosure import protect_table
+
+    table = protect_table(pd.DataFrame({"kanaal": ["balie", "chat", "post", "e-mail"], "estimate": [7.2, 6.5, 8.0, 7.0],
+                                        "n": [120, 4, 30, 25]}), 10, dims=["kanaal"])
+    assert list(table["reason"].fillna("")) == ["", "small_cell", "", "secondary"]
+    html = table_html(table, "Per kanaal", 10, "nl", name="k")
+    assert ("2 regels niet getoond (te weinig respondenten, of verborgen zodat een kleine groep niet terug te rekenen "
+            "is): chat en e-mail.") in html and "minder dan 10" not in html
+    english = table_html(table, "By channel", 10, "en", name="k")
+    assert "2 rows not shown (too few respondents, or hidden so that a small group cannot be worked out)" in english
+    # one hidden row keeps its dashes; the note under the table says the same
+    one = table_html(table.iloc[:2].assign(reason=[None, "secondary"]), "Per kanaal", 10, "nl", name="k")
+    assert "niet getoond: te weinig respondenten, of verborgen zodat een kleine groep niet terug te rekenen is." in one
+    # the view may drop the reason column: show_table passes the protected table's reasons
+    html = table_html(table.drop(columns=["reason"]), "Per kanaal", 10, "nl", name="k", reasons=list(table["reason"]))
+    assert "verborgen zodat een kleine groep" in html
+    small = table_html(protect_table(pd.DataFrame({"kanaal": ["a", "b"], "estimate": [1.0, 2.0], "n": [3, 4]}), 10),
+                       "x", 10, "nl", name="k")
+    assert "2 regels niet getoond (minder dan 10 respondenten)" in small

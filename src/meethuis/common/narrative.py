@@ -36,6 +36,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "{dash} = niet getoond: gebaseerd op minder dan {min_cell} respondenten.",
         "en": "{dash} = not shown: based on fewer than {min_cell} respondents.",
     },
+    "suppressed_note_any": {  # also cells hidden so that a small group cannot be worked out (secondary)
+        "nl": "{dash} = niet getoond: te weinig respondenten, of verborgen zodat een kleine groep niet terug te "
+              "rekenen is.",
+        "en": "{dash} = not shown: too few respondents, or hidden so that a small group cannot be worked out.",
+    },
     "suppressed_figure": {
         "nl": "Figuur niet getoond: gebaseerd op minder dan {min_cell} respondenten.",
         "en": "Figure not shown: based on fewer than {min_cell} respondents.",

@@ -12,7 +12,7 @@ import io as _io
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -91,8 +91,12 @@ def _format_cell(value: Any, kind: str | Callable[[Any], str], lang: str) -> str
 
 def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl",
                formats: Mapping[str, Any] | None = None, labels: Mapping[str, str] | None = None,
-               name: str = "", csv_href: str = "") -> str:
+               name: str = "", csv_href: str = "", reasons: Sequence[str] | None = None) -> str:
     """An accessible HTML table: caption, column headers with ``scope``, Dutch number formatting.
+
+    The note on hidden cells says "fewer than ``min_cell`` respondents" only when every hidden cell is small
+    itself; with complementary hiding (``reasons`` of the protected table, default its ``reason`` column,
+    hold ``secondary``, ``linked`` or ``small_count``) it says so.
 
     The table scrolls sideways inside a focusable region labelled by its caption (with a visible hint
     on narrow screens when it has more than three columns); ``csv_href`` adds a download link.
@@ -138,18 +142,30 @@ def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl
             scope = ' scope="row"' if tag == "th" else ""
             cells.append(f"<{tag}{scope}{cls}>{html.escape(value)}</{tag}>")
         rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
+    # truthful: "fewer than min_cell" only when every hidden cell is small itself (no complementary hiding)
+    if reasons is None:
+        reasons = list(table["reason"]) if "reason" in table.columns else []
+    codes = {p for r in reasons if isinstance(r, str) for p in r.split(";")}
+    complementary = bool(codes & {"secondary", "linked", "small_count"})
     if hidden:
         listed = nv.join_list(hidden[:8], lang) + (
             (f" en nog {len(hidden) - 8}" if lang == "nl" else f" and {len(hidden) - 8} more") if len(hidden) > 8 else "")
-        text = (f"{len(hidden)} regels niet getoond (minder dan {min_cell} respondenten): {listed}." if lang == "nl"
-                else f"{len(hidden)} rows not shown (fewer than {min_cell} respondents): {listed}.")
+        if complementary:
+            text = (f"{len(hidden)} regels niet getoond (te weinig respondenten, of verborgen zodat een kleine groep "
+                    f"niet terug te rekenen is): {listed}." if lang == "nl" else
+                    f"{len(hidden)} rows not shown (too few respondents, or hidden so that a small group cannot be "
+                    f"worked out): {listed}.")
+        else:
+            text = (f"{len(hidden)} regels niet getoond (minder dan {min_cell} respondenten): {listed}." if lang == "nl"
+                    else f"{len(hidden)} rows not shown (fewer than {min_cell} respondents): {listed}.")
         rows.append(f'<tr data-suppressed="1" class="collapsed"><td colspan="{max(len(shown), 1)}">'
                     f"{html.escape(text)}</td></tr>")
     if not rows:
         body = f'<tr><td colspan="{max(len(shown), 1)}">{html.escape(nv.text("empty_table", lang))}</td></tr>'
     else:
         body = "".join(rows)
-    note = (f'<p class="table-note">{html.escape(nv.text("suppressed_note", lang, min_cell=min_cell))}</p>'
+    note_key = "suppressed_note_any" if complementary else "suppressed_note"
+    note = (f'<p class="table-note">{html.escape(nv.text(note_key, lang, min_cell=min_cell))}</p>'
             if any_suppressed else "")
     cap_id = f"tabel-{html.escape(name)}" if name else ""
     label = f' aria-labelledby="{cap_id}"' if cap_id else f' aria-label="{html.escape(caption, quote=True)}"'
@@ -250,7 +266,8 @@ def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 
     from IPython.display import HTML, display
 
     href = f"tables/{name}.csv" if report_dir is not None else ""
-    display(HTML(table_html(shown, caption, min_cell, lang, formats, labels, name, csv_href=href)))
+    reasons = list(published["reason"]) if "reason" in published.columns else None
+    display(HTML(table_html(shown, caption, min_cell, lang, formats, labels, name, csv_href=href, reasons=reasons)))
 
 
 # -- figures -----------------------------------------------------------------------------------------

@@ -531,13 +531,20 @@ def _count_columns(frame: pd.DataFrame) -> list[str]:
             and pd.api.types.is_numeric_dtype(frame[c])]
 
 
-def scan_report(folder: str | Path, min_cell: int = 10) -> list[str]:
+# tables about cases in the contact log and appointments, not about respondents (``survey_groups=False``)
+CASE_TABLES = ("klantreis_digitaal", "klantreis_herhaalcontact", "klantreis_herhaalcontact_kanaal",
+               "klantreis_kanaalmix", "klantreis_kanaalpaden_figuur", "klantreis_top_paden", "klantreis_van_naar",
+               "klantreis_no_show", "klantreis_herinnering", "klantreis_stappen")
+
+
+def scan_report(folder: str | Path, min_cell: int = 10, case_tables: Sequence[str] = CASE_TABLES) -> list[str]:
     """Look through a rendered report for numbers that rest on 1 .. ``min_cell - 1`` respondents.
 
     Checks every ``tables/*.csv`` (respondent counts such as ``n``, ``nvt``, ``missing``, ``n_*``; and, where
     a table holds a :data:`TOTAL` row, the hidden cells beside it as a reader recovers them: total minus
     the published cells), every count field (``n``, ``n_*``, :data:`COUNT_COLUMNS`) in ``aggregates.json``,
-    and the report text ("7 respondenten", "n = 7").
+    and the report text ("7 respondenten", "n = 7"); then the tables side by side
+    (:func:`cross_table_findings`), leaving out ``case_tables`` (about cases, not respondents).
 
     Returns
     -------
@@ -608,7 +615,8 @@ def scan_report(folder: str | Path, min_cell: int = 10) -> list[str]:
             for level, part in rows[rows["level"] != TOTAL].groupby("level"):  # as a table per breakdown
                 tables[f"aggregates.json ({level})"] = part.rename(columns={"group": level}).drop(columns="level")
             tables["aggregates.json (totaal)"] = rows[rows["level"] == TOTAL].drop(columns=["level", "group"])
-    found.extend(cross_table_findings(tables, text, min_cell))
+    survey = {k: t for k, t in tables.items() if Path(k).stem not in set(case_tables)}
+    found.extend(cross_table_findings(survey, text, min_cell))
     return found
 
 
@@ -625,8 +633,8 @@ def _suppressed(table: pd.DataFrame) -> np.ndarray:
 def cross_table_findings(tables: Mapping[str, pd.DataFrame], text: str = "", min_cell: int = 10) -> list[str]:
     """What a reader learns by putting the tables of one report side by side.
 
-    1. A group hidden in one table (reason ``linked``, or every row of it hidden in a breakdown by a survey
-       field) must not be shown in another table, nor as a regression coefficient (``term``
+    1. A group hidden in one table (reason ``linked``, or every row of it hidden in a KPI table's breakdown)
+       must not be shown in another table, nor as a regression coefficient (``term``
        ``C(kanaal)[T.post]``) or a coefficient's reference group (label "... (tegenover post)").
     2. A breakdown without its own total row, with hidden cells: the total published elsewhere (the same
        ``kpi`` in a table without that breakdown; the respondents of the report text, "Gebaseerd op 44
@@ -656,11 +664,12 @@ def cross_table_findings(tables: Mapping[str, pd.DataFrame], text: str = "", min
             continue
         sup = _suppressed(t)
         linked = t["reason"].astype(str).str.contains("linked").to_numpy() if "reason" in t.columns else sup & False
+        kpi_like = "kpi" in t.columns and "estimate" in t.columns  # a KPI table: a breakdown of the respondents
         for col in [c for c in t.columns if c in fields]:
             values = t[col].astype(str).to_numpy()
             for v in set(values) - {TOTAL, "nan"}:
                 rows = values == v
-                if (rows & linked).any() or (col in fields and sup[rows].all()):
+                if (rows & linked).any() or (kpi_like and sup[rows].all()):
                     hidden.setdefault(col, set()).add(v)
                     where.setdefault((col, v), name)
     for name, t in tables.items():

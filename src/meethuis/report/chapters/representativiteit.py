@@ -34,12 +34,18 @@ def weighting_sentences(weights: pd.Series, config, lang: str = "nl") -> list[st
           f"{nv.format_number(weights.max(), 2, 'en')} (mean 1)."),
     ]
 
-def label_representativeness(table: pd.DataFrame, codebook, lang: str = "nl", hidden=None) -> pd.DataFrame:
-    """``quality.representativeness`` output with readable variable and category names; the groups that the
-    report hides everywhere (``hidden``, ``Chapter.hidden_groups()``) are suppressed first."""
+def label_representativeness(table: pd.DataFrame, codebook, lang: str = "nl", hidden=None,
+                             min_cell: int = 10) -> pd.DataFrame:
+    """``quality.representativeness`` output, protected, with readable variable and category names.
+
+    Groups below ``min_cell`` and those the report hides everywhere (``hidden``, ``Chapter.hidden_groups()``)
+    are suppressed before the ids become labels; a hidden group keeps no verdict either ("under-represented"
+    would bound its size).
+    """
     from meethuis.stats.disclosure import protect_table
 
-    out = protect_table(table, 1, secondary=False, hidden=hidden) if hidden else table.copy()
+    out = protect_table(table, min_cell, secondary=False, hidden=hidden)
+    out["representation"] = out["representation"].where(~out["suppressed"].astype(bool), None)
     table = out.copy()
     out["variable"] = [codebook.label(v, lang) if v in codebook.fields else v for v in table["variable"]]
     out["category"] = [codebook.value_label(v, c, lang) if v in codebook.fields else c
