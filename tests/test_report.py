@@ -654,3 +654,23 @@ def test_hidden_rows_note_is_truthful_about_complementary_hiding():
     small = table_html(protect_table(pd.DataFrame({"kanaal": ["a", "b"], "estimate": [1.0, 2.0], "n": [3, 4]}), 10),
                        "x", 10, "nl", name="k")
     assert "2 regels niet getoond (minder dan 10 respondenten)" in small
+
+
+def test_representativeness_hides_the_reports_groups_with_their_verdict():
+    from meethuis.intake.codebook import load_codebook
+    from meethuis.report.chapters.representativiteit import label_representativeness, representativeness_view
+    from meethuis.stats.quality import representativeness
+
+    ages = ["18-34"] * 13 + ["35-49"] * 11 + ["50-64"] * 12 + ["65+"] * 8
+    frame = pd.DataFrame({"leeftijdsgroep": ages})
+    margins = {"leeftijdsgroep": {"18-34": 0.27, "35-49": 0.24, "50-64": 0.26, "65+": 0.23}}
+    rep = representativeness(frame, margins)
+    # 65+ (8) is small; alone it would be 44 - 36 = 8 from the respondent total, so 35-49 is hidden with it
+    table = label_representativeness(rep, load_codebook(), "nl", hidden={"leeftijdsgroep": {"65+", "35-49"}})
+    hidden = table[table["suppressed"]]
+    assert set(hidden["category"]) == {"65+", "35-49"} and hidden["n"].isna().all()
+    assert hidden["representation"].isna().all()  # "ondervertegenwoordigd" would bound the group's size
+    assert set(hidden["reason"]) <= {"linked", "small_cell;linked", "linked;small_cell"}
+    view = representativeness_view(table, "nl")
+    assert (view.loc[table["suppressed"].to_numpy(), ["Steekproef", "Na weging", "Oordeel"]] == "\u2014").all().all()
+    assert set(table.loc[~table["suppressed"], "n"]) == {13, 12}

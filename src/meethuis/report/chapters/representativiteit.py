@@ -63,7 +63,8 @@ def representativeness_view(table: pd.DataFrame, lang: str = "nl") -> pd.DataFra
         "n": table["n"],
         t("Steekproef", "Sample"): [nv.format_percent(v, 0, lang) for v in table["sample"]],
         t("Bevolking", "Population"): [nv.format_percent(v, 0, lang) for v in table["population"]],
-        t("Na weging", "Weighted"): [nv.format_percent(v, 0, lang) for v in table["weighted"]],
+        t("Na weging", "Weighted"): [nv.MISSING if hide else nv.format_percent(v, 0, lang)  # a hidden row: no share
+                                     for v, hide in zip(table["weighted"], table["suppressed"].astype(bool))],
         t("Oordeel", "Verdict"): [words.get(r, r) if isinstance(r, str) else nv.MISSING
                                   for r in table["representation"]],
         "suppressed": table["suppressed"],
