@@ -112,3 +112,68 @@ def test_quotes_and_untranslated_improvements_are_marked_dutch_in_english():
     assert feedback.did_html(only_dutch, "en") == '<span lang="nl">Terugbelgarantie</span>'
     assert feedback.did_html(both, "en") == "Call-back guarantee"
     assert feedback.did_html(only_dutch, "nl") == "Terugbelgarantie"
+
+
+def test_table_cells_in_another_language_are_marked():
+    import pandas as pd
+
+    from meethuis.report.display import table_html
+
+    table = pd.DataFrame({"Dimension": ["Vision", "Measuring"], "Level": [2, 3],
+                          "Note": ["Resultaten gaan naar de teams.", ""]})
+    table.attrs["text_lang"] = {"Note": "nl"}
+    english = text_languages(f'<html lang="en">{table_html(table, "Maturity", 10, "en")}</html>')
+    assert ("Resultaten gaan naar de teams.", "nl") in english and ("Vision", "en") in english
+    assert ("Measuring", "en") in english
+    assert "lang=" not in table_html(table, "Volwassenheid", 10, "nl")  # Dutch notes in a Dutch report
+
+
+# -- every chapter opens with its answer ---------------------------------------------------------------------
+def answer_first_problems(page: str) -> list[str]:
+    """Chapters of a rendered report whose first element under the title is not the answer (``mh-answer``):
+    no table, figure, method fold or sub-heading may come before it. The method appendix is not a chapter."""
+    problems = []
+    for m in re.finditer(r'<section class="chapter" id="hoofdstuk-([^"]+)"[^>]*>\s*(.*?)</section>', page, re.S):
+        chapter, body = m.group(1), m.group(2)
+        if chapter == "bijlage-methode":
+            continue
+        after_title = re.sub(r"^<h1[^>]*>.*?</h1>\s*", "", body, count=1, flags=re.S)
+        if not after_title.startswith('<div class="mh-answer">'):
+            problems.append(f"{chapter} opens with {after_title[:60].strip()!r}")
+    return problems
+
+
+def test_the_answer_opens_the_chapter_even_when_shown_later(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    code = nbformat.v4.new_code_cell("x")
+    code.outputs = [
+        nbformat.v4.new_output("display_data", data={"text/html": '<div class="mh-method"><p>Gebaseerd op 40.</p></div>'}),
+        nbformat.v4.new_output("display_data", data={"text/html": '<figure class="mh-figure">F</figure>'}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "Het cijfer is **7,2**."},
+                               metadata={"meethuis": "answer"}),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Kop\n\nMethode."), code]
+    nbformat.write(nb, str(tmp_path / "03_x.ipynb"))
+    body, _ = report_html.chapter_html(tmp_path / "03_x.ipynb", "nl")
+    order = [body.index(s) for s in ("<h1>Kop</h1>", '<div class="mh-answer"><p>Het cijfer is <strong>7,2</strong>.</p>',
+                                     "Hoe is dit berekend?", '<figure class="mh-figure">F</figure>')]
+    assert order == sorted(order)
+    page = report_html.render_page([tmp_path / "03_x.ipynb"], "Org", "Rapport", "p", {}, "nl")
+    assert answer_first_problems(page) == []
+    no_answer = nbformat.v4.new_notebook()
+    no_answer.cells = [nbformat.v4.new_markdown_cell("# Kop"), nbformat.v4.new_markdown_cell("## Verder\n\nTekst.")]
+    nbformat.write(no_answer, str(tmp_path / "04_y.ipynb"))
+    page = report_html.render_page([tmp_path / "04_y.ipynb"], "Org", "Rapport", "p", {}, "nl")
+    assert answer_first_problems(page) == ["04_y opens with '<h2 id=\"04-verder\">Verder</h2>\\n<p>Tekst.</p>'"]
+
+
+def test_a_skipped_chapter_answers_with_its_reason(tmp_path):
+    from meethuis.report.plan import skipped_notebook
+
+    class Plan:  # the part of ChapterPlan that skipped_notebook reads
+        def reason(self, lang):
+            return "Dit hoofdstuk is overgeslagen: er zijn geen procesdata."
+
+    nbformat.write(skipped_notebook("09_procesdata", "Procesdata", Plan(), "nl"), str(tmp_path / "09_procesdata.ipynb"))
+    page = report_html.render_page([tmp_path / "09_procesdata.ipynb"], "Org", "Rapport", "p", {}, "nl")
+    assert answer_first_problems(page) == [] and "er zijn geen procesdata" in page

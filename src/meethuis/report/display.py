@@ -50,6 +50,17 @@ def show_text(markdown: str) -> None:
     display(Markdown(escape_markdown_html(markdown)))
 
 
+ANSWER = {"meethuis": "answer"}  # output metadata of a chapter's answer (report.html opens the chapter with it)
+
+
+def show_answer(markdown: str) -> None:
+    """Display a chapter's answer: one or two plain sentences built from the numbers, shown first in the report."""
+    from IPython.display import Markdown, display
+
+    if str(markdown).strip():
+        display(Markdown(escape_markdown_html(markdown)), metadata=dict(ANSWER))
+
+
 # -- tables ------------------------------------------------------------------------------------------
 def _column_kind(series: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(series):
@@ -100,6 +111,8 @@ def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl
 
     The table scrolls sideways inside a focusable region labelled by its caption (with a visible hint
     on narrow screens when it has more than three columns); ``csv_href`` adds a download link.
+    ``table.attrs["text_lang"]`` (column -> language) marks cells written in another language than the
+    report, such as an organisation's Dutch notes in an English report (``lang="nl"`` on the cell).
 
     Rows flagged ``suppressed`` show an em dash in every numeric cell (and no ``n``); every shown row
     carries ``data-n`` when the table has an ``n`` column, so checks can prove nothing below ``min_cell``
@@ -109,6 +122,8 @@ def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl
     labels = dict(labels or {})
     shown = [c for c in table.columns if c not in HIDDEN_COLUMNS]
     kinds = {c: formats.get(c) or ("int" if c in ("n", "n_eff") else _column_kind(table[c])) for c in shown}
+    other_lang = {c: f' lang="{html.escape(str(v), quote=True)}"'
+                  for c, v in dict(table.attrs.get("text_lang") or {}).items() if v != lang}
     suppressed = (table["suppressed"].fillna(False).astype(bool) if "suppressed" in table.columns
                   else pd.Series(False, index=table.index))
     head = "".join(
@@ -140,7 +155,8 @@ def table_html(table: pd.DataFrame, caption: str, min_cell: int, lang: str = "nl
             cls = ' class="num"' if numeric else ""
             tag = "th" if k == 0 and not numeric else "td"
             scope = ' scope="row"' if tag == "th" else ""
-            cells.append(f"<{tag}{scope}{cls}>{html.escape(value)}</{tag}>")
+            text_lang = other_lang.get(c, "") if value != nv.MISSING and value.strip() else ""
+            cells.append(f"<{tag}{scope}{cls}{text_lang}>{html.escape(value)}</{tag}>")
         rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
     # truthful: "fewer than min_cell" only when every hidden cell is small itself (no complementary hiding)
     if reasons is None:

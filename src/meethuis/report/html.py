@@ -113,6 +113,7 @@ def chapter_html(nb_path: Path, lang: str) -> tuple[str, str]:
     import nbformat
 
     nb = nbformat.read(str(nb_path), as_version=4)
+    skipped = bool(nb.metadata.get("meethuis", {}).get("skipped"))  # plan.skipped_notebook: its reason is the answer
     parts: list[str] = []
     method: list[str] = []
     first_markdown = True
@@ -124,6 +125,8 @@ def chapter_html(nb_path: Path, lang: str) -> tuple[str, str]:
                 parts.append(mistune.html(head))
                 if rest.strip():
                     method.append(mistune.html(rest.strip()))
+            elif skipped:
+                parts.append(f'<div class="mh-answer">{mistune.html(text)}</div>')
             else:
                 parts.append(mistune.html(text))
             first_markdown = False
@@ -136,11 +139,17 @@ def chapter_html(nb_path: Path, lang: str) -> tuple[str, str]:
                     chunk = _join(data["text/html"])
                     (method if f'class="{METHOD_CLASS}"' in chunk[:80] else parts).append(chunk)
                 elif "text/markdown" in data:  # built from config and data: no raw HTML passes
-                    parts.append(_SAFE_MARKDOWN(_join(data["text/markdown"])))
+                    chunk = _SAFE_MARKDOWN(_join(data["text/markdown"]))
+                    if output.get("metadata", {}).get("meethuis") == "answer":  # display.show_answer
+                        chunk = f'<div class="mh-answer">{chunk}</div>'
+                    parts.append(chunk)
     parts = drop_empty_headings(parts)
+    answers = [k for k, p in enumerate(parts) if p.startswith('<div class="mh-answer">')]
+    if answers and answers[0] > 1:  # the answer opens the chapter, right under its title
+        parts.insert(1, parts.pop(answers[0]))
     fold = method_fold(method, lang)
     if fold:
-        # after the title and the chapter's first answer (unless the next part is a heading or the first screen)
+        # after the title and the chapter's answer (unless the next part is a heading or the first screen)
         at = 1
         while at < len(parts) and "<!--mh-first-screen-->" in parts[at]:
             at += 1

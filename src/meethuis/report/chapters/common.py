@@ -28,7 +28,7 @@ from meethuis.report.context import (
     REPORT_DIR_ENV, current_run_dir, build_run_context, driver_analysis, driver_outcomes, load_aggregates,
     load_driver_analysis, own_aggregates, read_run_context, resolve_config_path, store_driver_analysis,
 )
-from meethuis.report.display import ci_text, show_figure, show_table, show_text
+from meethuis.report.display import ci_text, show_answer, show_figure, show_table, show_text
 
 
 @dataclass
@@ -262,6 +262,11 @@ class Chapter:
 
         paragraphs = "".join(f"<p>{html.escape(p.strip())}</p>" for p in str(text).split("\n\n") if p.strip())
         display(HTML(f'<div class="mh-method">{paragraphs}</div>'))
+
+    def show_answer(self, markdown: str) -> None:
+        """Display the chapter's answer (one or two plain sentences from the numbers); the report puts it
+        right under the title, before the method fold and any table or figure."""
+        show_answer(markdown)
 
     def show_text(self, markdown: str) -> None:
         """Display Markdown text (built from numbers by ``narrative``) in the notebook and the report.

@@ -56,3 +56,19 @@ def completeness_view(table: pd.DataFrame, codebook, rows: int, lang: str = "nl"
         "suppressed": table["suppressed"],
     })
     return out
+
+
+def answer(ch) -> str:
+    """The chapter's answer: how many answers this report rests on (the period's), and how many the file holds."""
+    t = (lambda a, b: a) if ch.lang == "nl" else (lambda a, b: b)
+    n, rows = len(ch.responses), ch.survey.summary.rows
+    when = nv.period_text(ch.period_shown, ch.lang)
+    out = t(f"Dit rapport rust op {nv.format_int(n, 'nl')} antwoorden ({when}).",
+            f"This report rests on {nv.format_int(n, 'en')} answers ({when}).")
+    periods = len(ch.survey.summary.periods)
+    if rows > n and periods > 1:
+        out += " " + t(f"Het hele bestand bevat {nv.format_int(rows, 'nl')} antwoorden uit {periods} kwartalen; "
+                       "de trends gebruiken ze allemaal.",
+                       f"The whole file holds {nv.format_int(rows, 'en')} answers from {periods} quarters; "
+                       "the trends use them all.")
+    return out

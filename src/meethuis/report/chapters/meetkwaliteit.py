@@ -91,3 +91,52 @@ def scale_note(responses: pd.DataFrame, codebook, lang: str = "nl") -> str:
 def constructs_in_use(responses: pd.DataFrame, codebook) -> list[str]:
     """Constructs measured by at least two questions in the data (one question has no reliability to show)."""
     return [c for c in codebook.constructs if sum(i in responses.columns for i in codebook.items_of(c)) >= 2]
+
+
+
+def answer(reliability: pd.DataFrame, straight: pd.DataFrame, codebook, lang: str = "nl") -> str:
+    """The chapter's answer in one or two plain sentences: can we build on the answers (alpha per construct,
+    the weakest named), and how many gave the same answer everywhere (published rows only)."""
+    from meethuis.common.vocabulary import alpha_level
+
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    shown = reliability[~reliability["suppressed"].astype(bool) & reliability["alpha"].notna()]
+    name = {c: (codebook.constructs[c]["label"][lang] if c in codebook.constructs else c).lower()
+            for c in shown["construct"]}
+
+    def alpha(a) -> str:
+        return nv.format_number(a, 2, lang)
+
+    weak = shown[[alpha_level(float(a)) == "weak" for a in shown["alpha"]]]
+    if shown.empty:
+        return t("Of de vragen betrouwbaar meten, is hier niet te zeggen: te weinig respondenten of te weinig "
+                 "vragen per onderdeel.",
+                 "Whether the questions measure reliably cannot be said here: too few respondents or too few "
+                 "questions per construct.")
+    if len(weak):  # the warning takes both sentences
+        listed = nv.join_list([f"{name[r['construct']]} ({alpha(r['alpha'])})" for _, r in weak.iterrows()], lang)
+        return t(f"Bij {len(weak)} van de {len(shown)} onderdelen meten de vragen samen niet betrouwbaar genoeg: "
+                 f"{listed}. Lees de uitkomsten daarvan voorzichtig.",
+                 f"For {len(weak)} of the {len(shown)} constructs the questions do not measure reliably enough "
+                 f"together: {listed}. Read their results with care.")
+    low = shown.loc[shown["alpha"].astype(float).idxmin()]
+    if len(shown) == 1:
+        first = t(f"De vragen over {name[low['construct']]} meten samen betrouwbaar: alpha is "
+                  f"{alpha(low['alpha'])} ({alpha_label(low['alpha'], 'nl')}).",
+                  f"The questions on {name[low['construct']]} measure reliably together: alpha is "
+                  f"{alpha(low['alpha'])} ({alpha_label(low['alpha'], 'en')}).")
+    else:
+        every = t("beide onderdelen", "both constructs") if len(shown) == 2 else \
+            t(f"alle {len(shown)} onderdelen", f"all {len(shown)} constructs")
+        first = t(f"We kunnen op de antwoorden bouwen: bij {every} meten de vragen samen "
+                  f"betrouwbaar (alpha minstens 0,70; laagste {alpha(low['alpha'])} bij {name[low['construct']]}).",
+                  f"We can build on the answers: for {every} the questions measure reliably "
+                  f"together (alpha at least 0.70; lowest {alpha(low['alpha'])} for {name[low['construct']]}).")
+    published = straight[~straight["suppressed"].astype(bool)] if len(straight) else straight
+    if len(published):
+        r = published.iloc[0]
+        first += " " + t(f"{nv.format_percent(r['share'], 1, 'nl')} van de respondenten gaf op elke vraag over "
+                         "drijfveren hetzelfde antwoord.",
+                         f"{nv.format_percent(r['share'], 1, 'en')} of respondents gave the same answer to every "
+                         "driver question.")
+    return first

@@ -100,3 +100,45 @@ def plot_representativeness(table: pd.DataFrame, lang: str = "nl"):
     decimal_axis(ax, "x", lang)
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False, fontsize=8)
     return fig, (int(shown["n"].min()) if len(shown) else None)
+
+
+def answer(rep: pd.DataFrame | None, weights: pd.Series, min_cell: int = 10, lang: str = "nl") -> str:
+    """The chapter's answer: which groups took part too little or too much (published rows of
+    ``quality.representativeness``, labelled), and what weighting does about it; or that nothing is weighted."""
+    from meethuis.stats.disclosure import protect_table
+    from meethuis.stats.weights import kish
+
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    if rep is None:
+        return t("De uitkomsten zijn niet gewogen: deze organisatie gaf geen bevolkingscijfers op, dus we weten niet "
+                 "of de respondenten op alle inwoners of klanten lijken.",
+                 "The results are unweighted: this organisation gave no population figures, so we do not know "
+                 "whether the respondents resemble all residents or customers.")
+    rep = protect_table(rep, min_cell)  # as the chapter's table shows it
+    shown = rep[~rep["suppressed"].fillna(False).astype(bool)]
+    groups = {k: [f"{str(r['variable']).lower()} {str(r['category'])[:1].lower()}{str(r['category'])[1:]}"
+                  for _, r in shown.iterrows()
+                  if r["representation"] == k] for k in ("under", "over")}
+    n_eff, _ = kish(weights.to_numpy(float))
+    effective = t(f"Door de weging tellen de {nv.format_int(len(weights), 'nl')} antwoorden even zwaar als "
+                  f"{nv.format_int(n_eff, 'nl')} zonder weging.",
+                  f"Weighting makes the {nv.format_int(len(weights), 'en')} answers count as much as "
+                  f"{nv.format_int(n_eff, 'en')} unweighted ones.")
+    hidden = (t(f" Groepen van minder dan {min_cell} respondenten tonen we niet.",
+                f" Groups of fewer than {min_cell} respondents are not shown.")
+              if len(shown) < len(rep) else "")
+    if not groups["under"] and not groups["over"]:
+        variables = nv.join_list(sorted({str(v).lower() for v in shown["variable"]}), lang)
+        return t(f"De respondenten lijken op de bevolking naar {variables}: geen groep deed duidelijk te weinig "
+                 "of te veel mee.",
+                 f"The respondents resemble the population by {variables}: no group took part clearly too little "
+                 "or too much.") + hidden + " " + effective
+    parts = []
+    if groups["under"]:
+        parts.append(t(f"te weinig mee deden: {nv.join_list(groups['under'], 'nl')}",
+                       f"took part too little: {nv.join_list(groups['under'], 'en')}"))
+    if groups["over"]:
+        parts.append(t(f"te veel mee deden: {nv.join_list(groups['over'], 'nl')}",
+                       f"took part too much: {nv.join_list(groups['over'], 'en')}"))
+    return t("Groepen die " + "; en die ".join(parts) + ". De weging corrigeert dat.",
+             "Groups that " + "; and that ".join(parts) + ". Weighting corrects for it.") + " " + effective

@@ -1,0 +1,102 @@
+"""Each chapter's answer (one or two plain sentences that open the chapter) says what the numbers say.
+
+The numbers are recomputed here by hand from the sample data or built into small tables with a known
+verdict (alpha below 0.70 is weak, a group below 0.8 times its population share is under-represented),
+and the sentences are checked for them in both languages.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from meethuis.common import narrative as nv
+from meethuis.report.chapters import intake, meetkwaliteit, representativiteit
+from meethuis.report.chapters.common import open_chapter
+
+
+class _Codebook:
+    constructs = {"menselijke_maat": {"label": {"nl": "Menselijke maat", "en": "Human touch"}},
+                  "basis": {"label": {"nl": "Basis op orde", "en": "Basics"}}}
+
+
+def _reliability(alphas: dict[str, float], suppressed=()) -> pd.DataFrame:
+    return pd.DataFrame({"construct": list(alphas), "alpha": list(alphas.values()),
+                         "suppressed": [c in suppressed for c in alphas]})
+
+
+def test_measurement_quality_answer_names_the_weakest_construct():
+    straight = pd.DataFrame({"block": ["drijfveren"], "k": [11.0], "share": [0.0314], "suppressed": [False]})
+    good = meetkwaliteit.answer(_reliability({"menselijke_maat": 0.877, "basis": 0.868}), straight, _Codebook, "nl")
+    assert good == ("We kunnen op de antwoorden bouwen: bij beide onderdelen meten de vragen samen betrouwbaar "
+                    "(alpha minstens 0,70; laagste 0,87 bij basis op orde). 3,1% van de respondenten gaf op elke "
+                    "vraag over drijfveren hetzelfde antwoord.")
+    weak = meetkwaliteit.answer(_reliability({"menselijke_maat": 0.65, "basis": 0.81}), straight, _Codebook, "en")
+    assert weak == ("For 1 of the 2 constructs the questions do not measure reliably enough together: "
+                    "human touch (0.65). Read their results with care.")
+    hidden = meetkwaliteit.answer(_reliability({"menselijke_maat": 0.9}, suppressed=("menselijke_maat",)),
+                                  straight.iloc[:0], _Codebook, "nl")
+    assert hidden.startswith("Of de vragen betrouwbaar meten, is hier niet te zeggen")
+
+
+def test_measurement_quality_answer_on_the_sample_matches_a_hand_alpha():
+    ch = open_chapter("isr")
+    common = meetkwaliteit.common_scale(ch.responses, ch.codebook)
+    constructs = meetkwaliteit.constructs_in_use(ch.responses, ch.codebook)
+    reliability = meetkwaliteit.protect_table(
+        meetkwaliteit.reliability_table(common, ch.codebook, constructs=constructs), ch.min_cell)
+    drivers = [d for d in ch.config.drivers() if d in ch.responses.columns]
+    straight = meetkwaliteit.protect_table(
+        meetkwaliteit.straightlining_summary(ch.responses, {"drijfveren": drivers}), ch.min_cell)
+    text = meetkwaliteit.answer(reliability, straight, ch.codebook, "nl")
+
+    def alpha(items):  # Cronbach by hand: k/(k-1) * (1 - sum of item variances / variance of the sum)
+        x = common[items].dropna()
+        k = len(items)
+        return k / (k - 1) * (1 - x.var(ddof=1).sum() / x.sum(axis=1).var(ddof=1))
+
+    hand = {c: alpha([i for i in ch.codebook.items_of(c) if i in common.columns]) for c in constructs}
+    lowest = min(hand, key=hand.get)
+    assert f"laagste {nv.format_number(hand[lowest], 2, 'nl')} bij {ch.codebook.constructs[lowest]['label']['nl'].lower()}" in text
+    answered = ch.responses[drivers].notna().sum(axis=1) >= 5  # at least five answers: the check's rule
+    same = (ch.responses.loc[answered, drivers].nunique(axis=1) == 1).mean()
+    assert f"{nv.format_percent(same, 1, 'nl')} van de respondenten" in text
+
+
+def test_intake_answer_counts_the_period_and_the_file():
+    ch = open_chapter("molensloot")
+    rows = ch.survey.responses.shape[0]
+    latest = (ch.survey.responses["periode"].astype(str) == "2026Q3").sum()
+    assert intake.answer(ch) == (f"Dit rapport rust op {nv.format_int(latest, 'nl')} antwoorden (3e kwartaal 2026). "
+                                 f"Het hele bestand bevat {nv.format_int(rows, 'nl')} antwoorden uit 8 kwartalen; "
+                                 "de trends gebruiken ze allemaal.")
+
+
+def test_representativeness_answer_names_under_and_over_represented_groups():
+    rep = pd.DataFrame({"variable": ["Leeftijdsgroep"] * 3, "category": ["65+", "18-34", "35-64"],
+                        "sample": [0.10, 0.45, 0.45], "population": [0.25, 0.30, 0.45],
+                        "representation": ["under", "over", "ok"], "n": [30, 135, 135]})
+    weights = pd.Series(np.r_[np.full(30, 2.5), np.full(135, 0.30 / 0.45), np.full(135, 1.0)])
+    n_eff = weights.sum() ** 2 / (weights ** 2).sum()  # Kish
+    text = representativiteit.answer(rep, weights, 10, "nl")
+    assert text == ("Groepen die te weinig mee deden: leeftijdsgroep 65+; en die te veel mee deden: leeftijdsgroep "
+                    "18-34. De weging corrigeert dat. Door de weging tellen de 300 antwoorden even zwaar als "
+                    f"{nv.format_int(n_eff, 'nl')} zonder weging.")
+    small = rep.assign(n=[5, 135, 135])  # the under-represented group is too small to show
+    assert "geen groep deed duidelijk te weinig" not in representativiteit.answer(small, weights, 10, "nl")
+    balanced = rep.assign(representation="ok", n=[30, 135, 135])
+    assert representativiteit.answer(balanced, weights, 10, "en").startswith(
+        "The respondents resemble the population by leeftijdsgroep: no group took part clearly")
+    assert representativiteit.answer(None, weights, 10, "nl").startswith("De uitkomsten zijn niet gewogen")
+
+
+@pytest.mark.parametrize("org", ["isr", "lindewaard"])
+def test_representativeness_answer_on_the_samples_agrees_with_the_table(org):
+    ch = open_chapter(org)
+    rep = representativiteit.label_representativeness(
+        representativiteit.representativeness(ch.responses, ch.config.margins, ch.weights), ch.codebook, "nl")
+    text = representativiteit.answer(rep, ch.weights, ch.min_cell, "nl")
+    for _, r in rep.iterrows():
+        name = f"{r['variable'].lower()} {r['category'][:1].lower()}{r['category'][1:]}"
+        shown = r["n"] >= ch.min_cell and r["representation"] != "ok"
+        assert (name in text) == bool(shown), (name, text)
