@@ -100,3 +100,27 @@ def test_hidden_axes_are_not_checked():
     assert any(p.startswith("overlap: 'eerste' and 'tweede'") for p in plots.layout_problems(fig))
     ax.axis("off")  # an alluvial chart draws no axes: their tick labels are not on the picture
     assert plots.layout_problems(fig) == []
+
+
+def test_a_plot_area_squeezed_by_long_labels_is_found():
+    fig, ax = plots.new_figure("Ranglijst", "cijfer", "", "alt")
+    ax.barh(range(3), [7.1, 7.3, 6.9])
+    assert plots.layout_problems(fig) == []
+    ax.set_yticks(range(3), ["Gemeente Molensloot (fictief) met een heel lange naam voor de dienstverlening"] * 3)
+    problems = plots.layout_problems(fig)
+    assert len(problems) == 1 and problems[0].startswith("squeezed: the plot area of 'Ranglijst' is ")
+
+
+def test_fit_axis_labels_wraps_long_category_names_so_the_data_keep_their_room():
+    names = ["Gemeente Molensloot, afdeling Publiekszaken en Dienstverlening (fictief)",
+             "Landelijk Uitvoeringsbureau Toeslagen en Inkomensondersteuning (fictief)",
+             "Inspectie Spoorwegen (fictief)"]
+    fig, ax = plots.new_figure("Ranglijst", "cijfer", "", "alt", size=(7.5, 2.6))
+    ax.plot([7.1, 7.3, 6.9], range(3), "o")
+    ax.set_yticks(range(3), [f"{n} (rang 1–3)" for n in names])
+    assert any(p.startswith("squeezed") for p in plots.layout_problems(fig))
+    plots.fit_axis_labels(fig)
+    assert plots.layout_problems(fig) == []
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert all("\n" in s for s in shown[:2]) and [" ".join(s.split()) for s in shown] == \
+        [f"{n} (rang 1–3)" for n in names]  # the same words, on more lines

@@ -51,6 +51,7 @@ def test_report_passes_axe_at_phone_and_desktop_width(reports, org, tmp_path):
         assert r["violations"] == [], f"{org} at {width}px: {r['violations']}"
         assert r["external"] == [], f"{org} at {width}px requests {r['external']}"
         assert r["overflow"]["page"] <= 0, f"{org} at {width}px is wider than the screen"
+        assert r["small_text"] == [], f"{org} at {width}px: chart text below 9 px {r['small_text']}"
         assert (tmp_path / f"{org}_{width}.png").stat().st_size > 10_000
 
 

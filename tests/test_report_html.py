@@ -177,3 +177,36 @@ def test_a_skipped_chapter_answers_with_its_reason(tmp_path):
     nbformat.write(skipped_notebook("09_procesdata", "Procesdata", Plan(), "nl"), str(tmp_path / "09_procesdata.ipynb"))
     page = report_html.render_page([tmp_path / "09_procesdata.ipynb"], "Org", "Rapport", "p", {}, "nl")
     assert answer_first_problems(page) == [] and "er zijn geen procesdata" in page
+
+
+# -- charts on a phone -------------------------------------------------------------------------------------
+def test_a_chart_gets_a_compact_phone_variant_or_scrolls_at_a_readable_width():
+    import base64
+    import struct
+
+    from meethuis.common.plots import new_figure
+    from meethuis.report import display
+
+    def width(data_uri: str) -> int:
+        return struct.unpack(">I", base64.b64decode(data_uri.split(",", 1)[1])[16:20])[0]
+
+    fig, ax = new_figure("Rapportcijfer per kwartaal", "Kwartaal", "cijfer", "Lijn van het cijfer.")
+    ax.plot([0, 1, 2], [7.0, 7.2, 7.1])
+    page = display.figure_html(fig, n_min=None)
+    full = re.search(r'<img src="(data:image/png;base64,[^"]+)"', page).group(1)
+    compact = re.search(r'<source media="\(max-width: 40rem\)" srcset="(data:image/png;base64,[^"]+)"', page).group(1)
+    assert width(compact) < 0.7 * width(full)
+    px, px_compact = (float(v) for v in re.search(r'data-text-px="([\d.]+)" data-text-px-compact="([\d.]+)"', page).groups())
+    assert px == px_compact == round(10 * 110 / 72, 1)  # 10 pt at 110 dpi, in both variants
+    assert px_compact * 360 / width(compact) >= display.PHONE_TEXT_PX  # shown 360 px wide on a phone
+
+    many = [f"een heel lange naam van organisatie nummer {k} in de vergelijking" for k in range(8)]
+    fig, ax = new_figure("Ranglijst", "cijfer", "", "Ranglijst van acht organisaties.")
+    ax.barh(range(8), range(1, 9))
+    ax.set_yticks(range(8), many)
+    page = display.figure_html(fig, n_min=None)
+    assert "<source" not in page  # too wide for a narrow layout: the full chart scrolls instead
+    assert '<div class="mh-figure-scroll" role="region" tabindex="0" aria-label="Figuur: Ranglijst van acht organisaties"' in page
+    shown = int(re.search(r'style="min-width: (\d+)px"', page).group(1))
+    img = re.search(r'<img src="(data:image/png;base64,[^"]+)"', page).group(1)
+    assert float(re.search(r'data-text-px="([\d.]+)"', page).group(1)) * shown / width(img) >= display.PHONE_TEXT_PX - 0.05

@@ -33,6 +33,16 @@ JSON.stringify({
 """
 
 
+# charts: the smallest text as the reader sees it (the variant the browser picked, at its shown width), below 9 px
+SMALL_CHART_TEXT = """
+JSON.stringify(Array.from(document.querySelectorAll('figure.mh-figure[data-text-px]')).map(f => {
+  const img = f.querySelector('img'), source = f.querySelector('source');
+  const compact = source !== null && img.currentSrc === source.srcset;
+  const px = parseFloat(compact ? f.dataset.textPxCompact : f.dataset.textPx) * img.clientWidth / img.naturalWidth;
+  return [Math.round(px * 10) / 10, compact ? 'compact' : 'full', (img.alt || '').slice(0, 70)];
+}).filter(([px]) => !(px >= %s)))
+"""
+PHONE_TEXT_PX = 9
 # print: elements that force a page break (a forced break leaves the page before it half empty)
 FORCED_BREAKS = """
 JSON.stringify(Array.from(document.querySelectorAll('body *')).filter(e => {
@@ -77,9 +87,11 @@ def check_report(folder: Path, shots: Path | None = None) -> dict:
                 run_only = {"type": "tag", "values": AXE_TAGS}
                 violations = json.loads(browser.evaluate(RUN_AXE % json.dumps(run_only), await_promise=True))
                 overflow = json.loads(browser.evaluate(OVERFLOW))
+                small_text = json.loads(browser.evaluate(SMALL_CHART_TEXT % PHONE_TEXT_PX))
                 if shots is not None:
                     browser.screenshot(Path(shots) / f"{Path(folder).name}_{width}.png")
-                out[width] = {"violations": violations, "external": external, "overflow": overflow}
+                out[width] = {"violations": violations, "external": external, "overflow": overflow,
+                              "small_text": small_text}
         with Browser(width=A4_WIDTH_PX, height=A4_HEIGHT_PX) as browser:  # print layout: the summary on one page
             browser.open(f"{server.origin}/report.html")
             out["pdf"] = check_pdf(browser)  # also switches the page to print media
@@ -112,7 +124,10 @@ if __name__ == "__main__":
         print(f"  {problem}")
     for width, r in result.items():
         print(f"{width}px: {len(r['violations'])} violations, page overflow {r['overflow']['page']} px, "
-              f"{len(r['overflow']['regions'])} scrolling tables, {len(r['external'])} outside requests")
+              f"{len(r['overflow']['regions'])} scrolling tables, {len(r['external'])} outside requests, "
+              f"{len(r['small_text'])} charts with text below {PHONE_TEXT_PX} px")
+        for item in r["small_text"]:
+            print(f"  small chart text: {item}")
         for v in r["violations"]:
             print(f"  {v['id']} ({v['impact']}): {v['help']}")
             for n in v["nodes"]:

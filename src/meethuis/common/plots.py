@@ -146,6 +146,15 @@ def dutch_decimals(fig: Figure) -> Figure:
     return fig
 
 
+def smallest_text_px(fig: Figure, dpi: float, *, drawn: bool = False) -> float:
+    """Height in pixels of the smallest text the figure shows when saved at ``dpi`` (font size in points);
+    ``drawn``: the figure was drawn after its last change."""
+    if not drawn:
+        fig.draw_without_rendering()
+    sizes = [t.get_fontsize() for t in _texts(fig)]
+    return min(sizes) * dpi / 72 if sizes else float("inf")
+
+
 def amount_axis(ax, which: str = "y") -> None:
     """Declare that an axis shows counts or shares: it starts at zero (the layout check holds it to that).
 
@@ -176,6 +185,20 @@ def _cut_off(text, box, area) -> bool:
                                       or box.y0 < clip.y0 - tol or box.y1 > clip.y1 + tol))
 
 
+def _squeezed(fig: Figure, renderer, least: float = 0.3) -> list[str]:
+    """Plot areas narrower than ``least`` of the figure (long tick labels crowding the data out)."""
+    out = []
+    width = fig.bbox.width
+    for ax in fig.axes:
+        if not ax.axison or ax.name != "rectilinear" or ax.get_label() == "<colorbar>":
+            continue
+        share = ax.get_window_extent(renderer).width / width
+        if share < least:
+            title = ax.get_title(loc="left") or ax.get_title()
+            out.append(f"squeezed: the plot area of {title!r} is {share:.0%} of the figure's width")
+    return out
+
+
 def _zero_problems(fig: Figure) -> list[str]:
     """Bars and declared amount axes (:func:`amount_axis`) whose value axis does not include zero."""
     from matplotlib.container import BarContainer
@@ -194,12 +217,38 @@ def _zero_problems(fig: Figure) -> list[str]:
     return problems
 
 
+def _wrap_tick_labels(fig: Figure, renderer, room: float = 0.3) -> bool:
+    """Wrap long names on a category axis (y tick labels such as organisation names) so they take at most
+    ``room`` of the figure's width and leave the rest to the data; True when something changed."""
+    import textwrap
+
+    changed = False
+    for ax in fig.axes:
+        if not ax.axison or ax.name != "rectilinear":
+            continue
+        labels = [t for t in ax.get_yticklabels() if t.get_text().strip()]
+        if not any(c.isalpha() for t in labels for c in t.get_text()):  # numbers, not names
+            continue
+        widest = max(t.get_window_extent(renderer).width for t in labels)
+        if widest <= room * fig.bbox.width:
+            continue
+        longest = max(len(line) for t in labels for line in t.get_text().splitlines())
+        per_line = max(12, int(longest * room * fig.bbox.width / widest))
+        texts = [textwrap.fill(" ".join(t.get_text().split()), per_line, break_long_words=False)
+                 for t in ax.get_yticklabels()]
+        if texts != [t.get_text() for t in ax.get_yticklabels()]:
+            ax.set_yticks(ax.get_yticks(), texts)
+            changed = True
+    return changed
+
+
 def fit_axis_labels(fig: Figure) -> Figure:
-    """Wrap an axis label that is longer than its axis onto more lines, so it is never cut off; returns ``fig``.
+    """Wrap an axis label that is longer than its axis, and long names on a category axis, onto more lines, so
+    nothing is cut off and the data keep their room; returns ``fig``.
 
     A long y label (such as "het aandeel positief over ervaren menselijkheid (score 4 of 5) (%)") on a short
-    chart otherwise runs past the top and bottom of the picture. The figure is left drawn as it now is
-    (``layout_problems(fig, drawn=True)`` checks it without drawing again).
+    chart otherwise runs past the top and bottom of the picture; long organisation names squeeze a ranking.
+    The figure is left drawn as it now is (``layout_problems(fig, drawn=True)`` checks it without drawing again).
     """
     import textwrap
 
@@ -208,7 +257,7 @@ def fit_axis_labels(fig: Figure) -> Figure:
         if round_ == 3:
             break
         renderer = fig.canvas.get_renderer() if hasattr(fig.canvas, "get_renderer") else None
-        changed = False
+        changed = _wrap_tick_labels(fig, renderer)
         for ax in fig.axes:
             box = ax.get_window_extent(renderer)
             for label, room, along in ((ax.yaxis.label, box.height, "height"), (ax.xaxis.label, box.width, "width")):
@@ -265,4 +314,4 @@ def layout_problems(fig: Figure, min_contrast: float = 4.5, *, drawn: bool = Fal
             bg = patch.get_facecolor()[:3]
         if contrast(t.get_color(), bg) < min_contrast:
             problems.append(f"contrast {contrast(t.get_color(), bg):.1f}:1 of {t.get_text()!r}")
-    return problems + _zero_problems(fig)
+    return problems + _squeezed(fig, renderer) + _zero_problems(fig)

@@ -287,13 +287,54 @@ def show_table(table: pd.DataFrame, name: str, caption: str, *, min_cell: int = 
 
 
 # -- figures -----------------------------------------------------------------------------------------
+FIGURE_DPI = 110
+PHONE_TEXT_PX = 9  # smallest chart text on a phone (390 px screen, ~364 px for the picture)
+PHONE_CONTENT_PX = 360  # room for a picture on a 390 px screen
+PHONE_WIDTH_IN = 4.4  # the compact variant: 484 px at 110 dpi, shown at ~364 px: 10 pt text stays 11 px
+
+
+def _png(fig) -> tuple[str, int]:
+    """The figure as a base64 PNG (tight box) and its width in pixels."""
+    import struct
+
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    data = buf.getvalue()
+    return base64.b64encode(data).decode("ascii"), struct.unpack(">I", data[16:20])[0]
+
+
+def _compact(fig) -> tuple[str, int, float] | None:
+    """A narrower version of ``fig`` for phones (same content, text relatively larger): PNG, width, smallest
+    text in px; ``None`` when the narrow layout would overlap or cut off text (the phone then scrolls)."""
+    import warnings
+
+    from meethuis.common.plots import fit_axis_labels, layout_problems, smallest_text_px
+
+    width, height = fig.get_size_inches()
+    if width <= PHONE_WIDTH_IN:
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # constrained layout giving up on the narrow figure: not usable
+        fig.set_size_inches(PHONE_WIDTH_IN, height * 1.1)
+        fit_axis_labels(fig)
+        data, px = _png(fig)  # checked as saved: the layout settles while saving
+        wider = px > PHONE_WIDTH_IN * FIGURE_DPI * 1.15  # titles or legends sticking out of the narrow figure
+        if wider or caught or layout_problems(fig):
+            return None
+    return data, px, smallest_text_px(fig, FIGURE_DPI)
+
+
 def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl") -> str:
     """``<figure>`` with the PNG embedded (base64) and the figure's text alternative as ``alt``.
 
     ``n_min`` is the smallest number of respondents behind any mark in the figure (``None`` when the
-    figure shows no respondent data); below ``min_cell`` a note replaces the figure.
+    figure shows no respondent data); below ``min_cell`` a note replaces the figure. On a phone the
+    figure is swapped for a compact variant (narrower, so its text stays at least
+    :data:`PHONE_TEXT_PX`); when the narrow layout does not fit, the full figure keeps a readable
+    width and scrolls sideways in a focusable region. ``data-text-px`` records the smallest text of each
+    variant for the browser check.
     """
-    from meethuis.common.plots import alt_text, dutch_decimals, fit_axis_labels, layout_problems
+    from meethuis.common.plots import alt_text, dutch_decimals, fit_axis_labels, layout_problems, smallest_text_px
 
     alt = alt_text(fig)
     if n_min is not None and int(n_min) < min_cell:
@@ -301,16 +342,27 @@ def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl")
         return f'<p class="figure-suppressed" data-suppressed="1">{html.escape(note)}</p>'
     if lang == "nl":
         dutch_decimals(fig)
-    fit_axis_labels(fig)  # a long axis label wraps instead of running off the picture; leaves it drawn
-    problems = layout_problems(fig, drawn=True)  # recorded on the figure; the report tests require none
-    buf = _io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    fit_axis_labels(fig)  # a long axis label or category name wraps instead of running off the picture
+    data, width = _png(fig)
+    problems = layout_problems(fig, drawn=True)  # as saved; recorded on the figure; the report tests require none
+    text_px = smallest_text_px(fig, FIGURE_DPI, drawn=True)
+    compact = None if problems else _compact(fig)
     n_attr = f' data-n-min="{int(n_min)}"' if n_min is not None else ' data-n-min="none"'
     if problems:
         n_attr += f' data-layout-problems="{html.escape(" | ".join(problems), quote=True)}"'
-    return (f'<figure class="mh-figure"{n_attr}><img src="data:image/png;base64,{data}" '
-            f'alt="{html.escape(alt, quote=True)}"></figure>')
+    img = f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}"'
+    if compact is not None:
+        c_data, c_width, c_px = compact
+        n_attr += f' data-text-px="{text_px:.1f}" data-text-px-compact="{c_px:.1f}"'
+        return (f'<figure class="mh-figure"{n_attr}><picture><source media="(max-width: 40rem)" '
+                f'srcset="data:image/png;base64,{c_data}">{img}></picture></figure>')
+    n_attr += f' data-text-px="{text_px:.1f}"'
+    readable = min(width, int(np.ceil(width * PHONE_TEXT_PX / text_px)))  # narrower than this, text gets too small
+    if readable <= PHONE_CONTENT_PX:  # readable on a phone as it is
+        return f'<figure class="mh-figure"{n_attr}>{img}></figure>'
+    label = html.escape(f"{nv.text('figure', lang)}: {alt.split('.')[0]}", quote=True)
+    return (f'<figure class="mh-figure"{n_attr}><div class="mh-figure-scroll" role="region" tabindex="0" '
+            f'aria-label="{label}">{img} style="min-width: {readable}px"></div></figure>')
 
 
 def show_figure(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl") -> None:
