@@ -100,3 +100,30 @@ def test_representativeness_answer_on_the_samples_agrees_with_the_table(org):
         name = f"{r['variable'].lower()} {r['category'][:1].lower()}{r['category'][1:]}"
         shown = r["n"] >= ch.min_cell and r["representation"] != "ok"
         assert (name in text) == bool(shown), (name, text)
+
+
+def test_maturity_answer_gives_the_mean_and_the_weakest_dimension():
+    from meethuis.improve.maturity import DIMENSIONS
+    from meethuis.report.chapters import volwassenheid
+
+    ch = open_chapter("molensloot")
+    scan = volwassenheid.maturity_for_config(ch.config)
+    scores = scan.scores
+    mean = sum(scores.values()) / len(scores)
+    low = min(scores.values())
+    weakest = [DIMENSIONS[d]["label"]["nl"].lower() for d, v in scores.items() if v == low]
+    text = volwassenheid.describe_maturity(scan, "nl")
+    assert text.startswith(f"Het gemiddelde volwassenheidsniveau is {nv.format_number(mean, 1, 'nl')} op een schaal")
+    assert f"Het meeste te winnen valt bij {nv.join_list(weakest, 'nl')} (niveau {low})" in text
+
+
+def test_representativeness_chart_starts_at_zero():
+    from meethuis.common.plots import layout_problems
+    from meethuis.stats.disclosure import protect_table
+
+    ch = open_chapter("lindewaard")
+    rep = representativiteit.label_representativeness(
+        representativiteit.representativeness(ch.responses, ch.config.margins, ch.weights), ch.codebook, "nl")
+    fig, _ = representativiteit.plot_representativeness(protect_table(rep, ch.min_cell), "nl")
+    assert fig.axes[0].get_xlim()[0] == 0  # shares from zero: bars of 16 % and 23 % look like 16 and 23
+    assert not [p for p in layout_problems(fig) if p.startswith("axis")]

@@ -319,9 +319,11 @@ def _compact(fig) -> tuple[str, int, float] | None:
         fit_axis_labels(fig)
         data, px = _png(fig)  # checked as saved: the layout settles while saving
         wider = px > PHONE_WIDTH_IN * FIGURE_DPI * 1.15  # titles or legends sticking out of the narrow figure
-        if wider or caught or layout_problems(fig):
+        text_px = smallest_text_px(fig, FIGURE_DPI)
+        small = text_px * min(1.0, PHONE_CONTENT_PX / px) < PHONE_TEXT_PX  # as shown on a phone
+        if wider or small or caught or layout_problems(fig):
             return None
-    return data, px, smallest_text_px(fig, FIGURE_DPI)
+    return data, px, text_px
 
 
 def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl") -> str:
