@@ -123,7 +123,7 @@ def test_figure_html_embeds_png_with_alt_text_or_suppresses():
     fig, ax = new_figure("Titel", "x", "y", alt='Lijn van "a" naar b.')
     ax.plot([0, 1], [0, 1])
     html = figure_html(fig, n_min=25, min_cell=10)
-    assert html.startswith('<figure class="mh-figure" data-n-min="25">')
+    assert html.startswith('<figure class="mh-figure" data-n-min="25" ')
     assert 'src="data:image/png;base64,iVBOR' in html
     assert 'alt="Lijn van &quot;a&quot; naar b."' in html
     hidden = figure_html(fig, n_min=9, min_cell=10)
