@@ -231,3 +231,25 @@ def test_survey_weights_unknown_margin_column():
 def test_weighted_shares():
     s = weighted_shares(FRAME, "kanaal", [1, 1, 2, 4])
     assert s["post"] == pytest.approx(0.5) and s["telefoon"] == pytest.approx(3 / 8)
+
+
+def test_calibration_residuals_on_category_sums_equal_the_row_sweeps():
+    """The sweeps run on category sums (cross-counts); reference: R survey's row-wise alternating projection."""
+    from meethuis.stats.weights import Calibration, calibration_residuals
+
+    rng = np.random.default_rng(7)
+    n = 500
+    codes = np.column_stack([rng.integers(0, 4, n), rng.integers(0, 3, n)])
+    codes[rng.random(n) < 0.1, 1] = -1  # rows not raked on the second margin
+    w = rng.uniform(0.5, 2.0, n)
+    x = rng.normal(size=(n, 3))
+    z = x / w[:, None]
+    for _ in range(10):
+        for j in range(codes.shape[1]):
+            for c in np.unique(codes[codes[:, j] >= 0, j]):
+                rows = codes[:, j] == c
+                z[rows] -= z[rows].mean(axis=0)
+    expected = z * w[:, None]
+    calibration = Calibration(codes)
+    np.testing.assert_allclose(calibration_residuals(x, w, calibration), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(calibration_residuals(x[:, 0], w, calibration), expected[:, 0], rtol=0, atol=1e-12)

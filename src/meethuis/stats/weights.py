@@ -9,6 +9,7 @@ with *population totals* they sum to the population total.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -352,6 +353,32 @@ class Calibration:
     codes: np.ndarray
     strata: np.ndarray | None = None
 
+    @functools.cached_property
+    def sweep_plan(self) -> tuple:
+        """What :func:`calibration_residuals` needs of the margins, made once per calibration: per margin
+        the raked rows and their category (0..k-1), the category-by-row sum matrix, the category counts,
+        and the cross-counts of every pair of margins."""
+        from scipy import sparse
+
+        n = self.codes.shape[0]
+        margins = []
+        for j in range(self.codes.shape[1]):
+            code = self.codes[:, j]
+            ok = np.flatnonzero(code >= 0)
+            uniq, inv = np.unique(code[ok], return_inverse=True)
+            margins.append((ok, inv.ravel(), uniq.size))
+        to_sums, counts, cross = [], [], {}
+        for j, (ok, inv, k) in enumerate(margins):
+            to_sums.append(sparse.csr_matrix((np.ones(ok.size), (inv, ok)), shape=(k, n)))
+            counts.append(np.bincount(inv, minlength=k).astype(float))
+            for l, (ok_l, inv_l, k_l) in enumerate(margins):
+                code_l = np.full(n, -1, dtype=np.int64)
+                code_l[ok_l] = inv_l
+                both = code_l[ok] >= 0
+                cross[j, l] = sparse.csr_matrix((np.ones(int(both.sum())), (inv[both], code_l[ok][both])),
+                                                shape=(k, k_l)).toarray()
+        return margins, to_sums, counts, cross
+
 
 def calibration_of(responses: pd.DataFrame, weights: Any) -> Calibration | None:
     """The :class:`Calibration` behind ``weights`` (a Series from :func:`survey_weights`), or ``None``.
@@ -402,23 +429,22 @@ def calibration_residuals(x: np.ndarray, weights: np.ndarray, calibration: Calib
     """
     if calibration is None or calibration.codes.shape[1] == 0:
         return x
-    from scipy import sparse
-
     z = np.asarray(x, dtype=float)
     one_d = z.ndim == 1
     z = (z[:, None] if one_d else z) / weights[:, None]
-    n = z.shape[0]
-    groups = []
-    for j in range(calibration.codes.shape[1]):
-        code = calibration.codes[:, j]
-        ok = np.flatnonzero(code >= 0)
-        uniq, inv = np.unique(code[ok], return_inverse=True)
-        g = sparse.csr_matrix((np.ones(ok.size), (ok, inv)), shape=(n, uniq.size))
-        groups.append((g, np.asarray(g.sum(axis=0)).ravel()))
+    # Every sweep subtracts a value per category, so the sweeps run on category sums only: the sums of
+    # ``z`` within margin j's categories after adjustments ``a_l`` are ``S_j - sum_l C_jl a_l`` (``C_jl``
+    # the cross-count of the categories of margins j and l); the rows are touched once at the end.
+    margins, to_sums, counts, cross = calibration.sweep_plan
+    sums = [t @ z for t in to_sums]
+    adjust = [np.zeros_like(t) for t in sums]
     for _ in range(sweeps):
-        for g, count in groups:
-            means = (g.T @ z) / count[:, None]
-            z = z - g @ means
+        for j in range(len(margins)):
+            current = sums[j] - sum(cross[j, l] @ adjust[l] for l in range(len(margins)))
+            adjust[j] = adjust[j] + current / counts[j][:, None]
+    z = z.copy()
+    for (ok, inv, _), a in zip(margins, adjust):
+        z[ok] -= a[inv]
     out = z * weights[:, None]
     return out[:, 0] if one_d else out
 
