@@ -39,6 +39,11 @@ def test_pseudonyms_are_deterministic_per_salt(monkeypatch):
     a, b = process.pseudonymise(keys, SALT), process.pseudonymise(keys, SALT)
     assert a.equals(b)
     assert a.iloc[0] == a.iloc[1] != a.iloc[2]  # spaces trimmed
+    import hashlib
+    import hmac
+
+    salt = SALT.encode("utf-8") if isinstance(SALT, str) else SALT  # reference: an HMAC object per key
+    assert a.iloc[2] == hmac.new(salt, b"Z-2", hashlib.sha256).hexdigest()
     assert a.isna().tolist() == [False, False, False, True, True]
     assert process.pseudonymise(keys, b"other").iloc[0] != a.iloc[0]
     monkeypatch.setenv(process.SALT_ENV, "geheim")

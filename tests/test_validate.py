@@ -531,7 +531,19 @@ def test_respondent_ids_cleaned_at_once_equal_the_per_value_rule():
 
     cases = [pd.Series([1, 22, 333]), pd.Series([1.0, 2.0, 30.0]), pd.Series([1.5, 2.0]),
              pd.Series([" a", "b ", 7, 7.0]), pd.Series([1, 2], dtype="Int64"), pd.Series(["x", "y"], dtype="string"),
-             pd.Series([2.0**60, 3.0])]
+             pd.Series([2.0**60, 3.0]), pd.Series([" R1 ", "R2\t", "\u00a0R3"], dtype=object)]
     for ids in cases:
         got = _id_text(ids)
         assert got.dtype == object and list(got) == list(ids.map(_category_text)), list(ids)
+
+
+def test_text_columns_cleaned_at_once_equal_the_per_value_rule():
+    from meethuis.intake.validate import _category_text, _text_column, map_unique, norm_value
+
+    cases = [pd.Series([" a ", "", "  ", None, np.nan, "B\u00a0", "\t7,5 ", "x  y"], dtype=object),
+             pd.Series(["a", pd.NA, " "], dtype=object), pd.Series([1.0, None, " a"], dtype=object),
+             pd.Series([1, 2, None]), pd.Series(["a", None], dtype="string"), pd.Series([], dtype=object)]
+    for col in cases:  # the rule per distinct value: blank (norm_value None) or the stripped text
+        expected = map_unique(col, lambda v: None if norm_value(v) is None else _category_text(v))
+        got = _text_column(col)
+        assert got.dtype == object and list(got) == list(expected), list(col)

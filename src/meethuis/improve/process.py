@@ -10,7 +10,6 @@ happy). Every published table passes :func:`meethuis.stats.disclosure.protect_ta
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import math
 import os
@@ -73,14 +72,9 @@ def pseudonymise(keys: pd.Series, salt: bytes | str | None = None) -> pd.Series:
     salt = link_salt() if salt is None else (salt.encode("utf-8") if isinstance(salt, str) else salt)
     clean = keys.astype("string").str.strip()
     values = clean.mask(clean == "").to_numpy(dtype=object, na_value=None)
-    base = hmac.new(salt, digestmod=hashlib.sha256)  # copying the keyed state skips re-keying per key
-
-    def one(key: str) -> str:
-        h = base.copy()
-        h.update(key.encode("utf-8"))
-        return h.hexdigest()
-
-    return pd.Series([None if k is None else one(k) for k in values], index=keys.index, dtype="string")
+    digest = hmac.digest  # one-shot HMAC in C (OpenSSL): a few times faster than an HMAC object per key
+    return pd.Series([None if k is None else digest(salt, k.encode("utf-8"), "sha256").hex() for k in values],
+                     index=keys.index, dtype="string")
 
 
 @dataclass(frozen=True)

@@ -490,10 +490,17 @@ def _id_text(ids: pd.Series) -> pd.Series:
         values = ids.to_numpy(float)
         if np.all(np.mod(values, 1) == 0) and np.all(np.abs(values) < 2**53):
             return pd.Series(values.astype(np.int64).astype(str), index=ids.index, dtype=object)
+    if ids.dtype == object and len(ids) and pd.api.types.infer_dtype(ids, skipna=False) == "string":
+        return ids.str.strip().astype(object)  # text ids (usually all distinct): stripped at once
     return map_unique(ids, _category_text)
 
 
 def _text_column(series: pd.Series) -> pd.Series:
+    """Cells as stripped text, blanks as ``None``; a column of text (e.g. a million case keys, all
+    distinct) is stripped at once, other columns once per distinct value."""
+    if series.dtype == object and len(series) and pd.api.types.infer_dtype(series, skipna=True) == "string":
+        stripped = series.str.strip()  # a text cell is blank exactly when only white space remains
+        return stripped.where(stripped.notna() & (stripped != ""), None).astype(object)
     return map_unique(series, lambda v: None if norm_value(v) is None else _category_text(v))
 
 
