@@ -438,3 +438,24 @@ def test_appendix_lists_every_benchmark_form_the_code_reads():
     assert benchmark.benchmark_source(config("benchmark: {a11: true}", False)) is None  # a11 alone is no source
     opts = a11_options(config("benchmark: {a11: {offered: 2000, volume: 3100}}", False))
     assert (opts["offered"], opts["volume"]) == (2000, 3100)
+
+
+def test_ranking_chart_with_long_names_keeps_room_for_the_data():
+    """Long organisation names wrap (report figures pass plots.fit_axis_labels) instead of squeezing the plot."""
+    import re
+
+    from meethuis.report.display import figure_html
+
+    names = ["Gemeente Molensloot (fictief)", "Inspectie Speelruimte en Recreatieveiligheid (fictief)",
+             "Landelijk Uitvoeringsbureau Tegemoetkomingen (fictief)", "Gemeente Lindewaard (fictief)"]
+    ranks = pd.DataFrame({"org_id": list("abcd"), "org_name": names, "estimate": [7.2, 6.8, 6.6, 6.9],
+                          "ci_low": [7.0, 6.3, 6.5, 6.6], "ci_high": [7.4, 7.3, 6.7, 7.2], "n": [380, 44, 5000, 107],
+                          "rank": [1, 3, 4, 2], "rank_low": [1, 1, 3, 1], "rank_high": [2, 4, 4, 3], "p_best": [.6, .2, 0, .2]})
+    fig = benchmark_view.plot_ranking(ranks, "het gemiddelde rapportcijfer", "mean", "nl", highlight="b")
+    page = figure_html(fig, n_min=44)
+    assert "data-layout-problems" not in page
+    ax = fig.axes[0]
+    assert ax.get_window_extent().width / fig.bbox.width >= 0.3  # the data keep at least 30 % of the width
+    shown = {" ".join(t.get_text().split()): t.get_text() for t in ax.get_yticklabels()}
+    assert "\n" in shown["Inspectie Speelruimte en Recreatieveiligheid (fictief) (rang 1–4)"]  # wrapped, all words kept
+    assert re.search(r'data-n-min="44"', page)

@@ -127,3 +127,72 @@ def test_representativeness_chart_starts_at_zero():
     fig, _ = representativiteit.plot_representativeness(protect_table(rep, ch.min_cell), "nl")
     assert fig.axes[0].get_xlim()[0] == 0  # shares from zero: bars of 16 % and 23 % look like 16 and 23
     assert not [p for p in layout_problems(fig) if p.startswith("axis")]
+
+
+# -- 08 benchmark, 09 process data, 10 feedback ----------------------------------------------------------------
+def test_benchmark_answer_gives_place_rank_range_and_funnel_verdict():
+    from meethuis.report.chapters import benchmark
+
+    ranks = pd.DataFrame({"org_id": ["a", "b", "c"], "org_name": ["A", "B", "C"], "estimate": [7.4, 7.1, 6.6],
+                          "rank": [1, 2, 3], "rank_low": [1, 1, 3], "rank_high": [2, 2, 3]})
+    funnel = pd.DataFrame({"org_id": ["a", "b", "c"], "position": ["binnen", "binnen", "onder_95"]})
+    assert benchmark.answer(ranks, funnel, 7.03, "b", "het gemiddelde rapportcijfer", "mean", "nl") == (
+        "Met 7,1 op het gemiddelde rapportcijfer staan we op plaats 2 van 3; door de onzekerheid kan dat plaats 1 "
+        "tot 2 zijn. Dat is niet duidelijk anders dan het gemiddelde van de organisaties (7,0).")
+    assert benchmark.answer(ranks, funnel, 7.03, "c", "the average grade", "mean", "en") == (
+        "With 6.6 on the average grade we are ranked 3 of 3. That is worse than the average of the organisations (7.0).")
+    assert benchmark.answer(ranks, None, 7.03, "x", "het cijfer", "mean", "nl").startswith("Voor het cijfer is er geen")
+
+
+def test_benchmark_answer_on_the_samples_matches_the_aggregates():
+    from meethuis.report.chapters import benchmark
+
+    ch = open_chapter("isr")
+    table = benchmark.benchmark_table(ch.aggregates(), "", ch.config, period=ch.period, min_cell=ch.min_cell)
+    ranks = benchmark.rank_organisations(table, "tevredenheid_mean", n_sim=2000, seed=1)
+    funnel, target, _ = benchmark.funnel_table(table, "tevredenheid_mean")
+    text = benchmark.answer(ranks, funnel, target, "isr", "het cijfer", "mean", "nl")
+    totals = table[(table["kpi"] == "tevredenheid_mean") & (table["level"] == "totaal")].set_index("org_id")["estimate"]
+    place = int((totals > totals["isr"]).sum()) + 1  # rank by hand: 1 + organisations scoring higher
+    assert f"Met {nv.format_number(totals['isr'], 1, 'nl')} op het cijfer staan we op plaats {place} van {len(totals)}" in text
+
+
+def test_process_answer_compares_first_and_last_group_beyond_the_margin():
+    from meethuis.report.chapters import procesdata
+
+    ch = open_chapter("molensloot")
+    pv = procesdata.open_process(ch)
+    effects = {m: procesdata.measure_effect(ch, pv, m) for m in pv.measures}
+    text = procesdata.answer(ch, pv, effects)
+    sentences = text.split(". ")
+    assert len(sentences) == min(2, len(effects))
+    for measure, sentence in zip(effects, sentences):
+        shown = effects[measure][~effects[measure]["suppressed"].astype(bool)]
+        a, b = shown.iloc[0], shown.iloc[-1]
+        z = (b["estimate"] - a["estimate"]) / np.sqrt(a["se"] ** 2 + b["se"] ** 2)  # two independent groups
+        verdict = "geen duidelijk verschil" if abs(z) < 1.959964 else ("duidelijk hoger" if z > 0 else "duidelijk lager")
+        assert sentence.startswith(f"{procesdata.measure_label(ch, measure)}: bij {a['bin']} is het rapportcijfer "
+                                   f"gemiddeld {nv.format_number(a['estimate'], 1, 'nl')}, bij {b['bin']} "
+                                   f"{nv.format_number(b['estimate'], 1, 'nl')} ({verdict})")
+    one = {"doorlooptijd_dagen": pd.DataFrame({"bin": ["kort", "lang"], "estimate": [7.6, 6.9], "se": [0.1, 0.2],
+                                                "suppressed": [False, False]})}
+    assert procesdata.answer(ch, pv, one) == ("Doorlooptijd: bij kort is het rapportcijfer gemiddeld 7,6, bij lang "
+                                              "6,9 (duidelijk lager).")  # z = -0,7 / 0,224 = -3,1
+
+
+def test_feedback_answer_names_the_biggest_and_the_most_negative_theme():
+    from meethuis.report.chapters import feedback
+
+    ch = open_chapter("molensloot")
+    lexicon = feedback.load_lexicon(ch.config)
+    themes = feedback.theme_table(ch.responses, lexicon, min_cell=ch.min_cell, lang="nl")
+    total = themes[(themes["group"] == "totaal") & ~themes["suppressed"].astype(bool)]
+    most = total.loc[total["share"].idxmax()]
+    worst = total.sort_values(["share_negative", "n"], ascending=False).iloc[0]
+    assert feedback.answer(themes, "nl", lexicon) == (
+        f"Van de {nv.format_int(total['n_answers'].max(), 'nl')} open antwoorden gaat "
+        f"{nv.format_percent(most['share'], 0, 'nl')} over {lexicon.label(most['theme'], 'nl').lower()}. "
+        f"Het meest negatief zijn de opmerkingen over {lexicon.label(worst['theme'], 'nl').lower()} "
+        f"({nv.format_percent(worst['share_negative'], 0, 'nl')} negatief).")
+    rest = feedback.feedback_summary(themes, themes.iloc[:0], "nl", lexicon, start=2)
+    assert rest.startswith("Het meest positief") and feedback.answer(themes, "nl", lexicon) not in rest

@@ -21,6 +21,7 @@ from browser import Browser, SiteServer  # noqa: E402
 from check_report import A4_HEIGHT_PX, check_pdf, check_report, pdf_problems  # noqa: E402
 
 from meethuis.report.runner import run_batch  # noqa: E402
+from test_report_html import answer_first_problems  # noqa: E402
 from meethuis.sample import ORG_IDS  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.book]
@@ -42,6 +43,7 @@ def test_report_passes_axe_at_phone_and_desktop_width(reports, org, tmp_path):
     # every chart: no overlapping text, in-chart contrast >= 4.5:1 (figure_html records what it finds)
     problems = re.findall(r'data-layout-problems="([^"]*)"', html)
     assert problems == [], f"{org}: {problems}"
+    assert answer_first_problems(html) == [], f"{org}: a chapter does not open with its answer"
     assert (folder / "jullie-zeiden-wij-deden.html").exists() == ('class="jzwd"' in html)
     result = check_report(folder, shots=tmp_path)
     assert 0 < result.pop("summary_height") <= A4_HEIGHT_PX, f"{org}: the summary does not fit on one A4 page"

@@ -210,3 +210,17 @@ def test_a_chart_gets_a_compact_phone_variant_or_scrolls_at_a_readable_width():
     shown = int(re.search(r'style="min-width: (\d+)px"', page).group(1))
     img = re.search(r'<img src="(data:image/png;base64,[^"]+)"', page).group(1)
     assert float(re.search(r'data-text-px="([\d.]+)"', page).group(1)) * shown / width(img) >= display.PHONE_TEXT_PX - 0.05
+
+
+def test_maturity_notes_stay_dutch_in_the_english_table():
+    from meethuis.report.chapters import volwassenheid
+    from meethuis.report.chapters.common import open_chapter
+    from meethuis.report.display import table_html
+
+    ch = open_chapter("molensloot", lang="en")
+    scan = volwassenheid.maturity_for_config(ch.config)
+    view = volwassenheid.maturity_view(scan, "en")
+    cells = text_languages(f'<html lang="en">{table_html(view, "Maturity", 10, "en")}</html>')
+    notes = [n for n in scan.notes.values() if n]
+    assert notes and all((n, "nl") in cells for n in notes)
+    assert all(lang == "en" for text, lang in cells if text in set(view["Advice"]))

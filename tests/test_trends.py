@@ -211,3 +211,19 @@ def test_shuffled_quarters_rarely_announce_a_change(sample_dir):
     print(f"shuffled quarters: {announced / runs:.1%} of runs announce a change (raw p < .05: {raw / runs:.1%})")
     assert announced / runs <= 0.05
     assert raw / runs > 0.2  # the problem the correction solves is real in this setting
+
+
+def test_share_trend_runs_from_zero_and_a_mean_keeps_its_scale():
+    from meethuis.common.plots import layout_problems
+
+    # a 1-5 item: top-2 share per quarter 77 % then 80 %; drawn from 0, it is not a leap
+    df = pd.DataFrame({"periode": ["2026Q1"] * 100 + ["2026Q2"] * 100,
+                       "menselijkheid": [5.0] * 77 + [2.0] * 23 + [4.0] * 80 + [3.0] * 20})
+    table = trends.trend_table(df, "menselijkheid_top2")
+    assert list(table["estimate"].round(2)) == [0.77, 0.80]
+    fig = trends_view.plot_trend(table, "het aandeel positief", lang="nl")
+    assert fig.axes[0].get_ylim() == (0, 100) and layout_problems(fig) == []
+    fig.axes[0].set_ylim(70, 85)  # what the chart used to do: the check catches it
+    assert any(p.startswith("axis: the y axis") for p in layout_problems(fig))
+    grades = trends.trend_table(_frame({"2025Q4": [6, 7] * 10, "2026Q1": [8, 9] * 10}), "tevredenheid_mean")
+    assert trends_view.plot_trend(grades, "het cijfer").axes[0].get_ylim()[0] > 0  # a mean is not an amount

@@ -118,6 +118,18 @@ MARGIN = {"nl": "marge", "en": "margin"}
 NO_CLEAR_DIFFERENCE = {"nl": "geen duidelijk verschil", "en": "no clear difference"}
 
 
+DIFFERENCE_WORDS: dict[str, dict[str, str]] = {
+    "up": {"nl": "duidelijk hoger", "en": "clearly higher"},
+    "down": {"nl": "duidelijk lager", "en": "clearly lower"},
+    "none": NO_CLEAR_DIFFERENCE,
+}
+
+
+def difference_label(direction: str, lang: str = "nl") -> str:
+    """A difference between two groups that holds up beyond the margin ("duidelijk lager") or not."""
+    return DIFFERENCE_WORDS[direction][lang]
+
+
 def margin_word(lang: str = "nl") -> str:
     """The reader's word for a 95% confidence interval: "marge" / "margin"."""
     return MARGIN[lang]

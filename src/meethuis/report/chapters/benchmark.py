@@ -319,3 +319,30 @@ def _fmt(value: float, kind: str, lang: str) -> str:
     from meethuis.common.narrative import format_value
 
     return format_value(value, kind, lang)
+
+
+def answer(ranks, funnel, target: float, org_id: str, label: str, kind: str = "mean", lang: str = "nl") -> str:
+    """The chapter's answer: our place among the others with its uncertainty, and whether we differ clearly
+    from their average (the funnel limits), in one or two plain sentences."""
+    t = (lambda a, b: a) if lang == "nl" else (lambda a, b: b)
+    if ranks is None or org_id not in set(ranks["org_id"]):
+        return t(f"Voor {label} is er geen publiceerbare uitkomst van deze organisatie om te vergelijken.",
+                 f"This organisation has no publishable result for {label} to compare.")
+    row = ranks.set_index("org_id").loc[org_id]
+    value, total = _fmt(row["estimate"], kind, lang), len(ranks)
+    if row["rank_low"] == row["rank_high"]:
+        first = t(f"Met {value} op {label} staan we op plaats {row['rank']} van {total}.",
+                  f"With {value} on {label} we are ranked {row['rank']} of {total}.")
+    else:
+        first = t(f"Met {value} op {label} staan we op plaats {row['rank']} van {total}; door de onzekerheid kan dat "
+                  f"plaats {row['rank_low']} tot {row['rank_high']} zijn.",
+                  f"With {value} on {label} we are ranked {row['rank']} of {total}; given the uncertainty that may be "
+                  f"anywhere from {row['rank_low']} to {row['rank_high']}.")
+    if funnel is None or org_id not in set(funnel["org_id"]):
+        return first
+    position = funnel.set_index("org_id").loc[org_id, "position"]
+    verdict = {"binnen": t("niet duidelijk anders dan", "not clearly different from"),
+               "boven_95": t("beter dan", "better than"), "boven_998": t("duidelijk beter dan", "clearly better than"),
+               "onder_95": t("slechter dan", "worse than"), "onder_998": t("duidelijk slechter dan", "clearly worse than")}
+    return first + " " + t(f"Dat is {verdict[position]} het gemiddelde van de organisaties ({_fmt(target, kind, lang)}).",
+                           f"That is {verdict[position]} the average of the organisations ({_fmt(target, kind, lang)}).")

@@ -303,7 +303,7 @@ def show_jzwd(ch, themes: pd.DataFrame, improvements, lexicon: Lexicon) -> None:
 
 
 def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
-                     lexicon: Lexicon | None = None) -> str:
+                     lexicon: Lexicon | None = None, start: int = 0, stop: int | None = None) -> str:
     """A few sentences for managers built from the theme table and the improvement log.
 
     Parameters
@@ -316,6 +316,8 @@ def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
         ``"nl"`` or ``"en"``.
     lexicon:
         For theme labels in ``lang`` (default: the package lexicon).
+    start, stop:
+        Which sentences (the chapter's answer is the first two, :func:`answer`).
 
     Returns
     -------
@@ -330,7 +332,7 @@ def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
     themes = themes.assign(theme_label=[lexicon.label(t, lang) for t in themes["theme"]])
     if total.empty:
         return ("Er zijn te weinig open antwoorden om thema's te tonen." if lang == "nl"
-                else "There are too few open answers to show themes.")
+                else "There are too few open answers to show themes.") if start == 0 else ""
     most = total.sort_values("share", ascending=False).iloc[0]
     neg = total.sort_values(["share_negative", "n"], ascending=False).iloc[0]
     good = praise(themes, top=1)
@@ -347,7 +349,7 @@ def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
             done = int((loop["status"] == STATUSES["gerealiseerd"]["nl"]).sum())
             parts.append(f"In het verbeterlogboek staan {nv.format_int(len(loop), 'nl')} verbeteringen, "
                          f"waarvan {nv.format_int(done, 'nl')} gerealiseerd.")
-        return " ".join(parts)
+        return " ".join(parts[start:stop])
     parts = [f"Of the {nv.format_int(n_answers, 'en')} open answers, "
              f"{nv.format_percent(most['share'], 0, 'en')} are about {most['theme_label'].lower()}."]
     parts.append(f"Comments about {neg['theme_label'].lower()} are the most negative "
@@ -359,4 +361,11 @@ def feedback_summary(themes: pd.DataFrame, loop: pd.DataFrame, lang: str = "nl",
         done = int((loop["status"] == STATUSES["gerealiseerd"]["en"]).sum())
         parts.append(f"The improvement log lists {nv.format_int(len(loop), 'en')} improvements, "
                      f"{nv.format_int(done, 'en')} of them done.")
-    return " ".join(parts)
+    return " ".join(parts[start:stop])
+
+
+
+def answer(themes: pd.DataFrame, lang: str = "nl", lexicon: Lexicon | None = None) -> str:
+    """The chapter's answer: what the open answers are about most and where they are most negative (the first
+    two sentences of :func:`feedback_summary`; ``feedback_summary(..., start=2)`` gives the rest)."""
+    return feedback_summary(themes, pd.DataFrame(), lang, lexicon, stop=2)

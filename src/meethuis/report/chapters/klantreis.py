@@ -501,7 +501,7 @@ def plot_channel_flows(flows: pd.DataFrame, lang: str = "nl", codebook=None, min
 def plot_repeat_contact(table: pd.DataFrame, lang: str = "nl", days: int = 7, marker: str | None = None):
     """Repeat-contact rate per quarter with its 95% interval; an optional dashed line at ``marker`` (a quarter)."""
     from meethuis.common.narrative import format_percent, period_text
-    from meethuis.common.plots import PALETTE, new_figure
+    from meethuis.common.plots import PALETTE, amount_axis, new_figure
 
     t = table.reset_index(drop=True)
     shown = t[~t["suppressed"]]
@@ -525,6 +525,7 @@ def plot_repeat_contact(table: pd.DataFrame, lang: str = "nl", days: int = 7, ma
                 fmt="o-", color=PALETTE["blauw"], capsize=4)
     ax.set_xticks(x, list(t["periode"].astype(str)), rotation=0)
     ax.set_ylim(0, max(5.0, float(np.nanmax(100 * t["ci_high"].to_numpy(float))) * 1.15) if len(shown) else 100)
+    amount_axis(ax, "y")  # a share: from zero (the layout check holds it to that)
     if marker and marker in list(t["periode"].astype(str)):
         pos = list(t["periode"].astype(str)).index(marker)
         ax.axvline(pos - 0.5, color=PALETTE["vermiljoen"], linestyle="--", linewidth=1.2)

@@ -351,3 +351,32 @@ def no_linkage_text(ch, pv: ProcessView) -> str:
 
 __all__ = ("ProcessView", "open_process", "process_outcome", "measure_effect", "regression", "measures_present",
            "regression_measures")
+
+
+def answer(ch, pv: ProcessView, effects: Mapping[str, pd.DataFrame]) -> str:
+    """The chapter's answer: for the first two measures, the outcome in the first and the last shown group and
+    whether they differ beyond the margin. ``effects``: measure -> :func:`measure_effect` table."""
+    from meethuis.common import narrative as nv
+    from meethuis.common import vocabulary as voc
+
+    kind = "share" if pv.binary else "mean"
+    what = outcome_label(ch, pv)
+    sentences = []
+    for measure, table in effects.items():
+        shown = table[~table["suppressed"].astype(bool)]
+        if len(shown) < 2:
+            continue
+        a, b = shown.iloc[0], shown.iloc[-1]
+        diff = float(b["estimate"] - a["estimate"])
+        half = 1.959963984540054 * float(np.hypot(a["se"], b["se"]))  # the two groups hold different respondents
+        verdict = voc.difference_label(voc.change_direction(diff, diff - half, diff + half), ch.lang)
+        va, vb = nv.format_value(a["estimate"], kind, ch.lang), nv.format_value(b["estimate"], kind, ch.lang)
+        label = measure_label(ch, measure)
+        sentences.append(ch.text(
+            f"{label}: bij {a['bin']} is het {what} gemiddeld {va}, bij {b['bin']} {vb} ({verdict}).",
+            f"{label}: at {a['bin']} the {what} averages {va}, at {b['bin']} {vb} ({verdict})."))
+        if len(sentences) == 2:
+            break
+    return " ".join(sentences) or ch.text(
+        "Te weinig antwoorden per groep om de ervaring naast de procesgegevens te zetten.",
+        "Too few answers per group to set the experience beside the process data.")

@@ -140,7 +140,7 @@ def plot_trend(trend: pd.DataFrame, label: str, goal: float | None = None, lang:
     matplotlib.figure.Figure
         With a text alternative (``plots.alt_text``).
     """
-    from meethuis.common.plots import PALETTE, new_figure
+    from meethuis.common.plots import PALETTE, amount_axis, new_figure
 
     kind = trend["kind"].iloc[0] if len(trend) else "mean"
     scale = 100.0 if kind == "share" else 1.0
@@ -181,6 +181,9 @@ def plot_trend(trend: pd.DataFrame, label: str, goal: float | None = None, lang:
             ax.plot(i, est[i], marker="^" if ch["direction"] == "up" else "v", markersize=11, linestyle="none",
                     color=PALETTE["oranje"])
     ax.set_xticks(x, list(trend["periode"]))
+    if kind == "share":  # a share from zero: a move from 77 % to 80 % is not drawn as a leap
+        ax.set_ylim(0, 100)
+        amount_axis(ax, "y")
     ax.legend(loc="best", frameon=False)
     return fig
 

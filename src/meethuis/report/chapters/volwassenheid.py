@@ -84,4 +84,5 @@ def maturity_view(assessment: MaturityAssessment, lang: str = "nl") -> pd.DataFr
     })
     if t["note"].astype(bool).any():
         out["Toelichting" if nl else "Note"] = t["note"]
+        out.attrs["text_lang"] = {"Toelichting" if nl else "Note": "nl"}  # the organisation's own notes are Dutch
     return out
