@@ -283,8 +283,11 @@ def effect_caption(ch, pv: ProcessView, measure: str) -> str:
 
 
 def _lower_first(text: str) -> str:
-    """A label inside a sentence: first letter lower-case unless the word is an abbreviation (``NPS``)."""
-    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+    """A label inside a sentence: first letter lower-case, unless it is an abbreviation (``NPS``) or a header
+    in title case (``Departure Delay in Minutes``), which stays as written."""
+    if text[:2].isupper() or any(w[:1].isupper() for w in text.split()[1:]):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _step(values: pd.Series) -> float:
