@@ -205,7 +205,8 @@ def test_a_chart_gets_a_compact_phone_variant_or_scrolls_at_a_readable_width():
     ax.barh(range(8), range(1, 9))
     ax.set_yticks(range(8), many)
     page = display.figure_html(fig, n_min=None)
-    assert "<source" not in page  # too wide for a narrow layout: the full chart scrolls instead
+    assert "<source" not in page  # too wide for a narrow layout: the full chart scrolls instead, and says so
+    assert '<p class="scroll-hint" aria-hidden="true">Veeg of scroll opzij voor de hele figuur.</p>' in page
     assert '<div class="mh-figure-scroll" role="region" tabindex="0" aria-label="Figuur: Ranglijst van acht organisaties"' in page
     shown = int(re.search(r'style="min-width: (\d+)px"', page).group(1))
     img = re.search(r'<img src="(data:image/png;base64,[^"]+)"', page).group(1)

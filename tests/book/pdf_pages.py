@@ -31,9 +31,13 @@ def _objects(pdf: bytes) -> dict[int, bytes]:
 
 
 def _stream(obj: bytes) -> bytes:
-    data = obj.split(b"stream", 1)[1].lstrip(b"\r\n")
-    data = data[:data.rfind(b"endstream")].rstrip(b"\r\n")
-    return zlib.decompress(data) if b"FlateDecode" in obj.split(b"stream", 1)[0] else data
+    head, data = obj.split(b"stream", 1)
+    data = data[2:] if data.startswith(b"\r\n") else data[1:]  # the end-of-line after the keyword only
+    length = re.search(rb"/Length (\d+)(?! \d+ R)", head)
+    data = data[:int(length.group(1))] if length else data[:data.rfind(b"endstream")]
+    if b"FlateDecode" not in head:
+        return data
+    return zlib.decompressobj().decompress(data)  # binary data may end in CR/LF bytes: never strip them
 
 
 def _to_unicode(cmap: bytes) -> dict[int, str]:

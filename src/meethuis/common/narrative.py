@@ -58,6 +58,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "How the figures were calculated, per chapter: the same text as under \u2018How was this "
               "calculated?\u2019 in that chapter, gathered in one place."},
     "scroll_hint": {"nl": "Veeg of scroll opzij voor alle kolommen.", "en": "Swipe or scroll sideways for every column."},
+    "scroll_hint_figure": {"nl": "Veeg of scroll opzij voor de hele figuur.",
+                           "en": "Swipe or scroll sideways for the whole figure."},
     "download_csv": {"nl": "Download als CSV", "en": "Download as CSV"},
     "page": {"nl": "Pagina", "en": "Page"},
 }

@@ -363,7 +363,8 @@ def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl")
     if readable <= PHONE_CONTENT_PX:  # readable on a phone as it is
         return f'<figure class="mh-figure"{n_attr}>{img}></figure>'
     label = html.escape(f"{nv.text('figure', lang)}: {alt.split('.')[0]}", quote=True)
-    return (f'<figure class="mh-figure"{n_attr}><div class="mh-figure-scroll" role="region" tabindex="0" '
+    hint = f'<p class="scroll-hint" aria-hidden="true">{html.escape(nv.text("scroll_hint_figure", lang))}</p>'
+    return (f'<figure class="mh-figure"{n_attr}>{hint}<div class="mh-figure-scroll" role="region" tabindex="0" '
             f'aria-label="{label}">{img} style="min-width: {readable}px"></div></figure>')
 
 
