@@ -17,7 +17,7 @@ import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -206,41 +206,6 @@ class Chapter:
         knobs = clear_knobs(matrix, self.lang, top=top)
         self.show_text(knob_sentences(knobs, self.label(outcome).lower(), self.lang))
         return knobs
-
-    def notable_changes(self, kpis: Sequence[str]) -> list[str]:
-        """Significant changes of ``kpis`` in the latest quarter (vs. previous quarter, a year before, the start).
-
-        All comparisons over all ``kpis`` are tested as one family with Benjamini-Hochberg
-        (``trends.summary_changes``); one plain sentence says so in the chapter's method fold.
-        """
-        from meethuis.stats.trends import summary_changes
-
-        changes = summary_changes(self.trend_responses, kpis, weights=self.trend_weights(), min_cell=self.min_cell,
-                                  codebook=self.codebook, lang=self.lang, hidden=self.hidden_groups())
-        if changes.empty:
-            return []
-        self.show_method(self.text(  # method: folded under "Hoe is dit berekend?"
-            f"We vergelijken hier {nv.format_int(len(changes), 'nl')} cijfers tegelijk. Dan lijkt er al snel iets "
-            "veranderd door toeval. Daarom noemen we alleen veranderingen die ook na een correctie voor het aantal "
-            "vergelijkingen overeind blijven (methode van Benjamini en Hochberg).",
-            f"We compare {nv.format_int(len(changes), 'en')} figures at once, so some will seem to change by chance. "
-            "We therefore only mention changes that hold after correcting for the number of comparisons "
-            "(the Benjamini-Hochberg method)."))
-        lines = []
-        for _, c in changes[changes["significant"]].iterrows():
-            kind = nv.kpi_kind(c["kpi"])
-            label = nv.kpi_label(c["kpi"], self.codebook, self.lang)
-            subject = label[:1].upper() + label[1:]
-            if c["comparison"] == "sinds_begin":
-                since = nv.period_text(c["compared_with"], self.lang)
-                clause = nv.change_clause(c["before"], c["after"], kind=kind, lang=self.lang)
-                lines.append(self.text(f"{subject} is sinds het {since} duidelijk {clause}.",
-                                       f"{subject} has clearly {clause} since {since}."))
-                continue
-            lines.append(f"{subject}: {c['conclusion']} "
-                         f"({nv.format_value(c['before'], kind, self.lang)} \u2192 "
-                         f"{nv.format_value(c['after'], kind, self.lang)}, {nv.period_text(c['periode'], self.lang)}).")
-        return lines
 
     def basis_sentence(self) -> str:
         """"Gebaseerd op 812 respondenten (3e kwartaal 2026), gewogen naar ..." for under a heading."""

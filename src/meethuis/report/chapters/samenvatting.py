@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -259,3 +259,39 @@ def show_first_screen(ch, outcome: str | None = None) -> None:
             why = ch.text("Geen drijfveer springt er duidelijk uit: de verschillen vallen binnen de marges.",
                           "No driver clearly stands out: the differences lie within the margins.")
     display(HTML(first_screen_html(ch, knobs, why)))
+
+
+def notable_changes(ch, kpis: Sequence[str]) -> list[str]:
+    """Significant changes of ``kpis`` in the latest quarter (vs. previous quarter, a year before, the start).
+
+    All comparisons over all ``kpis`` are tested as one family with Benjamini-Hochberg
+    (``trends.summary_changes``); one plain sentence says so in the chapter's method fold (chapter 00 only).
+    """
+    from meethuis.stats.trends import summary_changes
+
+    changes = summary_changes(ch.trend_responses, kpis, weights=ch.trend_weights(), min_cell=ch.min_cell,
+                              codebook=ch.codebook, lang=ch.lang, hidden=ch.hidden_groups())
+    if changes.empty:
+        return []
+    ch.show_method(ch.text(  # method: folded under "Hoe is dit berekend?"
+        f"We vergelijken hier {nv.format_int(len(changes), 'nl')} cijfers tegelijk. Dan lijkt er al snel iets "
+        "veranderd door toeval. Daarom noemen we alleen veranderingen die ook na een correctie voor het aantal "
+        "vergelijkingen overeind blijven (methode van Benjamini en Hochberg).",
+        f"We compare {nv.format_int(len(changes), 'en')} figures at once, so some will seem to change by chance. "
+        "We therefore only mention changes that hold after correcting for the number of comparisons "
+        "(the Benjamini-Hochberg method)."))
+    lines = []
+    for _, c in changes[changes["significant"]].iterrows():
+        kind = nv.kpi_kind(c["kpi"])
+        label = nv.kpi_label(c["kpi"], ch.codebook, ch.lang)
+        subject = label[:1].upper() + label[1:]
+        if c["comparison"] == "sinds_begin":
+            since = nv.period_text(c["compared_with"], ch.lang)
+            clause = nv.change_clause(c["before"], c["after"], kind=kind, lang=ch.lang)
+            lines.append(ch.text(f"{subject} is sinds het {since} duidelijk {clause}.",
+                                   f"{subject} has clearly {clause} since {since}."))
+            continue
+        lines.append(f"{subject}: {c['conclusion']} "
+                     f"({nv.format_value(c['before'], kind, ch.lang)} \u2192 "
+                     f"{nv.format_value(c['after'], kind, ch.lang)}, {nv.period_text(c['periode'], ch.lang)}).")
+    return lines
