@@ -329,6 +329,7 @@ def improvement_reference(number: int):
     return ({k: round(v, 3) for k, v in values.items()}, sorted(reached))
 
 
+@lru_cache(maxsize=None)  # the run answer and the stated answer share one reference (ex. 19 takes ~25 s)
 def expected(number: int):
     if number in (12, 13):
         return questionnaire_reference(number)
