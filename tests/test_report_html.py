@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from meethuis.report import html as report_html
 
@@ -225,3 +226,22 @@ def test_maturity_notes_stay_dutch_in_the_english_table():
     notes = [n for n in scan.notes.values() if n]
     assert notes and all((n, "nl") in cells for n in notes)
     assert all(lang == "en" for text, lang in cells if text in set(view["Advice"]))
+
+
+@pytest.mark.slow
+def test_english_report_marks_every_resident_quote_and_own_note_dutch(tmp_path):
+    from meethuis.report.chapters import feedback, volwassenheid
+    from meethuis.report.chapters.common import open_chapter
+    from meethuis.report.runner import run_report
+
+    run_report("molensloot", tmp_path / "en", lang="en", chapters=["10_feedback", "11_volwassenheid"], progress=False)
+    page = (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+    texts = text_languages(page)
+    ch = open_chapter("molensloot", lang="en")
+    lexicon = feedback.load_lexicon(ch.config)
+    quotes = feedback.example_quotes(ch.responses, lexicon, min_cell=ch.min_cell, lang="en")
+    dutch = [feedback.scrub(q) for q in quotes["quote"]] + [n for n in volwassenheid.maturity_for_config(ch.config).notes.values() if n]
+    assert len(dutch) > 5
+    for words in dutch:
+        found = [lang for text, lang in texts if words in text]
+        assert found and set(found) == {"nl"}, (words, found)
