@@ -80,7 +80,10 @@ def run_report(src: Path, config: Path, out: Path, env_extra: dict) -> dict:
 
     env = {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", **env_extra}
     cmd = [sys.executable, "-m", "meethuis.cli.main", "report", "--config", str(config), "--out", str(out),
-           "--period", "all", "--jobs", "2", "--quiet"]
+           "--period", "all", "--jobs", "2"]  # not --quiet: the per-chapter lines go to stderr
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = {"total": 0.0, "largest": 0.0, "cpu": 0.0}
@@ -113,8 +116,10 @@ def run_report(src: Path, config: Path, out: Path, env_extra: dict) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"report failed ({proc.returncode}): {stderr[-2000:]}")
     chapters = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\d\d_\w+)\s+([\d.]+) s$", stderr, re.M)}
-    return {"wall": wall, "cpu": sum(cpu_seen.values()), "peak": peak["total"], "largest": peak["largest"],
-            "chapters": chapters}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every waited-for descendant, to the end
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"wall": wall, "cpu": max(cpu, sum(cpu_seen.values())), "peak": peak["total"], "largest": peak["largest"],
+            "chapters": chapters, "load": os.getloadavg()[0]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,14 +158,15 @@ def main(argv: list[str] | None = None) -> int:
                     config = make_lut(tmp / f"lut{size}", int(size))
                     what = f"LUT resampled to {int(size):,} responses with process data"
                     print(f"\n(data for {what} written in {time.perf_counter() - t0:.1f} s)")
-                print(f"\n== {what}")
+                load = os.getloadavg()
+                print(f"\n== {what} (load average {load[0]:.1f} at the start)")
                 results = {}
                 if base_src is not None:
                     results["today"] = run_report(base_src, config, tmp / f"out-today-{size}", {})
                 results["new"] = run_report(SRC, config, tmp / f"out-new-{size}", env_new)
                 for name, r in results.items():
                     print(f"  {name:<6} {r['wall']:7.1f} s wall, {r['cpu']:7.1f} CPU s, peak {r['peak']:7,.0f} MB "
-                          f"over all processes (largest {r['largest']:,.0f} MB)")
+                          f"over all processes (largest {r['largest']:,.0f} MB); load average {r['load']:.1f}")
                 new = results["new"]
                 target = TARGETS.get(size)
                 if "today" in results:
