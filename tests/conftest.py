@@ -1,4 +1,4 @@
-"""Shared fixtures: paths of the repository and its sample data."""
+"""Shared fixtures: paths of the repository and its sample data, and a one-chapter report."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,3 +17,20 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE
+
+
+@pytest.fixture
+def one_chapter(tmp_path):
+    """A report of one markdown chapter and a one-column data file: for tests of the report page itself."""
+    import nbformat
+
+    def make(markdown: str = "# Hoofdstuk\n\nTekst.") -> tuple[Path, Path]:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(markdown)]
+        path = tmp_path / "00_x.ipynb"
+        nbformat.write(nb, str(path))
+        data = tmp_path / "d.csv"
+        data.write_text("a\n1\n", encoding="utf-8")
+        return path, data
+
+    return make

@@ -81,15 +81,10 @@ def test_show_text_escapes_tags_in_the_notebook_and_the_report(tmp_path, monkeyp
     assert "<strong>vet</strong>" in body and "<blockquote>" in body and "n &lt; 10" in body
 
 
-def test_report_page_escapes_the_organisation_name(tmp_path):
+def test_report_page_escapes_the_organisation_name(one_chapter):
     from types import SimpleNamespace
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk")]
-    path = tmp_path / "00_x.ipynb"
-    nbformat.write(nb, str(path))
-    data = tmp_path / "d.csv"
-    data.write_text("a\n1\n", encoding="utf-8")
+    path, data = one_chapter("# Hoofdstuk")
     config = SimpleNamespace(name=f"Gemeente {SCRIPT}{IMG}", path=data, data_file=data, process=None)
     page = report_html.assemble_html([path], config, "", "nl")
     assert SCRIPT not in page and IMG not in page

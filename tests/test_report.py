@@ -581,16 +581,11 @@ def test_chapters_open_with_their_answer():
 
 
 # -- determinism: the same data give the same bytes, apart from the date line (issue 15) --------------------------
-def test_only_the_date_line_depends_on_the_day(tmp_path):
+def test_only_the_date_line_depends_on_the_day(one_chapter):
     import datetime as dt
     from types import SimpleNamespace
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk\n\nTekst.")]
-    path = tmp_path / "00_x.ipynb"
-    nbformat.write(nb, str(path))
-    data = tmp_path / "d.csv"
-    data.write_text("a\n1\n", encoding="utf-8")
+    path, data = one_chapter()
     config = SimpleNamespace(name="Org", path=data, data_file=data, process=None)
     one = report_html.assemble_html([path], config, "", "nl", today=dt.date(2026, 3, 2)).splitlines()
     two = report_html.assemble_html([path], config, "", "nl", today=dt.date(2026, 11, 30)).splitlines()
@@ -598,15 +593,10 @@ def test_only_the_date_line_depends_on_the_day(tmp_path):
     assert len(one) == len(two) and len(differ) == 1 and "2026" in differ[0][0]
 
 
-def test_cover_names_the_one_measurement_and_marks_fictional_samples(tmp_path):
+def test_cover_names_the_one_measurement_and_marks_fictional_samples(one_chapter):
     from types import SimpleNamespace
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Hoofdstuk\n\nTekst.")]
-    path = tmp_path / "00_x.ipynb"
-    nbformat.write(nb, str(path))
-    data = tmp_path / "d.csv"
-    data.write_text("a\n1\n", encoding="utf-8")
+    path, data = one_chapter()
     one_wave = SimpleNamespace(name="Stad", path=data, data_file=data, process=None, synthetic=False,
                                period=SimpleNamespace(value="2024"))
     page = report_html.assemble_html([path], one_wave, "", "nl")
