@@ -124,6 +124,43 @@ def test_model_answer_weighted_figures_match_a_hand_raking():
         assert needle in text.replace("\n", " "), needle
 
 
+def test_model_answer_margins_match_a_hand_linearisation():
+    """The margins the model answer quotes (grade 6,53-6,63; solved 50,3-53,4): influence values residualised by
+    least squares on the raking categories (the limit of R survey's rake() sweeps), with-replacement variance,
+    t with n - 1 df; the share's margin on the logit scale (svyciprop method "logit")."""
+    from scipy import stats
+
+    d = pd.read_csv(RAW, encoding="cp1252", dtype=str, keep_default_na=False)
+    t = pd.to_datetime(d["CONTACTDATUM"], format="%d-%m-%Y")
+    q = d[(t.dt.year == 2026) & (t.dt.quarter == 3)]
+    frame = pd.DataFrame({"leeftijdsgroep": q["LFTKLASSE"].map({"1": "18-34", "2": "35-49", "3": "50-64", "4": "65+"}),
+                          "digitale_vaardigheid": q["DIGI"].map({"1": "laag", "2": "midden", "3": "hoog"})})
+    margins = yaml.safe_load((ROOT / "data" / "sample" / "lut.yml").read_text(encoding="utf-8"))["weighting"]["margins"]
+    w = pd.Series(1.0, index=frame.index)
+    w[frame.dropna().index] = _raked(frame.dropna(), margins)
+    w = w.to_numpy()
+    dummies = pd.get_dummies(frame, dtype=float).to_numpy()  # a row without a category has zeros for that margin
+    n, tq = len(q), stats.t.ppf(0.975, len(q) - 1)
+
+    def mean_and_se(y: pd.Series) -> tuple[float, float]:
+        ok = y.notna().to_numpy()
+        yv = np.nan_to_num(y.to_numpy(dtype=float))
+        m = float((w * yv)[ok].sum() / w[ok].sum())
+        z = np.where(ok, (yv - m) / w[ok].sum(), 0.0)  # influence / weight
+        r = (z - dummies @ np.linalg.lstsq(dummies, z, rcond=None)[0]) * w
+        return m, float(np.sqrt(n / (n - 1) * ((r - r.mean()) ** 2).sum()))
+
+    m, se = mean_and_se(_num(q["V01_cijfer"], 1, 10))
+    solved = _num(q["V03"], 1, 5)
+    p, se_p = mean_and_se((solved >= 4).astype(float).where(solved.notna()))
+    logit = np.log(p / (1 - p)) + np.array([-1, 1]) * tq * se_p / (p * (1 - p))
+    low, high = 100 / (1 + np.exp(-logit))
+    text = PAGE.read_text(encoding="utf-8").replace("\n", " ")
+    fmt = lambda x, k: f"{x:.{k}f}".replace(".", ",")  # noqa: E731
+    assert f"marge {fmt(m - tq * se, 2)}–{fmt(m + tq * se, 2)}" in text
+    assert f"marge ({fmt(low, 1)}–{fmt(high, 1)})" in text
+
+
 def test_model_answer_numbers_match_the_raw_file():
     d = pd.read_csv(RAW, encoding="cp1252", dtype=str, keep_default_na=False)
     t = pd.to_datetime(d["CONTACTDATUM"], format="%d-%m-%Y")
