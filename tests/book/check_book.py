@@ -74,7 +74,11 @@ JSON.stringify((() => {
 })())
 """
 ENGLISH_CHROME = ("Skip to main content", "Back to top", "Search the docs", "On this page")
-SET_THEME = "document.documentElement.dataset.theme = '%s'; document.documentElement.dataset.mode = '%s'; true"
+# Switch the theme, then wait until the theme's colour transitions (0.15 s) have ended: axe reads the computed
+# colours, and on a busy machine it could otherwise read a colour halfway between light and dark.
+SET_THEME = ("(() => { const root = document.documentElement, same = root.dataset.theme === '%(theme)s'; "
+             "root.dataset.theme = '%(theme)s'; root.dataset.mode = '%(theme)s'; "
+             "return same || new Promise(done => setTimeout(() => requestAnimationFrame(() => done(true)), 400)); })()")
 
 
 def check_pages(site: Path, screenshots: Path | None = None, dark: bool = True) -> dict:
@@ -100,13 +104,13 @@ def check_pages(site: Path, screenshots: Path | None = None, dark: bool = True) 
                 if not (r.startswith(server.origin + "/") or r.startswith(("data:", "blob:", "about:"))):
                     result["external"].append(f"{rel}: {r}")
             result["missing"] += [f"{rel}: {r}" for r in browser.failed_requests()]
-            browser.evaluate(SET_THEME % ("light", "light"))
+            browser.evaluate(SET_THEME % {"theme": "light"}, await_promise=True)
             runs = [("light", {"type": "tag", "values": AXE_TAGS})]
             if dark:
                 runs.append(("dark", {"type": "rule", "values": DARK_RULES}))
             for scheme, run_only in runs:
                 if scheme == "dark":
-                    browser.evaluate(SET_THEME % ("dark", "dark"))
+                    browser.evaluate(SET_THEME % {"theme": "dark"}, await_promise=True)
                 violations = json.loads(browser.evaluate(RUN_AXE % json.dumps(run_only), await_promise=True))
                 result["violations"] += [{"page": rel, "scheme": scheme, **v} for v in violations]
                 if scheme == "light":
@@ -123,7 +127,7 @@ def check_pages(site: Path, screenshots: Path | None = None, dark: bool = True) 
         browser.set_width(PHONE_WIDTH, 844, mobile=True)
         for rel in pages_of(site):
             browser.open(f"{server.origin}/{rel}")
-            browser.evaluate(SET_THEME % ("light", "light"))
+            browser.evaluate(SET_THEME % {"theme": "light"}, await_promise=True)
             violations = json.loads(browser.evaluate(RUN_AXE % json.dumps({"type": "tag", "values": AXE_TAGS}),
                                                      await_promise=True))
             result["violations"] += [{"page": rel, "scheme": f"{PHONE_WIDTH}px", **v} for v in violations]
