@@ -99,8 +99,26 @@ def test_infer_column_roles():
     assert (c.role, c.lo, c.hi, c.zero_is_nvt) == ("item", 1, 5, True)
     c = infer_column("Grade", pd.Series(list(range(1, 11))))
     assert (c.role, c.lo, c.hi) == ("item", 1, 10)
+    c = infer_column("Hoe tevreden bent u (0-10)?", pd.Series(list(range(1, 11))), outcome=True)
+    assert (c.role, c.lo, c.hi) == ("item", 0, 10)  # the scale the header states, though nobody answered 0
+    c = infer_column("Cleanliness (1-7)", pd.Series([2, 3, 4, 5, 6]))
+    assert (c.role, c.lo, c.hi) == ("item", 1, 7)
+    c = infer_column("Score 1-5", pd.Series([1, 2, 6, 7]))
+    assert (c.role, c.lo, c.hi) == ("item", 1, 7)  # answers outside the stated scale: the answers win
     assert infer_column("Delay", pd.Series(range(0, 300, 7))).role == "number"
     assert infer_column("Type", pd.Series(["a", "b", "a"])).role == "category"
+
+
+def test_few_distinct_remarks_are_open_text_not_a_breakdown():
+    """A breakdown publishes its group names, so a text column that asks for remarks, or whose answers hold an
+    e-mail address or a phone number, is open text (scrubbed) even when few answers differ."""
+    remarks = pd.Series(["Prima", "Traag", "Prima", "Traag"] * 5)
+    assert infer_column("Opmerkingen", remarks).role == "open"
+    assert infer_column("Any comments?", remarks).role == "open"
+    assert infer_column("Type", remarks).role == "category"
+    for personal in ("Mail me: jan.devries@example.nl", "Bel 06-12345678", "bel +31 20 123 4567"):
+        assert infer_column("Klantgroep", pd.Series(["Prima", "Traag", personal] * 5)).role == "open", personal
+    assert infer_column("Kanaal", pd.Series(["Telefoon", "Loket", "E-mail"] * 5)).role == "category"
 
 
 def _run(*args: str, cwd) -> subprocess.CompletedProcess:

@@ -26,6 +26,10 @@ from meethuis.intake.validate import DEFAULT_MISSING_LABELS, norm_value, parse_p
 
 MAX_SCALE_CODES = 11  # an integer column with at most this many codes (0-10) is read as a scale
 MAX_CATEGORIES = 12
+# A text column is open text (never a breakdown, whose group names are published) when its header asks for a
+# remark or any answer holds what looks like an e-mail address or a phone number.
+OPEN_HEADER = re.compile(r"opmerking|toelichting|suggestie|open antwoord|waarom|comment|remark|feedback|why", re.I)
+PERSONAL_TEXT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|(?:\+31|\b0)[\s-]?[1-9](?:[\s-]?\d){8}\b")
 # Codes that surveys use for "not applicable", "don't know" and "no answer" (SPSS habits, Dutch KTO exports).
 # They count as missing only when the other values form a scale (or, for measures, lie far from them).
 MISSING_NUMBERS = {97: "nvt", 997: "nvt", 98: "weet_niet", 998: "weet_niet", 88: "weet_niet", 888: "weet_niet",
@@ -155,6 +159,12 @@ def _date_format(present: list) -> str | None:
     return None
 
 
+def _header_scale(header: str) -> tuple[int, int] | None:
+    """The scale a header states, e.g. ``(0-10)`` or ``1–7``: (low, high) with low 0 or 1 and high 4..10, else None."""
+    found = re.search(r"(?<!\d)([01])\s*(?:-|–|—|t/m|tot|to)\s*(10|[4-9])(?!\d)", header)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
 def _infer(header: str, present: list, outcome: bool) -> Column:
     if not present:
         return Column(header, "empty")
@@ -172,7 +182,11 @@ def _infer(header: str, present: list, outcome: bool) -> Column:
                 return Column(header, "item", 1, hi, zero_is_nvt=True)
             if lo >= 1 and hi < 5:
                 hi = 5
-            return Column(header, "item", 0 if lo == 0 else 1, hi)
+            lo = 0 if lo == 0 else 1
+            declared = _header_scale(header)  # "(0-10)" in the header: the scale asked, even if 0 was never given
+            if declared and declared[0] <= lo and hi <= declared[1]:
+                lo, hi = declared
+            return Column(header, "item", lo, hi)
         if whole and len(distinct) == len(numbers) and re.search(r"(^|[^a-z])(id|nr|nummer|respon)", header.lower()):
             return Column(header, "id")
         return Column(header, "number")
@@ -180,6 +194,8 @@ def _infer(header: str, present: list, outcome: bool) -> Column:
     if all(parse_period(t) for t in set(texts)):
         return Column(header, "period")
     distinct = sorted(set(texts))
+    if OPEN_HEADER.search(header) or any(PERSONAL_TEXT.search(t) for t in distinct):
+        return Column(header, "open")
     if len(distinct) <= MAX_CATEGORIES:
         return Column(header, "category", values=tuple(distinct))
     if np.mean([len(t) for t in texts]) >= 15:
