@@ -270,3 +270,17 @@ def test_first_screen_has_a_tile_for_an_own_outcome(tmp_path, shape):
         assert tile["value"] == nv.format_value(y.mean(), "mean", "nl")
     html = samenvatting.first_screen_html(ch, None, "Geen knoppen.")
     assert tile["value"] in html and "alle perioden" not in html
+
+
+def test_tile_names_the_own_scale_once():
+    from types import SimpleNamespace
+
+    from meethuis.report.chapters import samenvatting
+
+    def codebook(label: str, lo: int, hi: int):
+        item = SimpleNamespace(scale=SimpleNamespace(kind="scale", min=lo, max=hi))
+        return SimpleNamespace(items={"x": item}, label=lambda i, lang: label)
+
+    assert samenvatting.tile_label("x_mean", codebook("Comfort", 1, 7)) == "Comfort (1–7)"
+    assert samenvatting.tile_label("x_mean", codebook("Hoe tevreden (0-10)?", 0, 10)) == "Hoe tevreden (0-10)?"
+    assert samenvatting.tile_label("x_mean", codebook("Hoe tevreden (1-10)?", 0, 10)) == "Hoe tevreden (1-10)? (0–10)"

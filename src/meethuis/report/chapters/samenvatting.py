@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -56,7 +57,9 @@ def tile_label(kpi: str, codebook, lang: str = "nl") -> str:
         if grade:
             return "Rapportcijfer" if lang == "nl" else "Grade"
         sc = codebook.items[item].scale if item in codebook.items else None
-        return f"{label} ({sc.min}{nv.DASH}{sc.max})" if sc is not None else label
+        if sc is None or re.search(rf"(?<!\d){sc.min}\s*[-{nv.DASH}]\s*{sc.max}(?!\d)", label):
+            return label  # no scale known, or the label already names it ("... (0-10)?")
+        return f"{label} ({sc.min}{nv.DASH}{sc.max})"
     if stat == "voldoende":
         return "Voldoende (6 of hoger)" if lang == "nl" else "Pass mark (6 or higher)"
     if stat == "share8":
