@@ -98,7 +98,8 @@ def _raked(frame: pd.DataFrame, margins: dict) -> pd.Series:
     return w / w.mean()
 
 
-def test_model_answer_weighted_figures_match_a_hand_raking():
+def _q3_weighted() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """LUT's raw answers of 2026Q3, their raking categories and their hand-raked weights."""
     d = pd.read_csv(RAW, encoding="cp1252", dtype=str, keep_default_na=False)
     t = pd.to_datetime(d["CONTACTDATUM"], format="%d-%m-%Y")
     q = d[(t.dt.year == 2026) & (t.dt.quarter == 3)]
@@ -109,6 +110,11 @@ def test_model_answer_weighted_figures_match_a_hand_raking():
     w = pd.Series(1.0, index=frame.index)  # rows without a weighting cell count as an average respondent
     w[complete.index] = _raked(complete, margins)
     assert w.between(0.3, 3.0).all()  # the config's trim [0.3, 3.0] does not bind
+    return q, frame, w
+
+
+def test_model_answer_weighted_figures_match_a_hand_raking():
+    q, _, w = _q3_weighted()
     text = PAGE.read_text(encoding="utf-8")
     fmt = lambda x, k: f"{x:.{k}f}".replace(".", ",")  # noqa: E731
 
@@ -130,14 +136,7 @@ def test_model_answer_margins_match_a_hand_linearisation():
     t with n - 1 df; the share's margin on the logit scale (svyciprop method "logit")."""
     from scipy import stats
 
-    d = pd.read_csv(RAW, encoding="cp1252", dtype=str, keep_default_na=False)
-    t = pd.to_datetime(d["CONTACTDATUM"], format="%d-%m-%Y")
-    q = d[(t.dt.year == 2026) & (t.dt.quarter == 3)]
-    frame = pd.DataFrame({"leeftijdsgroep": q["LFTKLASSE"].map({"1": "18-34", "2": "35-49", "3": "50-64", "4": "65+"}),
-                          "digitale_vaardigheid": q["DIGI"].map({"1": "laag", "2": "midden", "3": "hoog"})})
-    margins = yaml.safe_load((ROOT / "data" / "sample" / "lut.yml").read_text(encoding="utf-8"))["weighting"]["margins"]
-    w = pd.Series(1.0, index=frame.index)
-    w[frame.dropna().index] = _raked(frame.dropna(), margins)
+    q, frame, w = _q3_weighted()
     w = w.to_numpy()
     dummies = pd.get_dummies(frame, dtype=float).to_numpy()  # a row without a category has zeros for that margin
     n, tq = len(q), stats.t.ppf(0.975, len(q) - 1)
