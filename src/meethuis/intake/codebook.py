@@ -151,6 +151,10 @@ class Codebook:
     def context_fields(self) -> list[str]:
         return [f.id for f in self.fields.values() if f.role == "context"]
 
+    def breakdown_fields(self) -> list[str]:
+        """Context fields whose categories are breakdowns in the report (kanaal, dienst, leeftijdsgroep, ...)."""
+        return [f.id for f in self.fields.values() if f.role == "context" and f.kind == "category"]
+
     def process_fields(self) -> list[str]:
         return [f.id for f in self.fields.values() if f.role == "process"]
 

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from meethuis.common.errors import AnalysisError
+from meethuis.intake.codebook import load_codebook
 
 TOTAL = "totaal"  # value of a breakdown column in a total (margin) row
 HiddenGroups = Mapping[str, Collection[str]]  # breakdown column -> groups hidden in every table of a run
@@ -225,14 +226,11 @@ def hidden_groups(frame: pd.DataFrame, columns: Sequence[str], min_cell: int = 1
     return out
 
 
-BREAKDOWN_FIELDS = ("kanaal", "dienst", "leeftijdsgroep", "digitale_vaardigheid", "contact_type")
-
-
 def run_hidden_groups(responses: pd.DataFrame, config: Any, min_cell: int = 10,
                       trend_responses: pd.DataFrame | None = None) -> dict[str, frozenset[str]]:
     """:func:`hidden_groups` for one report: its breakdown columns and outcomes, quarters over the trend rows.
 
-    Columns: the context fields of :data:`BREAKDOWN_FIELDS`, the config's ``segments`` and raking
+    Columns: the codebook's breakdown fields (:meth:`Codebook.breakdown_fields`), the config's ``segments`` and raking
     ``margins``, and ``periode`` (over ``trend_responses``, every quarter the report shows); items: every
     outcome of the codebook and the config present in the data. The report and its ``aggregates.json`` use
     this one choice.
@@ -241,7 +239,7 @@ def run_hidden_groups(responses: pd.DataFrame, config: Any, min_cell: int = 10,
     own = config.outcomes() if hasattr(config, "outcomes") else []
     items = list(dict.fromkeys([*cb.outcomes(), *own]))
     items = [i for i in items if i in responses.columns]
-    columns = list(dict.fromkeys([*BREAKDOWN_FIELDS, *getattr(config, "segments", {}),
+    columns = list(dict.fromkeys([*cb.breakdown_fields(), *getattr(config, "segments", {}),
                                   *(getattr(config, "margins", None) or {})]))
     out = hidden_groups(responses, [c for c in columns if c != "periode"], min_cell, items)
     quarters = responses if trend_responses is None else trend_responses
@@ -653,7 +651,7 @@ def cross_table_findings(tables: Mapping[str, pd.DataFrame], text: str = "", min
         One line per finding.
     """
     found: list[str] = []
-    fields = set(BREAKDOWN_FIELDS) | {"periode"}
+    fields = set(load_codebook().breakdown_fields()) | {"periode"}
     for t in tables.values():  # a KPI table's text columns besides its keys are breakdowns (segments too)
         if "kpi" in t.columns and "estimate" in t.columns:
             fields |= {c for c in t.columns if t[c].dtype == object and c not in _KPI_TEXT}
