@@ -229,18 +229,33 @@ def write_run_context(context: RunContext, run_dir: Path) -> Path:
     return write_private(Path(run_dir) / RUN_CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-_OPENED: dict[str, tuple[tuple[int, int], RunContext]] = {}  # per kernel: the last run context read
+_OPENED: dict[str, tuple[tuple[int, int] | None, RunContext]] = {}  # per process: the last run context read or kept
+
+
+def keep_run_context(context: RunContext | None, run_dir: Path) -> None:
+    """Hold ``context`` in this process as the one of ``run_dir`` (``None``: let go of it).
+
+    Chapters forked from this process (``report.inprocess``) then read it from memory: no file, no
+    copy (the pages are shared until written).
+    """
+    _OPENED.clear()
+    if context is not None:
+        _OPENED[str(Path(run_dir))] = (None, context)
 
 
 def read_run_context(run_dir: Path | None = None) -> RunContext | None:
-    """The run context written by the report runner (``$MEETHUIS_RUN_DIR``), or ``None`` outside a run.
+    """The run context of the report run (``$MEETHUIS_RUN_DIR``), or ``None`` outside a run.
 
-    A warm kernel (``report.kernel``) runs several chapters of one report: the context is unpickled
-    once per kernel and reused while the file is unchanged (chapters only read it).
+    Held in memory (:func:`keep_run_context`), or written by the runner; a warm kernel
+    (``report.kernel``) runs several chapters of one report, so a written context is unpickled once per
+    kernel and reused while the file is unchanged (chapters only read it).
     """
     run_dir = current_run_dir() if run_dir is None else run_dir
     if run_dir is None:
         return None
+    kept = _OPENED.get(str(Path(run_dir)))
+    if kept is not None and kept[0] is None:
+        return kept[1]
     path = Path(run_dir) / RUN_CONTEXT
     try:
         stat = path.stat()

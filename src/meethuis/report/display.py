@@ -293,12 +293,28 @@ PHONE_CONTENT_PX = 360  # room for a picture on a 390 px screen
 PHONE_WIDTH_IN = 4.4  # the compact variant: 484 px at 110 dpi, shown at ~364 px: 10 pt text stays 11 px
 
 
-def _png(fig) -> tuple[str, int]:
-    """The figure as a base64 PNG (tight box) and its width in pixels."""
+def _png(fig, *, drawn: bool = False) -> tuple[str, int]:
+    """The figure as a base64 PNG (tight box) and its width in pixels.
+
+    ``drawn``: the figure was laid out and drawn at :data:`FIGURE_DPI` after its last change
+    (:func:`~meethuis.common.plots.fit_axis_labels`); it is then saved in that layout, as checked, without
+    laying it out again (the same picture, one layout pass less).
+    """
     import struct
 
+    import matplotlib
+
     buf = _io.BytesIO()
-    fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    engine = fig.get_layout_engine()
+    if drawn and engine is not None and fig.dpi == FIGURE_DPI and hasattr(fig.canvas, "get_renderer"):
+        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+        fig.set_layout_engine("none")
+        try:
+            fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches=box)
+        finally:
+            fig.set_layout_engine(engine)
+    else:
+        fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
     data = buf.getvalue()
     return base64.b64encode(data).decode("ascii"), struct.unpack(">I", data[16:20])[0]
 
@@ -316,12 +332,12 @@ def _compact(fig) -> tuple[str, int, float] | None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # constrained layout giving up on the narrow figure: not usable
         fig.set_size_inches(PHONE_WIDTH_IN, height * 1.1)
-        fit_axis_labels(fig)
-        data, px = _png(fig)  # checked as saved: the layout settles while saving
+        fit_axis_labels(fig)  # leaves the narrow figure laid out and drawn: saved and checked as it is
+        data, px = _png(fig, drawn=True)
         wider = px > PHONE_WIDTH_IN * FIGURE_DPI * 1.15  # titles or legends sticking out of the narrow figure
-        text_px = smallest_text_px(fig, FIGURE_DPI)
+        text_px = smallest_text_px(fig, FIGURE_DPI, drawn=True)
         small = text_px * min(1.0, PHONE_CONTENT_PX / px) < PHONE_TEXT_PX  # as shown on a phone
-        if wider or small or caught or layout_problems(fig):
+        if wider or small or caught or layout_problems(fig, drawn=True):
             return None
     return data, px, text_px
 
@@ -345,7 +361,7 @@ def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl")
     if lang == "nl":
         dutch_decimals(fig)
     fit_axis_labels(fig)  # a long axis label or category name wraps instead of running off the picture
-    data, width = _png(fig)
+    data, width = _png(fig, drawn=True)
     problems = layout_problems(fig, drawn=True)  # as saved; recorded on the figure; the report tests require none
     text_px = smallest_text_px(fig, FIGURE_DPI, drawn=True)
     compact = None if problems else _compact(fig)

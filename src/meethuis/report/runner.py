@@ -26,8 +26,8 @@ from typing import Sequence
 from meethuis.common import narrative as nv
 from meethuis.intake.config import load_config
 from meethuis.report.context import (
-    REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, period_parameter, precompute_analyses,
-    resolve_config_path, write_run_context,
+    REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, keep_run_context, period_parameter,
+    precompute_analyses, resolve_config_path, write_run_context,
 )
 from meethuis.common.errors import ConfigError, MeethuisError
 from meethuis.report.folders import RUN_DIR_ENV, check_output_folder, output_lock, private_run_dir, write_marker
@@ -110,7 +110,80 @@ def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str 
 # outcome, own aggregates): the runner computes those once, beside the first chapters, and starts these
 # chapters when they are stored.
 NEEDS_ANALYSES = frozenset({"00_samenvatting", "05_drijfveren", "06_prioriteiten", "08_benchmark", "10_feedback"})
-ENGINES = ("warm", "papermill")
+ENGINES = ("fork", "warm", "papermill")
+
+
+def default_engine() -> str:
+    """``"fork"`` where processes can fork (Linux, macOS), else ``"warm"`` kernels."""
+    from meethuis.report.inprocess import fork_available
+
+    return "fork" if fork_available() else "warm"
+
+
+def _import_chapters() -> None:
+    """Import what the chapters import, once in the runner, so forked chapters start with it loaded."""
+    import importlib
+    import pkgutil
+
+    import IPython.core.interactiveshell  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+
+    from meethuis.report import chapters
+
+    for module in pkgutil.iter_modules(chapters.__path__):
+        importlib.import_module(f"meethuis.report.chapters.{module.name}")
+
+
+def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2, progress: bool = True,
+                        precompute=None, needs_analyses: frozenset = NEEDS_ANALYSES) -> tuple[dict, dict]:
+    """Run ``chapters`` in forked children of this process, ``jobs`` at a time (:mod:`meethuis.report.inprocess`).
+
+    ``precompute`` (a callable returning seconds per analysis) runs in a child of its own beside the
+    chapters; chapters in ``needs_analyses`` start when it has finished.
+
+    Returns
+    -------
+    tuple
+        Seconds per chapter (in the order of ``chapters``) and seconds per shared analysis.
+
+    Raises
+    ------
+    ChapterError
+        The first chapter that failed (the others are stopped).
+    """
+    from meethuis.report.inprocess import ChildFailed, Task, run_forked, run_notebook
+
+    _import_chapters()
+    wait = "analyses" if precompute is not None else None
+    order = [c for c in chapters if c not in needs_analyses] + [c for c in chapters if c in needs_analyses]
+    tasks = [Task(c, _notebook_work(run_notebook, c, Path(folder) / f"{Path(c).name}.ipynb", params),
+                  after=wait if c in needs_analyses else None) for c in order]
+    extra = [Task("analyses", precompute)] if precompute is not None else []
+    analysis_seconds: dict[str, float] = {}
+
+    def done(name: str, seconds: float, value) -> None:
+        if name == "analyses":
+            analysis_seconds.update(value or {})
+        elif progress:
+            print(f"  {name:<26} {seconds:6.1f} s", file=sys.stderr, flush=True)
+
+    try:
+        seconds = run_forked(tasks, jobs, done, extra)
+    except ChildFailed as exc:
+        if exc.failure is not None:
+            f = exc.failure
+            raise ChapterError(exc.task, _source_cell(exc.task, f.source, f.exec_count), f.source, f.ename,
+                               f.evalue) from None
+        raise ChapterError(exc.task, None, "", exc.ename, exc.evalue) from None
+    return {c: seconds[c] for c in chapters}, analysis_seconds
+
+
+def _notebook_work(run_notebook, chapter: str, out_nb: Path, params: dict):
+    """What a forked child does for ``chapter``: execute its notebook into ``out_nb``."""
+    def work() -> None:
+        run_notebook(NOTEBOOK_DIR / f"{chapter}.ipynb", out_nb, params, NOTEBOOK_DIR)
+    return work
 
 
 def _run_chapter(chapter: str, out_nb: Path, parameters: dict, kernel, progress: bool,
@@ -167,13 +240,14 @@ def _source_cell(chapter: str, source: str | None, fallback: int | None) -> int 
 
 
 def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2, progress: bool = True, *,
-                 engine: str = "warm", analyses=None, needs_analyses: frozenset = NEEDS_ANALYSES,
+                 engine: str | None = None, analyses=None, needs_analyses: frozenset = NEEDS_ANALYSES,
                  kernels: Sequence | None = None, env: dict[str, str] | None = None) -> dict[str, float]:
     """Run ``chapters`` (notebook names under ``notebooks/``) with ``params`` on ``jobs`` workers.
 
-    Each worker starts one warm kernel (:class:`~meethuis.report.kernel.WarmKernel`) and runs its
-    chapters one after the other, each in a clean namespace (``engine="papermill"``: a fresh kernel per
-    chapter, the former path). Each executed notebook goes to ``folder / <its file name>``. Chapters in
+    ``engine="fork"`` (the default where processes fork): each chapter runs in a child forked from this
+    process (:func:`run_chapters_forked`). ``"warm"``: each worker starts one warm kernel
+    (:class:`~meethuis.report.kernel.WarmKernel`) and runs its chapters one after the other, each in a
+    clean namespace; ``"papermill"``: a fresh kernel per chapter, the former path. Each executed notebook goes to ``folder / <its file name>``. Chapters in
     ``needs_analyses`` go last and wait for ``analyses`` (a future of the shared analyses).
     ``kernels``: already started kernels, one per worker, as ``(kernel, future of its warm-up)`` pairs
     (closed here); ``env``: variables set in a warm kernel before each chapter.
@@ -190,8 +264,15 @@ def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int 
     """
     from meethuis.report.kernel import WarmKernel
 
+    engine = engine or default_engine()
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}", key="engine", hint=f"one of {', '.join(ENGINES)}")
+    if engine == "fork":
+        for kernel, _ in kernels or []:
+            kernel.close()
+        if analyses is not None:
+            analyses.result()
+        return run_chapters_forked(chapters, Path(folder), params, jobs, progress, needs_analyses=needs_analyses)[0]
     todo: queue.Queue[str] = queue.Queue()
     for c in [c for c in chapters if c not in needs_analyses] + [c for c in chapters if c in needs_analyses]:
         todo.put(c)
@@ -244,7 +325,7 @@ def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int 
 
 def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: str | None = None,
                period: str = "", min_cell: int | None = None, chapters: Sequence[str] | None = None,
-               jobs: int = 2, progress: bool = True, engine: str = "warm") -> ReportResult:
+               jobs: int = 2, progress: bool = True, engine: str | None = None) -> ReportResult:
     """Render the report of one organisation into the folder ``out``.
 
     Parameters
@@ -268,9 +349,10 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     progress:
         Print a line per finished chapter.
     engine:
-        ``"warm"`` (default): one kernel per worker runs its chapters one after the other, each in a
-        clean namespace (:mod:`meethuis.report.kernel`); ``"papermill"``: a fresh kernel per chapter (the
-        former path, kept for comparison in ``bench/bench_scale.py``).
+        ``"fork"`` (the default where processes fork): each chapter runs in a child forked from the runner,
+        which holds the run context in memory (:mod:`meethuis.report.inprocess`); ``"warm"``: one kernel per
+        worker runs its chapters one after the other, each in a clean namespace
+        (:mod:`meethuis.report.kernel`); ``"papermill"``: a fresh kernel per chapter (the former path).
 
     Returns
     -------
@@ -289,6 +371,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     t0 = time.perf_counter()
     period = (period or "").strip().upper()
     out = check_output_folder(out)  # before reading any data: refuse a folder that is not ours
+    engine = engine or default_engine()
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}", key="engine", hint=f"one of {', '.join(ENGINES)}")
     chapters = list(chapters) if chapters is not None else chapters_available()
@@ -317,7 +400,10 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
             write_marker(tmp, config.path.name)
             (tmp / "notebooks").mkdir()
             (tmp / "tables").mkdir()
-            write_run_context(context, run_dir)
+            if engine == "fork":
+                keep_run_context(context, run_dir)  # the chapters, forked from here, read it from memory
+            else:
+                write_run_context(context, run_dir)
             for c in chapters:  # a chapter that lacks its inputs steps aside with one paragraph
                 if not plan[c].runs:
                     nb = skipped_notebook(c, chapter_title(NOTEBOOK_DIR / f"{c}.ipynb", lang), plan[c], lang)
@@ -326,20 +412,17 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
                     nbformat.write(nb, str(tmp / "notebooks" / f"{c}.ipynb"))
             os.environ[REPORT_DIR_ENV] = str(tmp)
             os.environ[RUN_DIR_ENV] = str(run_dir)
-            analysis_pool = ThreadPoolExecutor(max_workers=1)
-            interrupted = False
             try:
-                analyses = (analysis_pool.submit(precompute_analyses, context, run_dir, min_cell)
-                            if NEEDS_ANALYSES & set(runnable) else None)
-                seconds = run_chapters(runnable, tmp / "notebooks", params, jobs, progress, engine=engine,
-                                       analyses=analyses, kernels=kernels,
-                                       env={REPORT_DIR_ENV: str(tmp), RUN_DIR_ENV: str(run_dir)})
-                analysis_seconds = analyses.result() if analyses is not None else {}
-            except (KeyboardInterrupt, SystemExit):
-                interrupted = True
-                raise
+                if engine == "fork":
+                    precompute = ((lambda: precompute_analyses(context, run_dir, min_cell))
+                                  if NEEDS_ANALYSES & set(runnable) else None)
+                    seconds, analysis_seconds = run_chapters_forked(runnable, tmp / "notebooks", params, jobs,
+                                                                    progress, precompute)
+                else:
+                    seconds, analysis_seconds = _run_in_kernels(context, run_dir, tmp, runnable, params, jobs,
+                                                                progress, engine, kernels, min_cell)
             finally:
-                analysis_pool.shutdown(wait=not interrupted, cancel_futures=True)
+                keep_run_context(None, run_dir)
                 for key, value in old_env.items():
                     if value is None:
                         os.environ.pop(key, None)
@@ -357,6 +440,25 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
             write_marker(tmp, config.path.name)  # lists what this run wrote: a later run may replace only that
         return ReportResult(path=out / "report.html", chapters=chapters, seconds=seconds,
                             total_seconds=time.perf_counter() - t0, analysis_seconds=analysis_seconds)
+
+
+def _run_in_kernels(context: RunContext, run_dir: Path, tmp: Path, runnable: list[str], params: dict, jobs: int,
+                    progress: bool, engine: str, kernels, min_cell: int) -> tuple[dict, dict]:
+    """The kernel engines: shared analyses in a thread of the runner, chapters in kernels; seconds of both."""
+    analysis_pool = ThreadPoolExecutor(max_workers=1)
+    interrupted = False
+    try:
+        analyses = (analysis_pool.submit(precompute_analyses, context, run_dir, min_cell)
+                    if NEEDS_ANALYSES & set(runnable) else None)
+        seconds = run_chapters(runnable, tmp / "notebooks", params, jobs, progress, engine=engine,
+                               analyses=analyses, kernels=kernels,
+                               env={REPORT_DIR_ENV: str(tmp), RUN_DIR_ENV: str(run_dir)})
+        return seconds, (analyses.result() if analyses is not None else {})
+    except (KeyboardInterrupt, SystemExit):
+        interrupted = True
+        raise
+    finally:
+        analysis_pool.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 @contextlib.contextmanager
