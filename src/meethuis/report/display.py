@@ -306,9 +306,14 @@ def _png(fig, *, drawn: bool = False) -> tuple[str, int]:
 
     buf = _io.BytesIO()
     engine = fig.get_layout_engine()
-    if drawn and engine is not None and fig.dpi == FIGURE_DPI and hasattr(fig.canvas, "get_renderer"):
+    if drawn and engine is not None and fig.dpi == FIGURE_DPI:
+        if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure: give it the canvas savefig would use
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            FigureCanvasAgg(fig)
         box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
-        fig.set_layout_engine("none")
+        with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)  # no engine: savefig neither lays out nor draws twice
         try:
             fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches=box)
         finally:
