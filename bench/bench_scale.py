@@ -6,12 +6,19 @@ file, new respondent ids and case keys, so every response links to its process r
 sample). Every report pools all quarters (``--period all``), the heaviest case.
 
 Each report runs as ``meethuis report`` in a subprocess; the bench samples the memory of that process
-and every child (kernels, workers) ten times a second and prints wall time, CPU seconds, the peak of
-the summed RSS and the largest single process. "today" is the package at ``--baseline-rev`` (default:
-the commit before the scale work), checked out in a temporary git worktree: its own runner (one fresh
-papermill kernel per chapter), notebooks and intake. "new" is this working copy (warm kernels, shared
-analyses, peer aggregates from the cache, bounded bootstrap). Per-chapter seconds of Molensloot are
-printed side by side: their difference is mostly the kernel start-up that the warm kernels share.
+and every child (kernels, forked chapters) ten times a second and prints wall time, CPU seconds, the peak
+of the summed PSS (proportional set size: a page shared by forked processes counts once, split over
+them; this is the memory the machine really gives the report) and the largest single process (RSS).
+Paths compared in one run:
+
+- "today": the package at ``--baseline-rev`` (default: the commit before the scale work), checked out in a
+  temporary git worktree: its own runner (one fresh papermill kernel per chapter), notebooks and intake;
+- "warm": this working copy with ``--engine warm`` (a Jupyter kernel per worker, reused by its chapters);
+- "new": this working copy as it runs by default (``--engine fork``: chapters in processes forked from
+  the runner, which holds the run context in memory).
+
+Per-chapter seconds of Molensloot are printed side by side: their difference is the kernel start-up and
+message traffic the fork engine does not have.
 
 Targets (2-core machine): 1,000,000 responses under 90 s and 3 GB peak; 100,000 under 20 s;
 Molensloot under 10 s. Run: ``python bench/bench_scale.py [--sizes molensloot,100000,1000000]``.
@@ -74,13 +81,25 @@ def baseline_tree(rev: str, where: Path) -> Path:
     return where
 
 
-def run_report(src: Path, config: Path, out: Path, env_extra: dict) -> dict:
+def _memory(p) -> tuple[float, float]:
+    """PSS and RSS of process ``p`` in bytes (PSS: shared pages split over the processes sharing them)."""
+    try:
+        info = p.memory_full_info()
+        return float(getattr(info, "pss", info.rss)), float(info.rss)
+    except Exception:  # psutil.AccessDenied where smaps is not readable: RSS
+        rss = float(p.memory_info().rss)
+        return rss, rss
+
+
+def run_report(src: Path, config: Path, out: Path, env_extra: dict, engine: str | None = None) -> dict:
     """``meethuis report`` of ``config`` with the package in ``src``: wall, CPU, peak memory, per chapter."""
     import psutil
 
     env = {**os.environ, "PYTHONPATH": str(src), "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", **env_extra}
     cmd = [sys.executable, "-m", "meethuis.cli.main", "report", "--config", str(config), "--out", str(out),
            "--period", "all", "--jobs", "2"]  # not --quiet: the per-chapter lines go to stderr
+    if engine:
+        cmd += ["--engine", engine]
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -94,15 +113,17 @@ def run_report(src: Path, config: Path, out: Path, env_extra: dict) -> dict:
         while proc.poll() is None:
             try:
                 procs = [parent, *parent.children(recursive=True)]
-                rss = []
+                pss, rss = [], []
                 for p in procs:
                     try:
-                        rss.append(p.memory_info().rss)
+                        shared, resident = _memory(p)
+                        pss.append(shared)
+                        rss.append(resident)
                         t = p.cpu_times()
                         cpu_seen[p.pid] = t.user + t.system
                     except psutil.Error:
                         pass
-                peak["total"] = max(peak["total"], sum(rss) / 2**20)
+                peak["total"] = max(peak["total"], sum(pss) / 2**20)
                 peak["largest"] = max(peak["largest"], max(rss, default=0) / 2**20)
             except psutil.Error:
                 pass
@@ -115,7 +136,7 @@ def run_report(src: Path, config: Path, out: Path, env_extra: dict) -> dict:
     watcher.join()
     if proc.returncode != 0:
         raise RuntimeError(f"report failed ({proc.returncode}): {stderr[-2000:]}")
-    chapters = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\d\d_\w+)\s+([\d.]+) s$", stderr, re.M)}
+    chapters = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\d\d_\w+)\s+([\d.]+) s\b", stderr, re.M)}
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every waited-for descendant, to the end
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {"wall": wall, "cpu": max(cpu, sum(cpu_seen.values())), "peak": peak["total"], "largest": peak["largest"],
@@ -129,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-rev", default="c25eebf",
                         help="git revision of today's path (default: the commit before the scale work)")
     parser.add_argument("--no-baseline", action="store_true", help="only the new path")
+    parser.add_argument("--warm", default="molensloot,100000",
+                        help="sizes that also run the warm-kernel engine (comma-separated; '' for none)")
     args = parser.parse_args(argv)
     load = os.getloadavg()
     print(f"Scale benchmark: full report, --period all, --jobs 2; load average {load[0]:.1f} {load[1]:.1f} "
@@ -163,10 +186,13 @@ def main(argv: list[str] | None = None) -> int:
                 results = {}
                 if base_src is not None:
                     results["today"] = run_report(base_src, config, tmp / f"out-today-{size}", {})
+                if size in [w.strip() for w in args.warm.split(",")]:
+                    results["warm"] = run_report(SRC, config, tmp / f"out-warm-{size}", env_new, "warm")
                 results["new"] = run_report(SRC, config, tmp / f"out-new-{size}", env_new)
                 for name, r in results.items():
                     print(f"  {name:<6} {r['wall']:7.1f} s wall, {r['cpu']:7.1f} CPU s, peak {r['peak']:7,.0f} MB "
-                          f"over all processes (largest {r['largest']:,.0f} MB); load average {r['load']:.1f}")
+                          f"PSS over all processes (largest process {r['largest']:,.0f} MB RSS); "
+                          f"load average {r['load']:.1f}")
                 new = results["new"]
                 target = TARGETS.get(size)
                 if "today" in results:
@@ -178,16 +204,19 @@ def main(argv: list[str] | None = None) -> int:
                     mem = f" and {MEMORY_TARGET_MB[size]:,.0f} MB" if size in MEMORY_TARGET_MB else ""
                     print(f"  target: under {target:g} s{mem}: {'MET' if met else 'MISSED'}")
                     ok &= met
-                if size == "molensloot" and "today" in results:
-                    print("  per chapter (s)            today    new")
-                    for c in sorted(set(results["today"]["chapters"]) | set(new["chapters"])):
-                        a, b = results["today"]["chapters"].get(c), new["chapters"].get(c)
-                        print(f"    {c:<24} {a if a is not None else float('nan'):6.1f} "
-                              f"{b if b is not None else float('nan'):6.1f}")
-                    ta, tb = sum(results["today"]["chapters"].values()), sum(new["chapters"].values())
-                    n = max(len(new["chapters"]), 1)
-                    print(f"    {'sum of chapters':<24} {ta:6.1f} {tb:6.1f}  (per chapter: {ta / n:.2f} s today, "
-                          f"{tb / n:.2f} s new; today's includes a kernel start-up and imports per chapter)")
+                if size == "molensloot":
+                    names = list(results)
+                    print("  per chapter (s)           " + "".join(f"{n:>8}" for n in names))
+                    every = sorted(set().union(*(r["chapters"] for r in results.values())))
+                    for c in every:
+                        print(f"    {c:<24}" + "".join(f"{results[n]['chapters'].get(c, float('nan')):8.1f}"
+                                                    for n in names))
+                    sums = {n: sum(results[n]["chapters"].values()) for n in names}
+                    count = max(len(new["chapters"]), 1)
+                    print(f"    {'sum of chapters':<24}" + "".join(f"{sums[n]:8.1f}" for n in names))
+                    print(f"    {'per chapter':<24}" + "".join(f"{sums[n] / count:8.2f}" for n in names)
+                          + "  (today: a kernel start-up and imports per chapter; warm: kernel messages; "
+                            "new: none)")
         finally:
             if base_src is not None:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_src.parent)],

@@ -158,14 +158,14 @@ def test_order_jobs_and_waiting_for_the_shared_analyses(tmp_path):
 
     seen = {}
     seconds = run_forked([Task("a", step("a")), Task("b", step("b"), after="analyses"), Task("c", step("c"))],
-                         jobs=1, on_done=lambda name, s, value: seen.setdefault(name, value),
+                         jobs=1, on_done=lambda name, s, cpu, value: seen.setdefault(name, (value, cpu >= 0)),
                          extra=[Task("analyses", analyses)])
     events = [line.split()[:2] for line in log.read_text().splitlines()]
     starts = [name for what, name in events if what == "start"]
     assert starts[0] == "a" and sorted(starts) == ["a", "b", "c"]  # b waits for the analyses, a does not
     assert events == [e for name in starts for e in (["start", name], ["end", name])]  # never two at once
     assert [line.split()[2] for line in log.read_text().splitlines() if line.startswith("start")] == ["0"] * 3
-    assert seen == {"analyses": {"drivers": 1.5}, "a": "A", "b": "B", "c": "C"}
+    assert seen == {"analyses": ({"drivers": 1.5}, True), "a": ("A", True), "b": ("B", True), "c": ("C", True)}
     assert set(seconds) == {"a", "b", "c", "analyses"}
 
 

@@ -14,7 +14,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         return 2
     if args.all:
         results = run_batch(args.all, args.out, jobs=args.jobs, lang=args.lang, period=args.period,
-                            echo=lambda line: print(line, file=sys.stderr, flush=True), scheduler=args.scheduler)
+                            echo=lambda line: print(line, file=sys.stderr, flush=True), scheduler=args.scheduler,
+                            engine=args.engine)
         print(batch_summary(results))
         failed = [r for r in results if r.status != "ok"]
         for r in failed:
@@ -27,7 +28,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         config = str(Path(config).expanduser().resolve())
     try:
         result = run_report(config, args.out, lang=args.lang, period=args.period, min_cell=args.min_cell,
-                            jobs=args.jobs, progress=not args.quiet)
+                            jobs=args.jobs, progress=not args.quiet, engine=args.engine)
     except ChapterError as exc:
         print(f"meethuis report: error: {exc}", file=sys.stderr)
         return 2 if exc.user_error else 1
@@ -56,5 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="with --all: a running Dask scheduler (tcp://host:8786) instead of a local cluster; its "
                         "workers need meethuis and the same paths to configs, data and --out")
+    p.add_argument("--engine", choices=["fork", "warm", "papermill"], default=None,
+                   help="how chapters run: 'fork' (default where the system forks): a child process of the runner "
+                        "per chapter; 'warm': a Jupyter kernel per worker; 'papermill': a fresh kernel per chapter")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_report)

@@ -383,24 +383,34 @@ def load_aggregates(run_dir: Path | None, min_cell: int) -> dict | None:
         return pickle.load(fh)
 
 
-def precompute_analyses(context: RunContext, run_dir: Path, min_cell: int) -> dict[str, float]:
-    """Run the analyses that several chapters show, once, into the run's private folder; seconds each.
+def analysis_jobs(context: RunContext, run_dir: Path, min_cell: int) -> list[tuple[str, Any]]:
+    """The analyses several chapters show, as independent jobs: ``(name, function)``; each function stores
+    its result in the run's private folder and returns its seconds.
 
     The driver bootstrap per outcome (chapters 00, 05, 06, 10) and the organisation's own aggregates
-    (chapter 08 and ``aggregates.json``).
+    (chapter 08 and ``aggregates.json``). The fork engine runs them side by side; they share nothing.
     """
     import time
 
-    seconds = {}
-    n_boot = SHARED_BOOT
-    for outcome in shared_driver_outcomes(context.config):
-        start = time.perf_counter()
-        result = driver_analysis(context.responses, context.weights, context.config, outcome, n_boot, min_cell)
-        store_driver_analysis(run_dir, outcome, n_boot, min_cell, result)
-        seconds[f"drivers-{outcome}"] = time.perf_counter() - start
-    start = time.perf_counter()
-    store_aggregates(run_dir, min_cell, own_aggregates(context.responses, context.weights, context.config,
-                                                       context.period, min_cell, context.trend_responses))
-    seconds["aggregates"] = time.perf_counter() - start
-    return seconds
+    def drivers(outcome: str):
+        def job() -> float:
+            start = time.perf_counter()
+            result = driver_analysis(context.responses, context.weights, context.config, outcome, SHARED_BOOT,
+                                     min_cell)
+            store_driver_analysis(run_dir, outcome, SHARED_BOOT, min_cell, result)
+            return time.perf_counter() - start
+        return job
 
+    def aggregates() -> float:
+        start = time.perf_counter()
+        store_aggregates(run_dir, min_cell, own_aggregates(context.responses, context.weights, context.config,
+                                                           context.period, min_cell, context.trend_responses))
+        return time.perf_counter() - start
+
+    jobs = [(f"drivers-{outcome}", drivers(outcome)) for outcome in shared_driver_outcomes(context.config)]
+    return jobs + [("aggregates", aggregates)]
+
+
+def precompute_analyses(context: RunContext, run_dir: Path, min_cell: int) -> dict[str, float]:
+    """Run :func:`analysis_jobs` one after the other, into the run's private folder; seconds each."""
+    return {name: job() for name, job in analysis_jobs(context, run_dir, min_cell)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import io
 import os
 import signal
@@ -163,10 +164,12 @@ def run_notebook(notebook: str | Path, out: str | Path, parameters: dict, cwd: s
 
 # -- forked children ---------------------------------------------------------------------------------------
 class Task:
-    """One piece of work for a child: ``name`` (a chapter), the function to run there, and what it waits for."""
+    """One piece of work for a child: ``name`` (a chapter), the function to run there, and the names of the
+    tasks it waits for (``after``)."""
 
-    def __init__(self, name: str, work: Callable[[], object], after: str | None = None) -> None:
-        self.name, self.work, self.after = name, work, after
+    def __init__(self, name: str, work: Callable[[], object], after: Sequence[str] = ()) -> None:
+        self.name, self.work = name, work
+        self.after = (after,) if isinstance(after, str) else tuple(after)
 
 
 def _child(work: Callable[[], object], send) -> None:
@@ -210,12 +213,13 @@ def _fork(work: Callable[[], object]):
     return pid, receive
 
 
-def _exit_status(pid: int) -> str:
-    """Reap child ``pid``; how it ended when it sent nothing ("killed by signal 9", "exit code 70")."""
-    _, status = os.waitpid(pid, 0)
+def _reap(pid: int) -> tuple[str, float]:
+    """Wait for child ``pid``: how it ended ("exit code 0", "killed by signal 9") and its CPU seconds."""
+    _, status, usage = os.wait4(pid, 0)
+    cpu = usage.ru_utime + usage.ru_stime
     if os.WIFSIGNALED(status):
-        return f"killed by signal {os.WTERMSIG(status)}"
-    return f"exit code {os.waitstatus_to_exitcode(status)}"
+        return f"killed by signal {os.WTERMSIG(status)}", cpu
+    return f"exit code {os.waitstatus_to_exitcode(status)}", cpu
 
 
 class ChildFailed(Exception):
@@ -226,13 +230,16 @@ class ChildFailed(Exception):
         super().__init__(f"{task}: {ename}: {evalue}")
 
 
-def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, object], None] | None = None,
-               extra: Sequence[Task] = ()) -> dict[str, float]:
+def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, float, object], None] | None = None,
+               extra: Sequence[Task] = (), prepare: Callable[[], None] | None = None) -> dict[str, float]:
     """Run ``tasks`` in forked children, at most ``jobs`` at a time, in order; ``extra`` run beside them.
 
-    A task whose ``after`` names another task starts when that one succeeded. ``extra`` tasks (shared
-    analyses) do not count against ``jobs``. ``on_done(name, seconds, value)`` is called in this process
-    as each task ends. On the first failure the other children are stopped.
+    ``prepare`` runs here after the ``extra`` children started and before the first task forks (imports
+    every task needs: done once, beside the extra work).
+
+    A task whose ``after`` names other tasks starts when those succeeded. ``extra`` tasks (shared
+    analyses) do not count against ``jobs``. ``on_done(name, seconds, cpu_seconds, value)`` is called in
+    this process as each task ends (wall and CPU seconds of its child). On the first failure the other children are stopped.
 
     Returns
     -------
@@ -247,6 +254,7 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
     waiting = list(tasks)
     running: dict = {}  # receiving end of the child's pipe -> (task, pid, start)
     done: dict[str, float] = {}
+    cpu_seconds: dict[str, float] = {}
 
     def start(task: Task) -> None:
         pid, receive = _fork(task.work)
@@ -255,17 +263,21 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
     try:
         for task in extra:
             start(task)
+        if prepare is not None:
+            prepare()
+        gc.freeze()  # what exists now is never collected in a child: no collector walking (and copying) it
         while waiting or running:
             busy = sum(1 for t, *_ in running.values() if t not in extra)
             for task in list(waiting):
                 if busy >= max(1, int(jobs)):
                     break
-                if task.after is None or task.after in done:
+                if all(name in done for name in task.after):
                     waiting.remove(task)
                     start(task)
                     busy += 1
             if not running:
-                raise RuntimeError(f"tasks wait for {', '.join(sorted({t.after for t in waiting}))}, which never ran")
+                never = sorted({name for t in waiting for name in t.after} - set(done))
+                raise RuntimeError(f"tasks wait for {', '.join(never)}, which never ran")
             for receive in wait_for(list(running)):  # a message (read before the child exits) or EOF
                 task, pid, began = running.pop(receive)
                 try:
@@ -273,8 +285,9 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
                 except (EOFError, OSError):
                     message = None
                 receive.close()
-                ended = _exit_status(pid)
+                ended, cpu = _reap(pid)
                 elapsed = time.perf_counter() - began
+                cpu_seconds[task.name] = cpu
                 if message is None:
                     raise ChildFailed(task.name, None, "ChildProcessError",
                                       f"the process running {task.name} died ({ended}; out of memory?)")
@@ -285,8 +298,9 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
                     raise ChildFailed(task.name, failure, ename, evalue)
                 done[task.name] = elapsed
                 if on_done is not None:
-                    on_done(task.name, elapsed, value)
+                    on_done(task.name, elapsed, cpu, value)
     finally:
+        gc.unfreeze()
         for receive, (task, pid, _) in running.items():  # a failure or an interrupt: stop the rest
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)

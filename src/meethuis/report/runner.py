@@ -21,12 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 import nbformat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from meethuis.common import narrative as nv
 from meethuis.intake.config import load_config
 from meethuis.report.context import (
-    REPO_ROOT, REPORT_DIR_ENV, RunContext, build_run_context, keep_run_context, period_parameter,
+    REPO_ROOT, REPORT_DIR_ENV, RunContext, analysis_jobs, build_run_context, keep_run_context, period_parameter,
     precompute_analyses, resolve_config_path, write_run_context,
 )
 from meethuis.common.errors import ConfigError, MeethuisError
@@ -109,7 +109,9 @@ def validate_inputs(config_path: str | os.PathLike, period: str = "", lang: str 
 # Chapters that show the shared analyses (``report.context.precompute_analyses``: driver bootstrap per
 # outcome, own aggregates): the runner computes those once, beside the first chapters, and starts these
 # chapters when they are stored.
-NEEDS_ANALYSES = frozenset({"00_samenvatting", "05_drijfveren", "06_prioriteiten", "08_benchmark", "10_feedback"})
+ANALYSES_SHOWN = {"00_samenvatting": "drivers", "05_drijfveren": "drivers", "06_prioriteiten": "drivers",
+                  "10_feedback": "drivers", "08_benchmark": "aggregates"}  # chapter -> the shared analyses it shows
+NEEDS_ANALYSES = frozenset(ANALYSES_SHOWN)
 ENGINES = ("fork", "warm", "papermill")
 
 
@@ -136,11 +138,13 @@ def _import_chapters() -> None:
 
 
 def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2, progress: bool = True,
-                        precompute=None, needs_analyses: frozenset = NEEDS_ANALYSES) -> tuple[dict, dict]:
+                        analyses: Sequence[tuple[str, Callable[[], float]]] = (),
+                        needs_analyses: frozenset = NEEDS_ANALYSES) -> tuple[dict, dict]:
     """Run ``chapters`` in forked children of this process, ``jobs`` at a time (:mod:`meethuis.report.inprocess`).
 
-    ``precompute`` (a callable returning seconds per analysis) runs in a child of its own beside the
-    chapters; chapters in ``needs_analyses`` start when it has finished.
+    ``analyses`` (``(name, function)`` pairs, :func:`~meethuis.report.context.analysis_jobs`) run in
+    children of their own beside the chapters, side by side; a chapter in ``needs_analyses`` starts when
+    the analyses it shows (:data:`ANALYSES_SHOWN`: the driver bootstraps, or the aggregates) have finished.
 
     Returns
     -------
@@ -154,22 +158,28 @@ def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, job
     """
     from meethuis.report.inprocess import ChildFailed, Task, run_forked, run_notebook
 
-    _import_chapters()
-    wait = "analyses" if precompute is not None else None
+    extra = [Task(f"({name})", job) for name, job in analyses]
+    wait = [t.name for t in extra]
+
+    def after(chapter: str) -> list[str]:
+        if chapter not in needs_analyses:
+            return []
+        kind = ANALYSES_SHOWN.get(chapter)
+        return [w for w in wait if kind is None or w.startswith(f"({kind}")]
+
     order = [c for c in chapters if c not in needs_analyses] + [c for c in chapters if c in needs_analyses]
     tasks = [Task(c, _notebook_work(run_notebook, c, Path(folder) / f"{Path(c).name}.ipynb", params),
-                  after=wait if c in needs_analyses else None) for c in order]
-    extra = [Task("analyses", precompute)] if precompute is not None else []
+                  after=after(c)) for c in order]
     analysis_seconds: dict[str, float] = {}
 
-    def done(name: str, seconds: float, value) -> None:
-        if name == "analyses":
-            analysis_seconds.update(value or {})
-        elif progress:
-            print(f"  {name:<26} {seconds:6.1f} s", file=sys.stderr, flush=True)
+    def done(name: str, seconds: float, cpu: float, value) -> None:
+        if name in wait:
+            analysis_seconds[name.strip("()")] = seconds
+        if progress:
+            print(f"  {name:<26} {seconds:6.1f} s  ({cpu:.1f} CPU-s)", file=sys.stderr, flush=True)
 
     try:
-        seconds = run_forked(tasks, jobs, done, extra)
+        seconds = run_forked(tasks, jobs, done, extra, prepare=_import_chapters)  # imports beside the analyses
     except ChildFailed as exc:
         if exc.failure is not None:
             f = exc.failure
@@ -381,6 +391,8 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     # the kernels start and import while the survey is read (bad data close them again)
     with _early_kernels(engine, min(int(jobs), len(chapters))) as kernels:
         context = validate_inputs(config_path, period, lang or "nl", config=parsed)
+        if progress:
+            print(f"  {'(gegevens gelezen)':<26} {time.perf_counter() - t0:6.1f} s", file=sys.stderr, flush=True)
         lang = lang or context.config.lang
         period = context.period  # resolved: the quarter, or "" for every quarter pooled
         config = context.config
@@ -414,10 +426,9 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
             os.environ[RUN_DIR_ENV] = str(run_dir)
             try:
                 if engine == "fork":
-                    precompute = ((lambda: precompute_analyses(context, run_dir, min_cell))
-                                  if NEEDS_ANALYSES & set(runnable) else None)
+                    shared = analysis_jobs(context, run_dir, min_cell) if NEEDS_ANALYSES & set(runnable) else []
                     seconds, analysis_seconds = run_chapters_forked(runnable, tmp / "notebooks", params, jobs,
-                                                                    progress, precompute)
+                                                                    progress, shared)
                 else:
                     seconds, analysis_seconds = _run_in_kernels(context, run_dir, tmp, runnable, params, jobs,
                                                                 progress, engine, kernels, min_cell)
@@ -529,11 +540,12 @@ class BatchResult:
     message: str = ""
 
 
-def _batch_one(config_path: str, out: str, lang: str | None, period: str) -> BatchResult:
+def _batch_one(config_path: str, out: str, lang: str | None, period: str, engine: str | None = None) -> BatchResult:
     t0 = time.perf_counter()
     name = Path(config_path).stem
     try:
-        result = run_report(config_path, Path(out) / name, lang=lang, period=period, jobs=1, progress=False)
+        result = run_report(config_path, Path(out) / name, lang=lang, period=period, jobs=1, progress=False,
+                            engine=engine)
         return BatchResult(name, "ok", time.perf_counter() - t0, str(result.path))
     except (MeethuisError, ChapterError) as exc:
         return BatchResult(name, "fout", time.perf_counter() - t0, "", str(exc))
@@ -543,7 +555,8 @@ def _batch_one(config_path: str, out: str, lang: str | None, period: str) -> Bat
 
 
 def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 2, lang: str | None = None,
-              period: str = "", echo=None, scheduler: str | None = None) -> list[BatchResult]:
+              period: str = "", echo=None, scheduler: str | None = None,
+              engine: str | None = None) -> list[BatchResult]:
     """Reports for every organisation config (``*.yml``, ``*.yaml``) in ``folder``, fanned out with Dask.
 
     Each organisation is one task (:func:`_batch_one`): idempotent (its folder ``out/<config name>`` is
@@ -559,7 +572,7 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 
     jobs:
         Without ``scheduler``: workers of the local Dask cluster (one process, one thread and one kernel
         each), i.e. organisations rendered at the same time.
-    lang, period:
+    lang, period, engine:
         As :func:`run_report`.
     echo:
         Optional callable that receives one line per finished organisation.
@@ -585,7 +598,7 @@ def run_batch(folder: str | os.PathLike, out: str | os.PathLike, *, jobs: int = 
                           hint="pass the folder holding the YAML files, e.g. data/sample")
     out = Path(out).resolve()
     with _dask_client(jobs, scheduler) as client:
-        return _fan_out(client, configs, out, lang, period, echo)
+        return _fan_out(client, configs, out, lang, period, echo, engine)
 
 
 @contextlib.contextmanager
@@ -615,13 +628,14 @@ def _dask_client(jobs: int, scheduler: str | None):
         yield client
 
 
-def _fan_out(client, configs: Sequence[Path], out: Path, lang: str | None, period: str, echo) -> list[BatchResult]:
+def _fan_out(client, configs: Sequence[Path], out: Path, lang: str | None, period: str, echo,
+             engine: str | None = None) -> list[BatchResult]:
     """Submit one task per organisation and collect the results as they finish."""
     from dask.distributed import as_completed
 
     futures = {}
     for c in configs:  # pure=False: a rerun renders again (the data may have changed)
-        futures[client.submit(_batch_one, str(c), str(out), lang, period, pure=False,
+        futures[client.submit(_batch_one, str(c), str(out), lang, period, engine, pure=False,
                               key=f"meethuis-report-{c.stem}-{time.time_ns()}")] = c.stem
     results: dict[str, BatchResult] = {}
     for future in as_completed(futures):
