@@ -278,3 +278,57 @@ def test_cross_table_scan_finds_groups_shown_elsewhere_and_totals_elsewhere():
     found = cross_table_findings({"representativiteit.csv": ages}, "Gebaseerd op 44 respondenten (3e kwartaal)")
     assert len(found) == 1 and "hold 8 respondent(s)" in found[0]
     assert cross_table_findings({"representativiteit.csv": ages}, "Gebaseerd op 55 respondenten") == []
+
+
+def _hidden_groups_reference(frame, columns, min_cell=10, items=(), keep=()):
+    """The former hidden_groups: one text comparison per group, answered array and row (slow, plain)."""
+    out = {}
+    items = [i for i in items if i in frame.columns]
+    answered = [np.ones(len(frame), bool)] + [frame[i].notna().to_numpy() for i in items]
+    for col in columns:
+        if col not in frame.columns:
+            continue
+        values = frame[col].astype("string")
+        known = values.notna().to_numpy()
+        levels = sorted(values.dropna().unique())
+        counts = np.array([[int((a & (values == lv).fillna(False).to_numpy()).sum()) for lv in levels]
+                           for a in answered]).reshape(len(answered), len(levels))
+        outside = np.array([int((a & ~known).sum()) for a in answered])
+        hide = ((counts > 0) & (counts < min_cell)).any(axis=0)
+        while True:
+            union = counts[:, hide].sum(axis=1) + outside
+            if not ((union > 0) & (union < min_cell)).any() or hide.all():
+                break
+            free = np.flatnonzero(~hide)
+            kept = np.array([str(levels[j]) in keep for j in free])
+            hide[free[np.lexsort((counts[0, free], counts[0, free] <= 0, kept))[0]]] = True
+        out[col] = frozenset(str(lv) for lv, h in zip(levels, hide) if h)
+    return out
+
+
+def test_hidden_groups_counts_per_distinct_value_equal_the_row_by_row_rule():
+    """The fast rule (one factorize per column) equals the former per-row text comparisons on foreign shapes:
+    a categorical with unused categories, text with blanks, integer codes, floats, mixed 1 / '1', booleans."""
+    from meethuis.stats.disclosure import _text_levels, hidden_groups
+
+    rng = np.random.default_rng(7)
+    n = 600
+    pick = lambda values, p=None: rng.choice(np.array(values, dtype=object), n, p=p)  # noqa: E731
+    frame = pd.DataFrame({
+        "kanaal": pd.Categorical(pick(["telefoon", "balie", "post", None], [0.6, 0.3, 0.02, 0.08]),
+                                 categories=["telefoon", "balie", "post", "chat"]),
+        "REGELING": pd.array(pick(["Toeslag A", "toeslag b", "C", None], [0.5, 0.45, 0.01, 0.04]), dtype="string"),
+        "code": pick([1, 2, 3, 97], [0.5, 0.45, 0.04, 0.01]).astype(int),
+        "score": pick([1.0, 2.5, np.nan, 4.0], [0.49, 0.49, 0.01, 0.01]).astype(float),
+        "mixed": pick([1, "1", "2", None], [0.3, 0.3, 0.39, 0.01]),
+        "flag": pick([True, False], [0.985, 0.015]).astype(bool),
+        "y": np.where(rng.random(n) < 0.1, np.nan, 7.0),
+    })
+    columns = ["kanaal", "REGELING", "code", "score", "mixed", "flag", "absent"]
+    for min_cell in (5, 10, 40):
+        for items in ((), ("y",)):
+            assert hidden_groups(frame, columns, min_cell, items) == \
+                _hidden_groups_reference(frame, columns, min_cell, items)
+    assert hidden_groups(frame.iloc[:0], columns, 10) == _hidden_groups_reference(frame.iloc[:0], columns, 10)
+    levels, level = _text_levels(frame["mixed"])
+    assert levels == ["1", "2"] and set(level[frame["mixed"].isna().to_numpy()]) == {-1}

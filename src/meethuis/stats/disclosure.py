@@ -208,11 +208,10 @@ def hidden_groups(frame: pd.DataFrame, columns: Sequence[str], min_cell: int = 1
     for col in columns:
         if col not in frame.columns:
             continue
-        values = frame[col].astype("string")
-        known = values.notna().to_numpy()
-        levels = sorted(values.dropna().unique())
-        counts = np.array([[int((a & (values == lv).fillna(False).to_numpy()).sum()) for lv in levels]
-                           for a in answered]).reshape(len(answered), len(levels))
+        levels, level = _text_levels(frame[col])
+        known = level >= 0
+        counts = np.array([np.bincount(level[a & known], minlength=len(levels)) for a in answered],
+                          dtype=np.int64).reshape(len(answered), len(levels))
         outside = np.array([int((a & ~known).sum()) for a in answered])  # no value: recoverable as a rest
         hide = ((counts > 0) & (counts < min_cell)).any(axis=0)
         while True:
@@ -224,6 +223,17 @@ def hidden_groups(frame: pd.DataFrame, columns: Sequence[str], min_cell: int = 1
             hide[free[np.lexsort((counts[0, free], counts[0, free] <= 0, kept))[0]]] = True
         out[col] = frozenset(str(lv) for lv, h in zip(levels, hide) if h)
     return out
+
+
+def _text_levels(column: pd.Series) -> tuple[list[str], np.ndarray]:
+    """The sorted distinct values of ``column`` as text (as ``astype("string")`` writes them) and each row's
+    position among them (-1: missing); the text is made once per distinct value, not per row."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string")
+    levels = sorted(set(text.dropna()))
+    position = {lv: k for k, lv in enumerate(levels)}
+    of_code = np.array([-1 if pd.isna(t) else position[t] for t in text] + [-1], dtype=np.int64)
+    return levels, of_code[codes]  # code -1 (missing) takes the appended -1
 
 
 def run_hidden_groups(responses: pd.DataFrame, config: Any, min_cell: int = 10,
