@@ -579,3 +579,34 @@ def test_bootstrap_memory_is_bounded_by_the_block_not_by_n_times_resamples(monke
     tracemalloc.stop()
     before = 2 * 200 * len(frame) * 8  # the former version held 200 x n draws and counts at once
     assert peak < 32 * 2**20 < before / 2, (peak, before)
+
+
+@pytest.mark.parametrize("missing", ["listwise", "pairwise"])
+def test_bootstrap_per_distinct_row_equals_the_row_by_row_sums(missing, monkeypatch):
+    """Cross products summed per distinct answer row (weights added first) give the replicates of the plain
+    row-by-row sums to 1e-12: discrete answers (1-5 drivers, a 1-10 grade), missing answers, unequal weights."""
+    rng = np.random.default_rng(11)
+    n, drivers = 12_000, [f"v{k}" for k in range(3)]
+    latent = rng.normal(size=(n, 1))
+    x = np.clip(np.round(3 + latent + rng.normal(size=(n, 3))), 1, 5)
+    y = np.clip(np.round(x @ np.array([0.9, 0.6, 0.4]) - 1 + rng.normal(size=n)), 1, 10)
+    frame = pd.DataFrame(x, columns=drivers).assign(cijfer=y, gewicht=rng.choice([0.5, 1.0, 1.7], n))
+    for c in [*drivers, "cijfer"]:
+        frame.loc[rng.random(n) < 0.05, c] = np.nan
+    values = frame[[*drivers, "cijfer"]].to_numpy(float)
+    if missing == "listwise":
+        values = values[~np.isnan(values).any(axis=1)]
+    grouped = dr._CorrBatch(values)
+    assert grouped.inverse is not None and grouped.n < len(values) // 4  # the fast path is the one tested
+    fast, reps_fast = dr.bootstrap_importance(frame, "cijfer", drivers, weights="gewicht", n_boot=60,
+                                              missing=missing, return_replicates=True)
+    monkeypatch.setattr(dr, "_DISTINCT_MIN", 10**9)  # the plain sums over every row
+    assert dr._CorrBatch(values).inverse is None
+    plain, reps_plain = dr.bootstrap_importance(frame, "cijfer", drivers, weights="gewicht", n_boot=60,
+                                                missing=missing, return_replicates=True)
+    np.testing.assert_allclose(reps_fast, reps_plain, rtol=0, atol=1e-12)
+    assert list(fast["driver"]) == list(plain["driver"])
+    assert {k: v for k, v in fast.attrs.items() if k != "r2"} == {k: v for k, v in plain.attrs.items() if k != "r2"}
+    assert fast.attrs["r2"] == pytest.approx(plain.attrs["r2"], rel=1e-12, abs=0)
+    for column in plain.columns.drop("driver"):
+        np.testing.assert_allclose(fast[column].to_numpy(float), plain[column].to_numpy(float), rtol=0, atol=1e-12)

@@ -131,6 +131,7 @@ def _check_player_count(k: int, what: str = "drivers") -> None:
 # Bytes a batch of bootstrap replicates may hold at once (resample counts and weights, n per replicate,
 # and the row block of cross products): bounds the bootstrap's memory by n × resamples, not by data size.
 BOOTSTRAP_BLOCK_BYTES = 256 * 2**20
+_DISTINCT_MIN = 2000  # from twice this many rows on, cross products are summed per distinct row
 
 
 def _batched_corr(values: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -157,11 +158,29 @@ class _CorrBatch:
         self.x = np.where(present, x - centre, 0.0)
         self.mf = present.astype(float)
         self.complete = bool(present.all())
-        self.n, self.m = n, m
         # a variance below this (relative to the column's overall variance) is zero up to rounding
         self.tiny = 1e-12 * np.array([np.mean(self.x[present[:, j], j] ** 2) if present[:, j].any() else 0.0
                                       for j in range(m)]) + 1e-300
+        # Rows with the same answers add the same cross products: sum their weights first and multiply
+        # once per distinct row (answers on 1-5 and 1-10 scales repeat: 1M rows hold a few thousand).
+        self.inverse = None
+        if n > 2 * _DISTINCT_MIN:
+            pattern = np.column_stack([self.x, present])
+            distinct, inverse = np.unique(pattern, axis=0, return_inverse=True)
+            if len(distinct) <= n // 2:
+                self.inverse, n = inverse.reshape(-1), len(distinct)
+                self.x, self.mf = distinct[:, :m].copy(), distinct[:, m:].copy()
+        self.n, self.m = n, m
         self.rows = max(1, int(BOOTSTRAP_BLOCK_BYTES // 4 // (8 * m * m)))
+
+    def collapse(self, v: np.ndarray) -> np.ndarray:
+        """Weights per row (B, n) summed per distinct row (B, distinct rows); unchanged without grouping."""
+        if self.inverse is None:
+            return v
+        out = np.empty((v.shape[0], self.n))
+        for b in range(v.shape[0]):
+            out[b] = np.bincount(self.inverse, weights=v[b], minlength=self.n)
+        return out
 
     def wsum(self, v: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """sum_n v[b, n] * left[n, i] * right[n, j], as matrix products over blocks of rows."""
@@ -173,6 +192,7 @@ class _CorrBatch:
         return out.reshape(-1, m, m)
 
     def __call__(self, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        v = self.collapse(v)
         x, mf, tiny = self.x, self.mf, self.tiny
         if self.complete:
             s0 = v.sum(axis=1)[:, None, None]
