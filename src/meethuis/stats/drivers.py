@@ -144,6 +144,21 @@ def _batched_corr(values: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.nda
     return _CorrBatch(values)(v)
 
 
+def _row_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """A code per row of ``values`` (no NaN), equal for equal rows, and the number of distinct rows.
+
+    Column codes (hash-based ``pd.factorize``) are combined one column at a time and renumbered, so the
+    combined code never overflows; no sort of whole rows.
+    """
+    codes = np.zeros(len(values), dtype=np.int64)
+    count = 1
+    for column in values.T:
+        c, uniques = pd.factorize(column)
+        codes, seen = pd.factorize(codes * len(uniques) + c)
+        count = len(seen)
+    return codes.astype(np.int64, copy=False), count
+
+
 class _CorrBatch:
     """:func:`_batched_corr` with the per-column work done once, for many batches of weights.
 
@@ -165,11 +180,12 @@ class _CorrBatch:
         # once per distinct row (answers on 1-5 and 1-10 scales repeat: 1M rows hold a few thousand).
         self.inverse = None
         if n > 2 * _DISTINCT_MIN:
-            pattern = np.column_stack([self.x, present])
-            distinct, inverse = np.unique(pattern, axis=0, return_inverse=True)
-            if len(distinct) <= n // 2:
-                self.inverse, n = inverse.reshape(-1), len(distinct)
-                self.x, self.mf = distinct[:, :m].copy(), distinct[:, m:].copy()
+            inverse, count = _row_codes(np.column_stack([self.x, present]))
+            if count <= n // 2:
+                first = np.empty(count, dtype=np.int64)
+                first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # each distinct row's first occurrence
+                self.inverse, n = inverse, count
+                self.x, self.mf = self.x[first], self.mf[first]
         self.n, self.m = n, m
         self.rows = max(1, int(BOOTSTRAP_BLOCK_BYTES // 4 // (8 * m * m)))
 
