@@ -396,3 +396,77 @@ def test_binary_outcome_by_own_measure_is_a_share_in_percentage_points(tmp_path)
     assert result.table.set_index("term").loc["wait_time_min", "coef"] == pytest.approx(slope, abs=1e-8)
     assert points == "percentage points" and "per 10 minutes" in phrases["wait_time_min"]
     assert procesdata.no_linkage_text(ch, pv).startswith("The process measures (wait time (min)) are in the survey")
+
+
+def _link_reference(responses, proc, salt):
+    """The former link_process: both files' keys hashed, joined on the pseudonyms (plain, slower)."""
+    import hmac
+
+    def pseud(keys):
+        clean = keys.astype("string").str.strip()
+        values = clean.mask(clean == "").to_numpy(dtype=object, na_value=None)
+        return pd.Series([None if k is None else hmac.new(salt, k.encode(), "sha256").hexdigest() for k in values],
+                         index=keys.index, dtype="string")
+
+    p_ids, s_ids = pseud(proc["zaak_sleutel"]), pseud(responses["zaak_sleutel"])
+    fields = [c for c in proc.columns if c != "zaak_sleutel"]
+    table = proc[fields].copy()
+    table.index = pd.Index(p_ids, name="koppel_id")
+    table = table[table.index.notna()]
+    matched = s_ids.notna() & s_ids.isin(table.index)
+    out = responses.drop(columns=["zaak_sleutel"]).copy()
+    out["koppel_id"] = s_ids.to_numpy()
+    joined = table.reindex(s_ids.where(matched).to_numpy())
+    for c in fields:
+        out[c] = joined[c].to_numpy()
+    out["gekoppeld"] = matched.to_numpy()
+    counts = (len(responses), len(responses) - int(s_ids.notna().sum()), len(table), int(matched.sum()),
+              int(pd.Index(s_ids[matched]).nunique()))
+    return out, counts
+
+
+def test_link_on_clean_keys_equals_linking_on_both_files_pseudonyms():
+    """Matching on the cleaned raw keys and hashing only the survey's keys gives the former result: keys with
+    spaces, blanks, repeated survey keys, integer keys, process rows without key, an index that is not 0..n-1."""
+    responses, proc = _data(300, seed=3)
+    responses.index = responses.index * 7 + 5
+    keys = responses["zaak_sleutel"].astype(object).copy()
+    keys.iloc[:20] = [f"  {k} " for k in keys.iloc[:20]]  # spaces around the key
+    keys.iloc[20:25] = ["", "   ", None, np.nan, "Z-99999"]
+    keys.iloc[25:30] = keys.iloc[30:35].to_numpy()  # several responses on one case
+    responses["zaak_sleutel"] = keys
+    proc = proc.astype({"zaak_sleutel": object})
+    proc.loc[proc.index[:3], "zaak_sleutel"] = [None, "", " "]
+    proc["uitkomst"] = pd.Categorical(np.where(np.arange(len(proc)) % 3 == 0, "toegekend", "afgewezen"))
+    linked = process.link_process(responses, proc, SALT)
+    frame, counts = _link_reference(responses, proc, SALT)
+    pd.testing.assert_frame_equal(linked.frame, frame)
+    r = linked.report
+    assert (r.n_survey, r.n_survey_without_key, r.n_process, r.n_matched, r.n_matched_records) == counts
+    assert r.n_matched_records < r.n_matched  # repeated keys were counted once
+    # integer keys in both files
+    responses, proc = _data(60, seed=4)
+    responses["zaak_sleutel"] = np.arange(60) * 3
+    proc["zaak_sleutel"] = np.arange(60)[::-1] * 3
+    proc = proc.iloc[:40]
+    linked = process.link_process(responses, proc, SALT)
+    frame, counts = _link_reference(responses, proc, SALT)
+    pd.testing.assert_frame_equal(linked.frame, frame)
+    assert (linked.report.n_survey, linked.report.n_survey_without_key, linked.report.n_process,
+            linked.report.n_matched, linked.report.n_matched_records) == counts
+
+
+def test_check_link_raises_what_link_raises_without_hashing(monkeypatch):
+    from types import SimpleNamespace
+
+    responses, proc = _data(30)
+    monkeypatch.setattr(process, "_pseudonyms", lambda *a, **k: pytest.fail("check_link hashed a key"))
+    process.check_link(SimpleNamespace(responses=responses, process=proc))
+    bad = proc.copy()
+    bad.loc[5, "zaak_sleutel"] = bad.loc[6, "zaak_sleutel"]
+    with pytest.raises(DataError, match="rows 6, 7"):
+        process.check_link(SimpleNamespace(responses=responses, process=bad))
+    with pytest.raises(DataError, match="none of the 30 survey case keys"):
+        process.check_link(SimpleNamespace(responses=responses, process=proc.assign(zaak_sleutel="X" + proc["zaak_sleutel"])))
+    with pytest.raises(DataError, match="no process data"):
+        process.check_link(SimpleNamespace(responses=responses, process=None))

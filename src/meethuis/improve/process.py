@@ -69,12 +69,22 @@ def pseudonymise(keys: pd.Series, salt: bytes | str | None = None) -> pd.Series:
     pd.Series
         Pseudonyms (``string`` dtype), same index.
     """
-    salt = link_salt() if salt is None else (salt.encode("utf-8") if isinstance(salt, str) else salt)
+    return _pseudonyms(_clean_keys(keys), salt)
+
+
+def _clean_keys(keys: pd.Series) -> pd.Series:
+    """Raw link keys as compared: text without surrounding spaces, NA for missing or empty keys."""
     clean = keys.astype("string").str.strip()
-    values = clean.mask(clean == "").to_numpy(dtype=object, na_value=None)
+    return clean.mask(clean == "")
+
+
+def _pseudonyms(clean: pd.Series, salt: bytes | str | None = None) -> pd.Series:
+    """:func:`pseudonymise` of keys already cleaned by :func:`_clean_keys`."""
+    salt = link_salt() if salt is None else (salt.encode("utf-8") if isinstance(salt, str) else salt)
+    values = clean.to_numpy(dtype=object, na_value=None)
     digest = hmac.digest  # one-shot HMAC in C (OpenSSL): a few times faster than an HMAC object per key
     return pd.Series([None if k is None else digest(salt, k.encode("utf-8"), "sha256").hex() for k in values],
-                     index=keys.index, dtype="string")
+                     index=clean.index, dtype="string")
 
 
 @dataclass(frozen=True)
@@ -184,26 +194,50 @@ def link_process(responses: pd.DataFrame, process: pd.DataFrame, salt: bytes | s
         A key column is missing; the process file has duplicate keys (rows named, keys not); no survey
         key matches any process record.
     """
+    s_clean, proc, matched = _match_keys(responses, process, survey_key, process_key, file)
+    # matched on the cleaned raw keys (the HMAC is one-to-one), so only the survey's keys are hashed
+    s_ids = _pseudonyms(s_clean, salt)
+    n_with_key = int(s_clean.notna().sum())
+    out = responses.drop(columns=[survey_key]).copy()
+    out[PSEUDONYM] = s_ids.to_numpy()
+    joined = proc.reindex(s_clean.where(matched).to_numpy())
+    for c in proc.columns:
+        out[c] = joined[c].to_numpy()
+    out["gekoppeld"] = matched.to_numpy()
+    report = MatchReport(n_survey=len(responses), n_survey_without_key=len(responses) - n_with_key,
+                         n_process=len(proc), n_matched=int(matched.sum()),
+                         n_matched_records=int(pd.Index(s_clean[matched]).nunique()))
+    return LinkedData(out, report)
+
+
+def _match_keys(responses: pd.DataFrame, process: pd.DataFrame, survey_key: str = KEY, process_key: str = KEY,
+                file: str | None = None) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
+    """The cleaned survey keys, the process fields indexed by cleaned key and which responses match.
+
+    Raises
+    ------
+    DataError
+        As :func:`link_process`: a key column is missing, duplicate process keys, no key matches.
+    """
     for frame, col, what in ((responses, survey_key, "survey"), (process, process_key, "process data")):
         if col not in frame.columns:
             raise DataError(f"the {what} has no link-key column '{col}'", file=file if what != "survey" else None,
                             column=col, hint="map the case number under process.survey_key / process.key")
-    salt = link_salt() if salt is None else salt
-    p_ids = pseudonymise(process[process_key], salt)
-    dup = p_ids.notna() & p_ids.duplicated(keep=False)
+    p_keys = _clean_keys(process[process_key])
+    dup = p_keys.notna() & p_keys.duplicated(keep=False)
     if dup.any():
         rows = [int(i) + 1 for i in np.flatnonzero(dup.to_numpy())]
         shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
         raise DataError(f"{int(dup.sum())} process records share a case key with another record (rows {shown})",
                         file=file, column=process_key, row=rows[0],
                         hint="give one row per case: aggregate repeated records (e.g. the last status) first")
-    s_ids = pseudonymise(responses[survey_key], salt)
+    s_clean = _clean_keys(responses[survey_key])
     fields = [c for c in process.columns if c != process_key]
     proc = process[fields].copy()
-    proc.index = pd.Index(p_ids, name=PSEUDONYM)
+    proc.index = pd.Index(p_keys, name=PSEUDONYM)
     proc = proc[proc.index.notna()]
-    matched = s_ids.notna() & s_ids.isin(proc.index)
-    n_with_key = int(s_ids.notna().sum())
+    matched = s_clean.notna() & s_clean.isin(proc.index)
+    n_with_key = int(s_clean.notna().sum())
     if n_with_key and not matched.any():
         raise DataError(f"none of the {n_with_key} survey case keys occurs among the {len(proc)} process records",
                         file=file, column=process_key,
@@ -212,16 +246,22 @@ def link_process(responses: pd.DataFrame, process: pd.DataFrame, salt: bytes | s
     if not n_with_key:
         raise DataError("no survey response has a case key, so nothing can be linked", column=survey_key,
                         hint="map the case-number column of the survey as process.survey_key")
-    out = responses.drop(columns=[survey_key]).copy()
-    out[PSEUDONYM] = s_ids.to_numpy()
-    joined = proc.reindex(s_ids.where(matched).to_numpy())
-    for c in fields:
-        out[c] = joined[c].to_numpy()
-    out["gekoppeld"] = matched.to_numpy()
-    report = MatchReport(n_survey=len(responses), n_survey_without_key=len(responses) - n_with_key,
-                         n_process=len(proc), n_matched=int(matched.sum()),
-                         n_matched_records=int(pd.Index(s_ids[matched]).nunique()))
-    return LinkedData(out, report)
+    return s_clean, proc, matched
+
+
+def check_link(survey, config=None) -> None:
+    """The checks of :func:`link_survey` without linking (no key is hashed): what a report run needs first.
+
+    Raises
+    ------
+    DataError
+        As :func:`link_process`.
+    """
+    if getattr(survey, "process", None) is None:
+        raise DataError("this organisation has no process data", key="process",
+                        hint="add a 'process:' section with file, key and columns to the organisation config")
+    file = str(config.process.file) if config is not None and getattr(config, "process", None) else None
+    _match_keys(survey.responses, survey.process, file=file)
 
 
 def _as_float(series: pd.Series) -> pd.Series:
@@ -587,7 +627,7 @@ def link_survey(survey, config=None, salt: bytes | str | None = None,
     return link_process(rows, survey.process, salt, file=file)
 
 
-__all__: Sequence[str] = ("auto_bins", "bin_labels", "link_salt", "pseudonymise", "MatchReport", "LinkedData", "link_process", "link_survey",
+__all__: Sequence[str] = ("auto_bins", "bin_labels", "link_salt", "pseudonymise", "MatchReport", "LinkedData", "link_process", "link_survey", "check_link",
                           "binned_effect", "process_regression", "RegressionResult",
                           "referral_effect", "ReferralEffect", "perception_process_matrix")
 

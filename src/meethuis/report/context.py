@@ -168,9 +168,9 @@ def check_report_inputs(survey, config: OrgConfig) -> None:
         raise DataError(f"no respondent answered any of the {len(items)} questions: every answer is blank or "
                         "missing", file=file, hint="check data.columns (the right columns?) and data.recodes")
     if getattr(survey, "process", None) is not None and getattr(config, "process", None) is not None:
-        from meethuis.improve.process import link_survey
+        from meethuis.improve.process import check_link
 
-        link_survey(survey, config)  # raises DataError when no case key matches
+        check_link(survey, config)  # raises DataError when no case key matches (nothing hashed yet)
 
 
 def build_run_context(config: OrgConfig, period: str = "", survey=None) -> RunContext:
