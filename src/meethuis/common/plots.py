@@ -167,11 +167,18 @@ def amount_axis(ax, which: str = "y") -> None:
     ax.meethuis_amount = set(getattr(ax, "meethuis_amount", set())) | {which}
 
 
-def _saved_area(fig: Figure, renderer):
+def saved_box(fig: Figure, renderer=None):
+    """The part of the figure a ``savefig(bbox_inches="tight")`` PNG shows, in inches (the figure as last drawn)."""
+    if renderer is None:
+        renderer = fig.canvas.get_renderer()
+    return fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
+def _saved_area(fig: Figure, renderer, box=None):
     """The part of the figure a ``savefig(bbox_inches="tight")`` PNG shows, in display pixels."""
     from matplotlib.transforms import Bbox
 
-    tight = fig.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
+    tight = saved_box(fig, renderer) if box is None else box
     return Bbox.from_extents(*(fig.dpi_scale_trans.transform(tight.get_points()).ravel()))
 
 
@@ -278,14 +285,14 @@ def fit_axis_labels(fig: Figure) -> Figure:
     return fig
 
 
-def layout_problems(fig: Figure, min_contrast: float = 4.5, *, drawn: bool = False) -> list[str]:
+def layout_problems(fig: Figure, min_contrast: float = 4.5, *, drawn: bool = False, box=None) -> list[str]:
     """What a reader would see wrong: overlapping texts, texts cut off by the figure edge or their clip box,
     low contrast, and bars or amount axes that do not start at zero.
 
     Checked on the drawn figure (the report's PNG, saved with ``bbox_inches="tight"``): every visible text
     (titles, axis labels, tick labels, annotations, legends). Returns one line per problem; empty when the
     figure is fine. ``drawn``: the figure was drawn after its last change (:func:`fit_axis_labels`), so
-    it is checked without drawing again.
+    it is checked without drawing again; ``box``: its :func:`saved_box`, when known.
     """
     if not drawn:
         fig.draw_without_rendering()
@@ -298,7 +305,7 @@ def layout_problems(fig: Figure, min_contrast: float = 4.5, *, drawn: bool = Fal
 
     texts = _texts(fig)
     boxes = [Text.get_window_extent(t, renderer) for t in texts]  # the text itself, not a leader line
-    area = _saved_area(fig, renderer)
+    area = _saved_area(fig, renderer, box if drawn else None)
     problems = [f"cut off: {t.get_text()!r}" for t, box in zip(texts, boxes) if _cut_off(t, box, area)]
     for i in range(len(texts)):
         for j in range(i + 1, len(texts)):

@@ -293,11 +293,25 @@ PHONE_CONTENT_PX = 360  # room for a picture on a 390 px screen
 PHONE_WIDTH_IN = 4.4  # the compact variant: 484 px at 110 dpi, shown at ~364 px: 10 pt text stays 11 px
 
 
-def _png(fig, *, drawn: bool = False) -> tuple[str, int]:
+def _drawn_box(fig):
+    """The tight box (inches) of a figure just laid out and drawn at :data:`FIGURE_DPI`; ``None`` when it was
+    not (a layout engine is needed to save it as drawn). A bare Figure gets the Agg canvas savefig would use."""
+    if fig.get_layout_engine() is None or fig.dpi != FIGURE_DPI:
+        return None
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    from meethuis.common.plots import saved_box
+
+    return saved_box(fig)
+
+
+def _png(fig, box=None) -> tuple[str, int]:
     """The figure as a base64 PNG (tight box) and its width in pixels.
 
-    ``drawn``: the figure was laid out and drawn at :data:`FIGURE_DPI` after its last change
-    (:func:`~meethuis.common.plots.fit_axis_labels`); it is then saved in that layout, as checked, without
+    ``box``: the figure's :func:`_drawn_box` (it was laid out and drawn after its last change, by
+    :func:`~meethuis.common.plots.fit_axis_labels`); it is then saved in that layout, as checked, without
     laying it out again (the same picture, one layout pass less).
     """
     import struct
@@ -305,13 +319,8 @@ def _png(fig, *, drawn: bool = False) -> tuple[str, int]:
     import matplotlib
 
     buf = _io.BytesIO()
-    engine = fig.get_layout_engine()
-    if drawn and engine is not None and fig.dpi == FIGURE_DPI:
-        if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure: give it the canvas savefig would use
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            FigureCanvasAgg(fig)
-        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(matplotlib.rcParams["savefig.pad_inches"])
+    if box is not None:
+        engine = fig.get_layout_engine()
         with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
             fig.set_layout_engine(None)  # no engine: savefig neither lays out nor draws twice
         try:
@@ -337,13 +346,22 @@ def _compact(fig) -> tuple[str, int, float] | None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")  # constrained layout giving up on the narrow figure: not usable
         fig.set_size_inches(PHONE_WIDTH_IN, height * 1.1)
-        fit_axis_labels(fig)  # leaves the narrow figure laid out and drawn: saved and checked as it is
-        data, px = _png(fig, drawn=True)
+        fit_axis_labels(fig)  # leaves the narrow figure laid out and drawn: checked, and saved, as it is
+        box = _drawn_box(fig)
+        if box is None:  # no layout engine: saved (and laid out) by savefig, then checked as saved
+            data, px = _png(fig)
+            problems = layout_problems(fig)
+        else:  # checked before it is drawn into a PNG: most narrow layouts do not fit, and cost no picture
+            data, px = None, int(box.width * FIGURE_DPI)  # the PNG's width (Agg truncates)
+            problems = None
         wider = px > PHONE_WIDTH_IN * FIGURE_DPI * 1.15  # titles or legends sticking out of the narrow figure
         text_px = smallest_text_px(fig, FIGURE_DPI, drawn=True)
         small = text_px * min(1.0, PHONE_CONTENT_PX / px) < PHONE_TEXT_PX  # as shown on a phone
-        if wider or small or caught or layout_problems(fig, drawn=True):
+        if wider or small or caught or (problems if problems is not None else
+                                        layout_problems(fig, drawn=True, box=box)):
             return None
+        if data is None:
+            data, px = _png(fig, box)
     return data, px, text_px
 
 
@@ -366,8 +384,9 @@ def figure_html(fig, *, n_min: int | None, min_cell: int = 10, lang: str = "nl")
     if lang == "nl":
         dutch_decimals(fig)
     fit_axis_labels(fig)  # a long axis label or category name wraps instead of running off the picture
-    data, width = _png(fig, drawn=True)
-    problems = layout_problems(fig, drawn=True)  # as saved; recorded on the figure; the report tests require none
+    box = _drawn_box(fig)
+    data, width = _png(fig, box)
+    problems = layout_problems(fig, drawn=True, box=box)  # as saved; recorded on the figure; the report tests require none
     text_px = smallest_text_px(fig, FIGURE_DPI, drawn=True)
     compact = None if problems else _compact(fig)
     n_attr = f' data-n-min="{int(n_min)}"' if n_min is not None else ' data-n-min="none"'

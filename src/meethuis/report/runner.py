@@ -129,7 +129,10 @@ def _import_chapters() -> None:
 
     import IPython.core.interactiveshell  # noqa: F401
     import matplotlib.pyplot  # noqa: F401
+    import matplotlib_inline.backend_inline  # noqa: F401
     import papermill.parameterize  # noqa: F401
+    import statsmodels.api  # noqa: F401  (imported inside the functions of several chapters: 0.8 s each)
+    import statsmodels.formula.api  # noqa: F401
 
     from meethuis.report import chapters
 
