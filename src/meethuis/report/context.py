@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,7 @@ class RunContext:
     responses: pd.DataFrame
     weights: pd.Series
     trend_responses: pd.DataFrame
+    shared: dict = field(default_factory=dict)  # results every chapter uses, computed once (Chapter.shared)
 
 
 def check_report_inputs(survey, config: OrgConfig) -> None:

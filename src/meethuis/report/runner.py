@@ -142,12 +142,15 @@ def _import_chapters() -> None:
 
 def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2, progress: bool = True,
                         analyses: Sequence[tuple[str, Callable[[], float]]] = (),
-                        needs_analyses: frozenset = NEEDS_ANALYSES) -> tuple[dict, dict]:
+                        needs_analyses: frozenset = NEEDS_ANALYSES,
+                        prepare: Callable[[dict], None] | None = None) -> tuple[dict, dict]:
     """Run ``chapters`` in forked children of this process, ``jobs`` at a time (:mod:`meethuis.report.inprocess`).
 
     ``analyses`` (``(name, function)`` pairs, :func:`~meethuis.report.context.analysis_jobs`) run in
     children of their own beside the chapters, side by side; a chapter in ``needs_analyses`` starts when
     the analyses it shows (:data:`ANALYSES_SHOWN`: the driver bootstraps, or the aggregates) have finished.
+    ``prepare(params)`` runs here, beside the analyses, after the chapters' imports and before the first
+    chapter forks (results every chapter then inherits).
 
     Returns
     -------
@@ -182,7 +185,12 @@ def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, job
             print(f"  {name:<26} {seconds:6.1f} s  ({cpu:.1f} CPU-s)", file=sys.stderr, flush=True)
 
     try:
-        seconds = run_forked(tasks, jobs, done, extra, prepare=_import_chapters)  # imports beside the analyses
+        def before_chapters() -> None:  # beside the analyses
+            _import_chapters()
+            if prepare is not None:
+                prepare(params)
+
+        seconds = run_forked(tasks, jobs, done, extra, prepare=before_chapters)
     except ChildFailed as exc:
         if exc.failure is not None:
             f = exc.failure
@@ -190,6 +198,13 @@ def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, job
                                f.evalue) from None
         raise ChapterError(exc.task, None, "", exc.ename, exc.evalue) from None
     return {c: seconds[c] for c in chapters}, analysis_seconds
+
+
+def _share_run_results(params: dict) -> None:
+    """Compute once, in the runner, what nearly every chapter would compute again (``Chapter.share_run_results``)."""
+    from meethuis.report.chapters.common import open_chapter
+
+    open_chapter(params["config_path"], params["period"], params["lang"], params["min_cell"]).share_run_results()
 
 
 def _notebook_work(run_notebook, chapter: str, out_nb: Path, params: dict):
@@ -431,7 +446,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
                 if engine == "fork":
                     shared = analysis_jobs(context, run_dir, min_cell) if NEEDS_ANALYSES & set(runnable) else []
                     seconds, analysis_seconds = run_chapters_forked(runnable, tmp / "notebooks", params, jobs,
-                                                                    progress, shared)
+                                                                    progress, shared, prepare=_share_run_results)
                 else:
                     seconds, analysis_seconds = _run_in_kernels(context, run_dir, tmp, runnable, params, jobs,
                                                                 progress, engine, kernels, min_cell)

@@ -47,6 +47,7 @@ class Chapter:
     cache_dir: Path | None = None  # the run's private folder when this chapter opened the run's context
     _trend_weights: pd.Series | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+    shared: dict = field(default_factory=dict, repr=False)  # the run's: filled once by the runner (share_run_results)
 
     @property
     def period_shown(self) -> str:
@@ -71,6 +72,8 @@ class Chapter:
 
     def trend_weights(self) -> pd.Series:
         """Weights for ``trend_responses``, raked within each quarter (margins hold per quarter)."""
+        if self._trend_weights is None and "trend_weights" in self.shared:
+            self._trend_weights = self.shared["trend_weights"]
         if self._trend_weights is None:
             from meethuis.stats.weights import survey_weights
 
@@ -94,12 +97,18 @@ class Chapter:
     def hidden_groups(self) -> dict:
         """The groups every table, coefficient, figure and text of this report hides
         (``disclosure.run_hidden_groups``: the same choice in every chapter of a run)."""
-        if "hidden_groups" not in self._cache:
+        key = ("hidden_groups", self.min_cell)
+        if key not in self.shared:
             from meethuis.stats.disclosure import run_hidden_groups
 
-            self._cache["hidden_groups"] = run_hidden_groups(self.responses, self.config, self.min_cell,
-                                                             self.trend_responses)
-        return self._cache["hidden_groups"]
+            self.shared[key] = run_hidden_groups(self.responses, self.config, self.min_cell, self.trend_responses)
+        return self.shared[key]
+
+    def share_run_results(self) -> None:
+        """Compute what nearly every chapter uses (the hidden groups, the trend weights) into the run's shared
+        results: the runner does this once before it forks the chapters, which then find them."""
+        self.hidden_groups()
+        self.shared["trend_weights"] = self.trend_weights()
 
     def goal_comparison(self) -> pd.DataFrame:
         """``kpi.compare_goals`` of the organisation's goals against the period's overall KPIs."""
@@ -304,7 +313,7 @@ def open_chapter(config_path: str | os.PathLike = "molensloot", period: str = ""
     return Chapter(config=config, survey=context.survey, period=context.period, lang=lang,
                    min_cell=max(int(min_cell), int(config.min_cell)), responses=context.responses,
                    weights=context.weights, trend_responses=context.trend_responses, report_dir=report_dir,
-                   cache_dir=cache_dir)
+                   cache_dir=cache_dir, shared=context.shared)
 
 
 def goal_view(comparison: pd.DataFrame, codebook, lang: str = "nl") -> pd.DataFrame:
