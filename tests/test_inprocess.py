@@ -186,3 +186,26 @@ def test_fork_and_kernel_engines_render_the_same_report(tmp_path, monkeypatch):
     assert published == sorted(p.relative_to(warm) for p in warm.rglob("*")
                                if p.is_file() and p.suffix in (".csv", ".json", ".html"))
     assert [str(p) for p in published if (fork / p).read_bytes() != (warm / p).read_bytes()] == []
+
+
+def test_at_most_jobs_plus_one_children_at_once_analyses_first(tmp_path):
+    """Memory: the shared analyses do not count against ``jobs``, but no more than ``jobs + 1`` children run."""
+    import time
+
+    def step(name: str):
+        def work() -> int:
+            marker = tmp_path / f"run-{name}"
+            marker.write_text("")
+            seen = len(list(tmp_path.glob("run-*")))
+            time.sleep(0.3)
+            marker.unlink()
+            return seen
+        return work
+
+    seen: dict[str, int] = {}
+    order: list[str] = []
+    run_forked([Task("a", step("a")), Task("b", step("b"))], jobs=1,
+               on_done=lambda name, s, cpu, value: (seen.setdefault(name, value), order.append(name)),
+               extra=[Task(f"analyse{k}", step(f"analyse{k}")) for k in range(3)])
+    assert max(seen.values()) <= 2 and len(seen) == 5
+    assert set(order[:2]) == {"analyse0", "analyse1"}  # the analyses start first, the chapters wait for a free slot

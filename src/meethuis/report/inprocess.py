@@ -238,8 +238,10 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
     every task needs: done once, beside the extra work).
 
     A task whose ``after`` names other tasks starts when those succeeded. ``extra`` tasks (shared
-    analyses) do not count against ``jobs``. ``on_done(name, seconds, cpu_seconds, value)`` is called in
-    this process as each task ends (wall and CPU seconds of its child). On the first failure the other children are stopped.
+    analyses) go first and do not count against ``jobs``, but at most ``jobs + 1`` children run at once
+    (memory: each child's own arrays come on top of the shared data). ``on_done(name, seconds,
+    cpu_seconds, value)`` is called in this process as each task ends (wall and CPU seconds of its child).
+    On the first failure the other children are stopped.
 
     Returns
     -------
@@ -251,7 +253,8 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
     ChildFailed
         The first task that failed or died (its exit signal named).
     """
-    waiting = list(tasks)
+    waiting, pending = list(tasks), list(extra)
+    limit = max(1, int(jobs)) + 1
     running: dict = {}  # receiving end of the child's pipe -> (task, pid, start)
     done: dict[str, float] = {}
     cpu_seconds: dict[str, float] = {}
@@ -261,15 +264,17 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
         running[receive] = (task, pid, time.perf_counter())
 
     try:
-        for task in extra:
-            start(task)
+        while pending and len(running) < limit:
+            start(pending.pop(0))
         if prepare is not None:
             prepare()
         gc.freeze()  # what exists now is never collected in a child: no collector walking (and copying) it
-        while waiting or running:
+        while waiting or pending or running:
+            while pending and len(running) < limit:
+                start(pending.pop(0))
             busy = sum(1 for t, *_ in running.values() if t not in extra)
             for task in list(waiting):
-                if busy >= max(1, int(jobs)):
+                if busy >= max(1, int(jobs)) or len(running) >= limit:
                     break
                 if all(name in done for name in task.after):
                     waiting.remove(task)
