@@ -646,9 +646,9 @@ def reminder_effect(planned: pd.DataFrame, min_cell: int = 10, lang: str = "nl",
     controls = "".join(f" + C({c})" for c in ("s", "b") if data[c].nunique() > 1)
     age_term = " + C(a)" if has_age else ""
     glm = smf.glm
-    import statsmodels.api as sm
+    from statsmodels.genmod.families import Binomial
 
-    family = sm.families.Binomial()
+    family = Binomial()
     main = glm("y ~ r" + age_term + controls, data=data, family=family).fit(tol=1e-12)
     limit = older.rstrip("+")
     labels = {"nl": {"all": "iedereen", "young": f"jonger dan {limit}", "old": older},

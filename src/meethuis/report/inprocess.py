@@ -156,6 +156,9 @@ def run_notebook(notebook: str | Path, out: str | Path, parameters: dict, cwd: s
     from papermill.parameterize import parameterize_notebook
 
     nb = parameterize_notebook(load_notebook_node(str(notebook)), parameters, report_mode=False)
+    for k, cell in enumerate(nb.cells):  # papermill draws a random id: a fixed one, so the same data give the same bytes
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = f"injected-{k}"
     try:
         execute_notebook(nb, cwd)
     finally:

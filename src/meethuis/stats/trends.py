@@ -373,7 +373,8 @@ def trend_slope(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
     AnalysisError
         Fewer than three publishable quarters.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import WLS  # not statsmodels.api: that imports all of statsmodels
+    from statsmodels.tools.tools import add_constant
 
     cb = codebook or load_codebook()
     scores = kpi_scores(responses, kpi, cb)
@@ -393,7 +394,7 @@ def trend_slope(responses: pd.DataFrame, kpi: str, weights: pd.Series | None = N
         raise AnalysisError(f"a trend line needs at least 3 quarters with {min_cell} or more answers; "
                             f"there are {quarters}", hint="use the quarter-to-quarter comparisons instead")
     x = t[keep] - t[keep].min()
-    fit = sm.WLS(scores[keep].to_numpy(), sm.add_constant(x.to_numpy()), weights=w[keep].to_numpy()).fit(cov_type="HC1")
+    fit = WLS(scores[keep].to_numpy(), add_constant(x.to_numpy()), weights=w[keep].to_numpy()).fit(cov_type="HC1")
     slope, (lo, hi), p = float(fit.params[1]), fit.conf_int(alpha)[1], float(fit.pvalues[1])
     direction = ("up" if slope > 0 else "down") if p < alpha else "none"
     return TrendSlope(slope, float(lo), float(hi), p, quarters, int(keep.sum()), direction)
