@@ -1,8 +1,8 @@
 """Seconds and memory of a report's data path, in process: intake/context, shared analyses, each chapter.
 
-The same shape as the report runner's in-process engine: the parent builds the run context once (load,
-validate, weight), writes it and runs ``precompute_analyses``; then one forked child per chapter (one at a
-time, so figures do not mix) executes the chapter notebook's code cells in a fresh namespace with the
+The same shape as the report runner's fork engine: the parent builds the run context once (load,
+validate, weight) and holds it; each shared analysis (``analysis_jobs``) and then each chapter runs in a
+forked child, one at a time (the runner runs two side by side) executes the chapter notebook's code cells in a fresh namespace with the
 parameters cell's values replaced, and finds the run context already in memory (copy-on-write). Prints
 per step: wall and CPU seconds, the process's peak RSS (``VmHWM``) and, for a chapter, its private memory
 at the end (``Private_*`` of ``smaps_rollup``: what the child copied or allocated beyond the shared context).
@@ -153,17 +153,13 @@ def main() -> None:
     print(f"{'step':<26}{'wall s':>8}{'CPU s':>8}{'peak MB':>9}{'own MB':>8}  notes")
     print(f"{'intake+context':<26}{intake['wall']:8.2f}{intake['cpu']:8.2f}{intake['peak_mb']:9.0f}"
           f"{intake['rss_mb'] - base_mb:8.0f}  {len(context.responses):,} rows, RSS after {intake['rss_mb']:.0f} MB")
-    wall, cpu = time.perf_counter(), time.process_time()
-    path = rc.write_run_context(context, run_dir)
-    stat = path.stat()
-    rc._OPENED.clear()
-    rc._OPENED[str(path)] = ((stat.st_mtime_ns, stat.st_size), context)  # as if read: chapters share it
-    print(f"{'write context':<26}{time.perf_counter() - wall:8.2f}{time.process_time() - cpu:8.2f}")
+    rc.keep_run_context(context, run_dir)  # as the fork engine: chapters find it in memory
     min_cell = 10
-    analyses = _in_child(lambda: {**_timed(lambda: _profiled(
-        profile_dir, "analyses", lambda: rc.precompute_analyses(context, run_dir, min_cell)))})
-    print(f"{'precompute_analyses':<26}{analyses.get('wall', 0):8.2f}{analyses.get('cpu', 0):8.2f}"
-          f"{analyses.get('peak_mb', 0):9.0f}{analyses.get('private_mb', 0):8.0f}  {analyses.get('error', '')}")
+    for name, job in rc.analysis_jobs(context, run_dir, min_cell):  # side by side in the runner
+        result = _in_child(lambda job=job, name=name: _timed(lambda: _profiled(profile_dir, name, job)))
+        print(f"{name:<26}{result.get('wall', 0):8.2f}{result.get('cpu', 0):8.2f}"
+              f"{result.get('peak_mb', 0):9.0f}{result.get('private_mb', 0):8.0f}  {result.get('error', '')}",
+              flush=True)
     if args.skip_chapters:
         return
     os.environ[rc.REPORT_DIR_ENV] = str(report_dir)

@@ -253,3 +253,34 @@ def test_calibration_residuals_on_category_sums_equal_the_row_sweeps():
     calibration = Calibration(codes)
     np.testing.assert_allclose(calibration_residuals(x, w, calibration), expected, rtol=0, atol=1e-12)
     np.testing.assert_allclose(calibration_residuals(x[:, 0], w, calibration), expected[:, 0], rtol=0, atol=1e-12)
+
+
+def test_design_variance_per_stratum_sums_equal_the_former_add_at_bit_for_bit():
+    """Stratum sums by bincount (row order) give the former ``np.add.at`` result exactly; by hand on a tiny case."""
+    from meethuis.stats.weights import design_variance
+
+    def former(x, strata=None):
+        z = np.asarray(x, dtype=float)
+        one_d = z.ndim == 1
+        z = z[:, None] if one_d else z
+        strata = np.zeros(z.shape[0], dtype=np.int64) if strata is None else strata
+        _, inv, counts = np.unique(strata, return_inverse=True, return_counts=True)
+        sums = np.zeros((counts.size, z.shape[1]))
+        np.add.at(sums, inv, z)
+        centred = z - (sums / counts[:, None])[inv]
+        ss = np.zeros_like(sums)
+        np.add.at(ss, inv, centred ** 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(counts > 1, counts / (counts - 1.0), np.nan)
+        var = np.nansum(ss * factor[:, None], axis=0)
+        if np.any(counts == 1):
+            var = np.where(np.any(ss[counts == 1] != 0, axis=0), np.nan, var)
+        return var[0] if one_d else var
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(5000, 4)) * rng.uniform(0.1, 100, 4)
+    strata = rng.choice(np.array([7, 3, 11, 3]), 5000)
+    for args in ((x, strata), (x,), (x[:, 1],), (x[:, 1], strata), (x[:0, :2],), (x[:6], np.arange(6))):
+        np.testing.assert_array_equal(design_variance(*args), former(*args))
+    # by hand: strata {1, 2, 3} and {10, 14}: 3/2 * 2 + 2/1 * 8 = 19
+    assert design_variance(np.array([1.0, 2, 3, 10, 14]), np.array([0, 0, 0, 1, 1])) == pytest.approx(19.0)
