@@ -547,3 +547,19 @@ def test_text_columns_cleaned_at_once_equal_the_per_value_rule():
         expected = map_unique(col, lambda v: None if norm_value(v) is None else _category_text(v))
         got = _text_column(col)
         assert got.dtype == object and list(got) == list(expected), list(col)
+
+
+def test_dates_and_quarters_per_distinct_date_equal_the_per_row_rule(tmp_path):
+    """Dates parsed, quarters written and years checked once per distinct value give the per-row result:
+    repeated dates in two written forms of one family, times of day, a year boundary, implausible years."""
+    dates = ["2025-12-31", "2026-01-01", "2026-01-01 08:30", "2026-03-31", "2026-04-01", "2026-01-01",
+             "1899-07-01", "2031-10-31", "2026-09-30 23:59:59", "2025-12-31"] * 3
+    survey = load_survey(_dated(tmp_path, dates))
+    expected = pd.to_datetime(pd.Series(dates), format="mixed")
+    assert list(survey.responses["datum"]) == list(expected)
+    assert survey.responses["datum"].dtype == expected.dtype
+    former = expected.dt.year.astype(str) + "Q" + expected.dt.quarter.astype(str)  # the former per-row text
+    assert list(survey.responses["periode"]) == list(former)
+    assert survey.responses["periode"].dtype == object
+    messages = [p.message for p in survey.summary.problems]
+    assert any("3 before 2000 and 3 after" in m for m in messages), messages

@@ -510,9 +510,11 @@ def map_period(ctx: _Context, rows: pd.Index) -> tuple[pd.Series, pd.Series | No
     if spec.date_column:
         col = ctx.column(spec.date_column, "periode", "data.period.date_column")
         dates = parse_dates(col, spec.date_format, ctx, spec.date_column)
-        periods = dates.dt.year.astype(str) + "Q" + dates.dt.quarter.astype(str)
+        codes, days = pd.factorize(dates)  # a quarter's text once per distinct date (no NaT: checked)
+        quarters = np.asarray(days.year.astype(str) + "Q" + days.quarter.astype(str), dtype=object)
+        periods = pd.Series(quarters[codes], index=dates.index, dtype=object)
         plausibility_warning(periods, spec, ctx, spec.date_column)
-        return periods.astype(object), dates
+        return periods, dates
     if spec.value:
         return pd.Series(spec.value, index=rows, dtype=object), None
     col = ctx.column(spec.column, "periode", "data.period")
@@ -564,7 +566,9 @@ def parse_dates(col: pd.Series, fmt: str | None, ctx: _Context, column: str) -> 
     if col.isna().any():
         raise DataError("date is empty", file=ctx.file, row=int(col.index[col.isna().to_numpy()][0]),
                         column=column, hint="every row needs a date of contact")
-    parsed = map_unique(col, one)
+    codes, uniques = pd.factorize(col.astype(object), use_na_sentinel=True)  # no blanks: checked above
+    distinct = [one(u) for u in uniques]  # each distinct date parsed once
+    parsed = pd.Series(np.asarray(distinct + [None], dtype=object)[codes], index=col.index, dtype=object)
     if parsed.isna().any():
         row = parsed.isna().idxmax()  # the first row whose date cannot be read
         m = _SLASH.match(str(col[row]))
@@ -587,7 +591,7 @@ def parse_dates(col: pd.Series, fmt: str | None, ctx: _Context, column: str) -> 
             raise DataError(f"every slash date (e.g. {families['slash']!r}) can be read as day/month and as "
                             "month/day", file=ctx.file, column=column,
                             hint="set data.period.date_format: '%d/%m/%Y' (day first) or '%m/%d/%Y' (month first)")
-    return pd.Series(pd.DatetimeIndex(parsed.tolist()), index=col.index)
+    return pd.Series(pd.DatetimeIndex(distinct)[codes], index=col.index)
 
 
 def plausibility_warning(periods: pd.Series, spec, ctx: _Context, column: str | None) -> None:
@@ -595,7 +599,9 @@ def plausibility_warning(periods: pd.Series, spec, ctx: _Context, column: str | 
     import datetime as _dt
 
     first, last = spec.plausible_years or (2000, _dt.date.today().year + 1)
-    years = periods.astype(str).str.slice(0, 4).astype(int)
+    codes, uniques = pd.factorize(periods, use_na_sentinel=False)  # the year once per distinct period
+    years = pd.Series(np.asarray(pd.Index(uniques).astype(str).str.slice(0, 4).astype(int))[codes],
+                      index=periods.index)
     early, late = int((years < first).sum()), int((years > last).sum())
     if not early and not late:
         return
@@ -767,10 +773,10 @@ def build_survey(raw, config, process_raw=None, *, strict: bool = False) -> Surv
     if process_raw is not None:
         process, link = map_process(process_raw, config, ctx.problems)
         keys = responses["zaak_sleutel"] if "zaak_sleutel" in responses else pd.Series([], dtype=object)
-        in_process = keys.isin(set(process["zaak_sleutel"]))
+        in_process = keys.isin(process["zaak_sleutel"].to_numpy())  # hash look-ups, no Python set of keys
         link = ProcessLink(file=str(process_raw.file), rows=len(process), matched=int(in_process.sum()),
                            survey_without_process=int((~in_process).sum()),
-                           process_without_survey=int((~process["zaak_sleutel"].isin(set(keys.dropna()))).sum()),
+                           process_without_survey=int((~process["zaak_sleutel"].isin(keys.dropna().to_numpy())).sum()),
                            rows_without_key=link)
     periods_n = {str(k): int(v) for k, v in responses["periode"].value_counts().sort_index().items()}
     summary = IntakeSummary(
