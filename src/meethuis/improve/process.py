@@ -495,6 +495,8 @@ def process_regression(linked: pd.DataFrame, outcome: str = "tevredenheid",
     if len(data) < max(min_cell, n_terms + 10):
         raise AnalysisError(f"only {len(data)} linked respondents with complete data for the regression",
                             hint="link more responses to process data, or drop controls")
+    for c in kept:  # patsy's levels of a text column (sorted), given at once: no per-value type sniffing
+        data[c] = pd.Categorical(data[c].astype(object), categories=sorted(data[c].unique()))
     model = smf.wls(formula, data=data, weights=data["_w"]).fit(cov_type="HC1")
     ci = model.conf_int()
     table = pd.DataFrame({"term": model.params.index, "coef": model.params.to_numpy(), "se": model.bse.to_numpy(),
