@@ -130,12 +130,14 @@ def domain_estimates(values: Any, kind: str, weights: Any = None, domains: Seque
     sizes = [int(m.sum()) for m in masks]
     infl = np.zeros((x.size, len(masks)))
     means = np.full(len(masks), np.nan)
+    rows = [(w[m], score[m]) if sizes[j] else (None, None) for j, m in enumerate(masks)]  # selected once
     for j, m in enumerate(masks):
         if sizes[j] == 0:
             continue
-        sw = w[m].sum()
-        means[j] = float(np.dot(w[m], score[m]) / sw)
-        infl[m, j] = w[m] * (score[m] - means[j]) / sw
+        wm, sm = rows[j]
+        sw = wm.sum()
+        means[j] = float(np.dot(wm, sm) / sw)
+        infl[m, j] = wm * (sm - means[j]) / sw
     live = [j for j, k in enumerate(sizes) if k >= 2]
     var = np.full(len(masks), np.nan)
     if live and calibration is not None:  # raked: a domain keeps the whole design (R: weight 0 outside)
@@ -147,7 +149,8 @@ def domain_estimates(values: Any, kind: str, weights: Any = None, domains: Seque
     out = []
     for j, m in enumerate(masks):
         n = sizes[j]
-        ne = _n_eff(w[m])
+        wm, sm = rows[j] if n else (w[m], score[m])
+        ne = _n_eff(wm)
         point = 100 * means[j] if kind == "nps" else means[j]
         if n == 0:
             out.append(_empty())
@@ -164,8 +167,8 @@ def domain_estimates(values: Any, kind: str, weights: Any = None, domains: Seque
             lo, hi = logit_interval(means[j], se, df, level, n_eff=ne)
             out.append(Estimate(point, lo, hi, se, n, ne, None, df))
         else:
-            p = float(np.dot(w[m], score[m] > 0) / w[m].sum())
-            d = float(np.dot(w[m], score[m] < 0) / w[m].sum())
+            p = float(np.dot(wm, sm > 0) / wm.sum())
+            d = float(np.dot(wm, sm < 0) / wm.sum())
             lo, hi = nps_interval(p, d, se, df, level, n_eff=ne)
             out.append(Estimate(point, lo, hi, 100 * se, n, ne, None, df))
     return out

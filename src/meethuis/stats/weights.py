@@ -442,9 +442,11 @@ def calibration_residuals(x: np.ndarray, weights: np.ndarray, calibration: Calib
         for j in range(len(margins)):
             current = sums[j] - sum(cross[j, l] @ adjust[l] for l in range(len(margins)))
             adjust[j] = adjust[j] + current / counts[j][:, None]
-    z = z.copy()
-    for (ok, inv, _), a in zip(margins, adjust):
-        z[ok] -= a[inv]
+    for (ok, inv, _), a in zip(margins, adjust):  # z is a new array (the division above)
+        if ok.size == z.shape[0]:  # every row raked on this margin: no gather and scatter
+            z -= a[inv]
+        else:
+            z[ok] -= a[inv]
     out = z * weights[:, None]
     return out[:, 0] if one_d else out
 
