@@ -562,3 +562,33 @@ def test_no_name_is_found_in_the_sample_answers_except_the_planted_ones():
         wrong = [(a, m.text) for a in answers for m in fb.find_personal_data(a)
                  if m.kind == "NAAM" and not any(m.text in p or p in m.text for p in planted)]
         assert len(answers) > 100 and wrong == [], wrong[:10]
+
+
+def test_themes_and_answered_per_distinct_answer_equal_the_row_by_row_rule():
+    """assign_themes and answered read each distinct answer once and give the former row-by-row result:
+    repeated answers, blanks, NaN, None, a number, "nvt", an index of text labels out of order."""
+    from meethuis.improve.feedback.themes import _EMPTY_ANSWER, _answer_themes, answered, assign_themes, load_lexicon
+
+    lexicon = load_lexicon()
+
+    def former_assign(answers):
+        rows = []
+        for label, text in answers.items():
+            if not isinstance(text, str) or not text.strip():
+                continue
+            rows.extend((label, *hit) for hit in _answer_themes(text, lexicon))
+        return pd.DataFrame(rows, columns=["row", "theme", "sentiment", "terms"])
+
+    texts = ["De medewerker was vriendelijk maar het duurde lang", "Ik moest drie keer bellen, slecht bereikbaar",
+             "nvt", "", "   ", None, np.nan, 12, "Duidelijke uitleg, snel geholpen", "-", "geen opmerkingen"]
+    rng = np.random.default_rng(2)
+    values = [texts[k] for k in rng.integers(0, len(texts), 400)]
+    for index in (pd.RangeIndex(400), pd.Index([f"r{k}" for k in rng.permutation(400)])):
+        answers = pd.Series(values, index=index, dtype=object)
+        got, want = assign_themes(answers, lexicon), former_assign(answers)
+        assert len(got) > 100
+        pd.testing.assert_frame_equal(got, want)
+        pd.testing.assert_series_equal(answered(answers),
+                                       answers.map(lambda t: isinstance(t, str) and not _EMPTY_ANSWER.match(t)))
+    empty = pd.Series(["nvt", None], dtype=object)
+    pd.testing.assert_frame_equal(assign_themes(empty, lexicon), former_assign(empty))

@@ -308,15 +308,19 @@ def assign_themes(answers: pd.Series, lexicon: Lexicon | None = None) -> pd.Data
         (``positief``/``negatief``/``neutraal``) and ``terms`` (the words that matched, for checking).
     """
     lexicon = lexicon or load_lexicon()
-    cache: dict[str, list] = {}
-    rows = []
-    for label, text in answers.items():
-        if not isinstance(text, str) or not text.strip():
-            continue
-        if text not in cache:
-            cache[text] = _answer_themes(text, lexicon)
-        rows.extend((label, *hit) for hit in cache[text])
-    return pd.DataFrame(rows, columns=["row", "theme", "sentiment", "terms"])
+    # each distinct answer is read once; its hits are laid out per row in the answers' order
+    codes, uniques = pd.factorize(answers.astype(object), use_na_sentinel=True)
+    per = [_answer_themes(t, lexicon) if isinstance(t, str) and t.strip() else [] for t in uniques]
+    count = np.array([len(h) for h in per] + [0], dtype=np.int64)  # the last entry: missing answers
+    flat = [hit for h in per for hit in h]
+    start = np.concatenate([[0], np.cumsum(count[:-1])])
+    per_row = count[codes]
+    rep = np.repeat(np.arange(len(codes)), per_row)
+    take = start[codes[rep]] + np.arange(rep.size) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    if not rep.size:
+        return pd.DataFrame([], columns=["row", "theme", "sentiment", "terms"])
+    theme, sentiment, terms = (np.asarray([hit[k] for hit in flat], dtype=object)[take] for k in range(3))
+    return pd.DataFrame({"row": answers.index[rep], "theme": theme, "sentiment": sentiment, "terms": terms})
 
 
 GRADE_GROUPS = (("1-5", 1, 5), ("6-7", 6, 7), ("8-10", 8, 10))
@@ -337,7 +341,11 @@ def grade_group(grades: pd.Series) -> pd.Series:
 
 def answered(answers: pd.Series) -> pd.Series:
     """True for a real open answer (not empty, not "nvt", "-", "geen")."""
-    return answers.map(lambda t: isinstance(t, str) and not _EMPTY_ANSWER.match(t))
+    if answers.empty:
+        return answers.map(lambda t: isinstance(t, str) and not _EMPTY_ANSWER.match(t))
+    codes, uniques = pd.factorize(answers.astype(object), use_na_sentinel=True)  # each distinct answer once
+    real = np.array([isinstance(t, str) and not _EMPTY_ANSWER.match(t) for t in uniques] + [False], dtype=bool)
+    return pd.Series(real[codes], index=answers.index)
 
 
 def theme_table(responses: pd.DataFrame, lexicon: Lexicon | None = None, *, min_cell: int = 10,
