@@ -314,3 +314,45 @@ def test_calibration_residuals_without_gather_equal_the_former_row_selection():
     for c in (codes, codes[:, :1]):
         cal = Calibration(c.astype(np.int64))
         np.testing.assert_array_equal(calibration_residuals(x, w, cal), former(x, w, cal))
+
+
+def test_calibration_codes_made_per_distinct_value_equal_the_former_text_codes():
+    """calibration_of writes each distinct value's text once and reuses an equal calibration (and its sweep
+    plan): codes and strata equal the former factorize of every row's text; foreign shapes (categorical with
+    unused categories, mixed 1 / '1', integers, missing values, raking within quarters)."""
+    from meethuis.stats.weights import calibration_of
+
+    def former(responses, margins, within=None):
+        strata = None
+        if within is not None:
+            strata = pd.factorize(responses[within].astype("string"), use_na_sentinel=True)[0]
+            strata = np.where(strata < 0, strata.max() + 1, strata)
+        codes = np.column_stack([pd.factorize(responses[m].astype("string"), use_na_sentinel=True)[0]
+                                 for m in margins]).astype(np.int64)
+        if strata is not None:
+            width = codes.max(initial=0) + 1
+            codes = np.where(codes < 0, -1, strata[:, None] * width + codes)
+        return codes, strata
+
+    rng = np.random.default_rng(8)
+    n = 500
+    responses = pd.DataFrame({
+        "leeftijd": pd.Categorical(rng.choice(["65+", "18-34", None], n), categories=["18-34", "35-49", "65+"]),
+        "mixed": rng.choice(np.array([1, "1", "2", None], dtype=object), n),
+        "code": rng.integers(1, 4, n),
+        "periode": rng.choice(["2026Q2", "2026Q1", None], n, p=[0.5, 0.45, 0.05]),
+    })
+    margins = ["leeftijd", "mixed", "code"]
+    for within in (None, "periode"):
+        weights = pd.Series(1.0, index=responses.index)
+        weights.attrs["calibration"] = {"margins": margins, "within": within}
+        cal = calibration_of(responses, weights)
+        codes, strata = former(responses, margins, within)
+        np.testing.assert_array_equal(cal.codes, codes)
+        if within is None:
+            assert cal.strata is None
+        else:
+            np.testing.assert_array_equal(cal.strata, strata)
+        plan = cal.sweep_plan
+        again = calibration_of(responses.copy(), weights.copy())
+        assert again is cal and again.sweep_plan is plan  # equal content: made once

@@ -393,16 +393,45 @@ def calibration_of(responses: pd.DataFrame, weights: Any) -> Calibration | None:
     within = spec.get("within")
     strata = None
     if within is not None and within in responses.columns:
-        strata = pd.factorize(responses[within].astype("string"), use_na_sentinel=True)[0]
+        strata = _text_codes(responses[within])
         strata = np.where(strata < 0, strata.max() + 1, strata)
     if not margins:
         return Calibration(np.zeros((len(responses), 0), dtype=np.int64), strata)
-    codes = np.column_stack([pd.factorize(responses[m].astype("string"), use_na_sentinel=True)[0]
-                             for m in margins]).astype(np.int64)
+    codes = np.column_stack([_text_codes(responses[m]) for m in margins]).astype(np.int64)
     if strata is not None:  # raked within each stratum: a margin category is a (stratum, category) pair
         width = codes.max(initial=0) + 1
         codes = np.where(codes < 0, -1, strata[:, None] * width + codes)
-    return Calibration(codes, strata)
+    return _known_calibration(Calibration(codes, strata))
+
+
+_CALIBRATIONS: dict[bytes, Calibration] = {}  # the last few calibrations by content, with their sweep plans
+
+
+def _known_calibration(calibration: Calibration) -> Calibration:
+    """The same calibration made before (equal codes and strata, by digest), so its sweep plan is reused:
+    a report asks for the calibration of the same rows and weights in many tables."""
+    import hashlib
+
+    digest = hashlib.sha1(np.ascontiguousarray(calibration.codes).view(np.uint8))
+    digest.update(repr(calibration.codes.shape).encode())
+    if calibration.strata is not None:
+        digest.update(np.ascontiguousarray(calibration.strata, dtype=np.int64).view(np.uint8))
+    key = digest.digest()
+    known = _CALIBRATIONS.get(key)
+    if known is not None:
+        return known
+    if len(_CALIBRATIONS) >= 8:
+        _CALIBRATIONS.pop(next(iter(_CALIBRATIONS)))
+    _CALIBRATIONS[key] = calibration
+    return calibration
+
+
+def _text_codes(column: pd.Series) -> np.ndarray:
+    """``pd.factorize(column.astype("string"))`` codes (-1 missing), the text made once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string")
+    merged = pd.factorize(text, use_na_sentinel=True)[0]  # values with the same text share a code
+    return np.append(merged, -1)[codes].astype(np.int64)
 
 
 def calibration_residuals(x: np.ndarray, weights: np.ndarray, calibration: Calibration | None,
