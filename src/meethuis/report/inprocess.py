@@ -191,11 +191,8 @@ def _child(work: Callable[[], object], send) -> None:
         send.close()
     except BaseException:
         code = 70
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(code)  # no exit handlers, no clean-up of the runner's folders: they are the parent's
+    finally:  # no exit handlers, no clean-up of the runner's folders (they are the parent's), no flush of a
+        os._exit(code)  # stream whose lock another thread of the parent may have held when it forked
 
 
 def _fork(work: Callable[[], object]):
