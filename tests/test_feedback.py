@@ -592,3 +592,58 @@ def test_themes_and_answered_per_distinct_answer_equal_the_row_by_row_rule():
                                        answers.map(lambda t: isinstance(t, str) and not _EMPTY_ANSWER.match(t)))
     empty = pd.Series(["nvt", None], dtype=object)
     pd.testing.assert_frame_equal(assign_themes(empty, lexicon), former_assign(empty))
+
+
+def test_quotes_and_scrub_series_per_group_equal_the_former_filters():
+    """example_quotes (rows per theme and sentiment from one grouping) and scrub_series (each distinct value
+    once) give the former results: repeated answers, personal data, NaN, None, numbers, text index labels."""
+    from meethuis.improve.feedback.scrubbing import scrub, scrub_series
+    from meethuis.improve.feedback.themes import (SENTIMENT_LABELS, _stable_key, answered, assign_themes,
+                                                  example_quotes, load_lexicon)
+
+    lexicon = load_lexicon()
+
+    def former_scrub_series(answers):
+        values = answers.astype(object)
+        mask = values.map(lambda v: isinstance(v, str))
+        out = values.copy()
+        if mask.any():
+            text = values[mask]
+            out[mask] = text.map({u: scrub(u) for u in pd.unique(text.to_numpy())})
+        return out
+
+    def former_quotes(responses, min_cell=10, per_sentiment=1, max_chars=200, lang="nl"):
+        texts = responses.loc[answered(responses["open_antwoord"]), "open_antwoord"]
+        hits = assign_themes(texts, lexicon)
+        counts = hits["theme"].value_counts()
+        rows = []
+        for theme in lexicon.themes:
+            if counts.get(theme, 0) < min_cell:
+                continue
+            for sentiment in ("positief", "negatief"):
+                sel = hits[(hits["theme"] == theme) & (hits["sentiment"] == sentiment)]
+                if sel.empty:
+                    continue
+                candidates = pd.unique(former_scrub_series(texts.loc[sel["row"]]).to_numpy())
+                ordered = sorted(candidates, key=lambda t: (t.count("["), len(t) > max_chars, _stable_key(t)))
+                for quote in ordered[:per_sentiment]:
+                    if len(quote) > max_chars:
+                        quote = quote[:max_chars].rsplit(" ", 1)[0] + " …"
+                    rows.append({"theme": theme, "theme_label": lexicon.label(theme, lang),
+                                 "sentiment": SENTIMENT_LABELS[sentiment][lang], "quote": quote})
+        return pd.DataFrame(rows, columns=["theme", "theme_label", "sentiment", "quote"])
+
+    texts = ["De medewerker was heel vriendelijk en dacht mee", "Het duurde veel te lang, bel 0612345678",
+             "Snel geholpen, duidelijke uitleg", "Onvriendelijk aan de telefoon, mail jan@voorbeeld.nl",
+             "Lang wachten aan de balie", "nvt", None, np.nan, 7, "Vriendelijk maar traag"]
+    rng = np.random.default_rng(4)
+    values = [texts[k] for k in rng.integers(0, len(texts), 300)]
+    responses = pd.DataFrame({"open_antwoord": pd.Series(values, dtype=object,
+                                                         index=[f"r{k}" for k in rng.permutation(300)])})
+    for min_cell, per in ((5, 1), (10, 2), (400, 1)):
+        pd.testing.assert_frame_equal(example_quotes(responses, lexicon, min_cell=min_cell, per_sentiment=per),
+                                      former_quotes(responses, min_cell=min_cell, per_sentiment=per))
+    assert len(example_quotes(responses, lexicon, min_cell=5)) >= 4
+    answers = responses["open_antwoord"].rename("antwoord")
+    pd.testing.assert_series_equal(scrub_series(answers), former_scrub_series(answers))
+    assert "0612345678" not in " ".join(str(v) for v in scrub_series(answers))

@@ -501,3 +501,17 @@ def test_regression_with_categorical_controls_equals_patsy_on_text_columns():
     np.testing.assert_allclose(result.table["coef"], model.params, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(result.table["se"], model.bse, rtol=1e-12, atol=1e-12)
     assert result.n == int(model.nobs) and result.r2 == pytest.approx(model.rsquared, rel=1e-12)
+
+
+@pytest.mark.parametrize("salt", [b"", b"k", SALT, bytes(range(64)), bytes(range(65)), b"s" * 200, "zout-ü"])
+def test_pseudonyms_from_keyed_states_equal_python_hmac(salt):
+    """HMAC-SHA256 with the inner and outer states keyed once equals Python's hmac for salts shorter than, equal
+    to and longer than the 64-byte block, and for non-ASCII keys and salts."""
+    import hmac
+
+    keys = pd.Series(["Z-00001", " Z-00002 ", "zaak-é-1", "", None, "1" * 300], dtype=object)
+    got = process.pseudonymise(keys, salt)
+    raw = salt.encode("utf-8") if isinstance(salt, str) else salt
+    expected = [None if k is None or not k.strip() else hmac.new(raw, k.strip().encode("utf-8"), "sha256").hexdigest()
+                for k in keys]
+    assert [None if pd.isna(v) else v for v in got] == expected

@@ -510,13 +510,15 @@ def scrub_series(answers: pd.Series) -> pd.Series:
         Same index and name, ``object`` dtype.
     """
     values = answers.astype(object)
-    mask = values.map(lambda v: isinstance(v, str))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # each distinct answer looked at once
+    scrubbed = np.array([scrub(u) if isinstance(u, str) else None for u in uniques] + [None], dtype=object)
+    is_text = np.array([isinstance(u, str) for u in uniques] + [False], dtype=bool)
+    mask = is_text[codes]
     out = values.copy()
     if mask.any():
-        text = values[mask]
-        uniques = pd.unique(text.to_numpy())
-        mapping = {u: scrub(u) for u in uniques}
-        out[mask] = text.map(mapping)
+        column = out.to_numpy(dtype=object, copy=True)
+        column[mask] = scrubbed[codes[mask]]
+        out = pd.Series(column, index=values.index, name=values.name, dtype=object)
     return out
 
 

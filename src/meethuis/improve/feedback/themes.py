@@ -450,14 +450,15 @@ def example_quotes(responses: pd.DataFrame, lexicon: Lexicon | None = None, *, m
     texts = responses.loc[ok, text_column] if len(ok) else pd.Series(dtype=object)
     hits = assign_themes(texts, lexicon)
     counts = hits["theme"].value_counts()
+    groups = hits.groupby(["theme", "sentiment"], sort=False).indices if len(hits) else {}  # rows in order
     rows = []
     for theme in lexicon.themes:
         if counts.get(theme, 0) < min_cell:
             continue
         for sentiment in ("positief", "negatief"):
-            sel = hits[(hits["theme"] == theme) & (hits["sentiment"] == sentiment)]
-            if sel.empty:
+            if (theme, sentiment) not in groups:
                 continue
+            sel = hits.iloc[groups[(theme, sentiment)]]
             candidates = pd.unique(scrub_series(texts.loc[sel["row"]]).to_numpy())
             ordered = sorted(candidates, key=lambda t: (t.count("["), len(t) > max_chars, _stable_key(t)))
             for quote in ordered[:per_sentiment]:
