@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import factorial
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,7 @@ class _Prepared:
     values: np.ndarray  # (n_rows, p+1) data with NaN, outcome last (rows with weight > 0)
     weights: np.ndarray  # (n_rows,)
     missing: str
+    batch: Any = None  # the _CorrBatch of ``values`` (distinct rows found once), reused by the bootstrap
 
 
 def _resolve_weights(frame: pd.DataFrame, weights) -> np.ndarray:
@@ -271,7 +272,8 @@ def _prepare(frame, outcome, drivers, weights, missing, *, check_limit: bool = T
                 hint="leave this column out of the driver analysis" if role == "driver"
                 else "the outcome must vary between respondents to explain it",
             )
-    corr, _ = _batched_corr(values, w[None, :])
+    batch = _CorrBatch(values)
+    corr, _ = batch(w[None, :])
     corr = corr[0]
     if not np.isfinite(corr).all():
         i, j = np.argwhere(~np.isfinite(corr))[0]
@@ -294,7 +296,7 @@ def _prepare(frame, outcome, drivers, weights, missing, *, check_limit: bool = T
     _check_collinear(corr[:p, :p], names)
     n_eff = float(w.sum() ** 2 / (w**2).sum()) if missing == "listwise" else float("nan")
     return _Prepared(corr, names, outcome, n_min if missing == "pairwise" else len(values),
-                     n_used.astype(int), n_eff, values, w, missing)
+                     n_used.astype(int), n_eff, values, w, missing, batch)
 
 
 def _check_collinear(rxx: np.ndarray, names: list[str]) -> None:
@@ -758,7 +760,7 @@ def bootstrap_importance(
     n = len(prep.values)
     reps = np.empty((n_boot, p))
     chunk = max(1, min(n_boot, int(2e8 // max(1, (1 << p) * 8 * 4))))
-    batch = _CorrBatch(prep.values)
+    batch = prep.batch if prep.batch is not None else _CorrBatch(prep.values)
     # resamples drawn and correlated a few at a time: counts, weights and draws take 24 bytes per row each
     per_draw = max(1, int(BOOTSTRAP_BLOCK_BYTES // (24 * max(n, 1))))
     for start in range(0, n_boot, chunk):
