@@ -217,7 +217,7 @@ def link_process(responses: pd.DataFrame, process: pd.DataFrame, salt: bytes | s
     # matched on the cleaned raw keys (the HMAC is one-to-one), so only the survey's keys are hashed
     s_ids = _pseudonyms(s_clean, salt)
     n_with_key = int(s_clean.notna().sum())
-    out = responses.drop(columns=[survey_key]).copy()
+    out = responses.drop(columns=[survey_key])  # a new frame (drop copies): no second copy of the survey
     out[PSEUDONYM] = s_ids.to_numpy()
     joined = proc.reindex(s_clean.where(matched).to_numpy())
     for c in proc.columns:
