@@ -614,3 +614,20 @@ def test_bootstrap_per_distinct_row_equals_the_row_by_row_sums(missing, monkeypa
         assert fast.attrs[key] == pytest.approx(value, rel=1e-12, abs=0, nan_ok=True), key
     for column in plain.columns.drop("driver"):
         np.testing.assert_allclose(fast[column].to_numpy(float), plain[column].to_numpy(float), rtol=0, atol=1e-12)
+
+
+def test_kept_row_products_give_the_blockwise_sums_bit_for_bit():
+    """The row products kept for every batch of resamples give exactly the sums made block by block."""
+    frame, drivers = _scale_frame(n=900)
+    values = frame[[*drivers, "y"]].to_numpy(float)
+    batch = dr._CorrBatch(values)
+    v = np.random.default_rng(1).uniform(0, 3, (7, batch.n))
+    x, mf = batch.x, batch.mf
+    for key, left, right in (("xx", x, x), ("mm", mf, mf), ("xm", x, mf), ("x2m", x * x, mf)):
+        kept = batch.wsum(v, left, right, key)
+        assert key in batch._products
+        np.testing.assert_array_equal(batch.wsum(v, left, right, key), kept)
+        np.testing.assert_array_equal(batch.wsum(v, left, right), kept)  # no key: the block loop
+    present = ~np.isnan(values)
+    pair = np.rint(present.T.astype(float) @ present.astype(float)).astype(np.int64)
+    np.testing.assert_array_equal(pair, present.T.astype(np.int64) @ present.astype(np.int64))

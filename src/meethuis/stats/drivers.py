@@ -189,6 +189,7 @@ class _CorrBatch:
                 self.x, self.mf = self.x[first], self.mf[first]
         self.n, self.m = n, m
         self.rows = max(1, int(BOOTSTRAP_BLOCK_BYTES // 4 // (8 * m * m)))
+        self._products: dict[str, np.ndarray] = {}
 
     def collapse(self, v: np.ndarray) -> np.ndarray:
         """Weights per row (B, n) summed per distinct row (B, distinct rows); unchanged without grouping."""
@@ -199,10 +200,20 @@ class _CorrBatch:
             out[b] = np.bincount(self.inverse, weights=v[b], minlength=self.n)
         return out
 
-    def wsum(self, v: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        """sum_n v[b, n] * left[n, i] * right[n, j], as matrix products over blocks of rows."""
+    def wsum(self, v: np.ndarray, left: np.ndarray, right: np.ndarray, key: str | None = None) -> np.ndarray:
+        """sum_n v[b, n] * left[n, i] * right[n, j], as matrix products over blocks of rows.
+
+        With a ``key`` and few (distinct) rows the row products are made once and kept for every batch of
+        resamples (the same single block, so the same sums).
+        """
         m = self.m
         out = np.zeros((v.shape[0], m * m))
+        if key is not None and self.n <= self.rows // 4:
+            products = self._products.get(key)
+            if products is None:
+                products = self._products[key] = (left[:, :, None] * right[:, None, :]).reshape(self.n, m * m)
+            out += v[:, 0:self.n] @ products
+            return out.reshape(-1, m, m)
         for lo in range(0, self.n, self.rows):
             hi = min(self.n, lo + self.rows)
             out += v[:, lo:hi] @ (left[lo:hi, :, None] * right[lo:hi, None, :]).reshape(hi - lo, m * m)
@@ -214,16 +225,16 @@ class _CorrBatch:
         if self.complete:
             s0 = v.sum(axis=1)[:, None, None]
             mean = (v @ x) / s0[:, :, 0]
-            cov = self.wsum(v, x, x) / s0 - mean[:, :, None] * mean[:, None, :]
+            cov = self.wsum(v, x, x, "xx") / s0 - mean[:, :, None] * mean[:, None, :]
             var = np.diagonal(cov, axis1=1, axis2=2)
             sd = np.where(var > tiny, np.sqrt(np.clip(var, 0, None)), np.nan)
             with np.errstate(divide="ignore", invalid="ignore"):
                 corr = cov / (sd[:, :, None] * sd[:, None, :])
             return corr, np.broadcast_to(s0, corr.shape)
-        s0 = self.wsum(v, mf, mf)
-        s1 = self.wsum(v, x, mf)  # sum of x_i over rows where i and j are both present
-        s2 = self.wsum(v, x * x, mf)
-        s11 = self.wsum(v, x, x)
+        s0 = self.wsum(v, mf, mf, "mm")
+        s1 = self.wsum(v, x, mf, "xm")  # sum of x_i over rows where i and j are both present
+        s2 = self.wsum(v, x * x, mf, "x2m")
+        s11 = self.wsum(v, x, x, "xx")
         with np.errstate(divide="ignore", invalid="ignore"):
             mi = s1 / s0
             mj = np.swapaxes(s1, 1, 2) / s0
@@ -251,7 +262,7 @@ def _prepare(frame, outcome, drivers, weights, missing, *, check_limit: bool = T
     values, w = values[keep], w[keep]
     p = len(names)
     present = ~np.isnan(values)
-    pair_n = present.T.astype(np.int64) @ present.astype(np.int64)
+    pair_n = np.rint(present.T.astype(float) @ present.astype(float)).astype(np.int64)  # exact counts, by BLAS
     n_used = pair_n[:p, p]
     n_min = int(pair_n.min()) if values.size else 0
     if n_min <= p + 1:
