@@ -575,6 +575,14 @@ def test_chapters_open_with_their_answer():
     top = ch.importance(ch.outcome)[0].sort_values("rank")["driver"].head(3)
     assert all(ch.label(d).lower() in drijfveren.answer(ch) for d in top)  # the same ranks as the chapter table
     matrix = ch.priority(quiet=True)
+    from meethuis.stats.priority import priority_matrix  # computed once per chapter, the same table each time
+    importance = ch.importance(ch.outcome)[0]
+    direct = priority_matrix(ch.responses, ch.outcome, list(importance["driver"]), weights=ch.weights,
+                             importance=importance.drop(columns=["n"]), min_cell=ch.min_cell, codebook=ch.codebook)
+    pd.testing.assert_frame_equal(matrix, direct)
+    matrix["quadrant"] = "changed by a cell"
+    pd.testing.assert_frame_equal(ch.priority(quiet=True), direct)  # a cell's change does not reach the next
+    matrix = ch.priority(quiet=True)
     expect = "Eerst verbeteren" if (matrix["quadrant"] == "eerst_verbeteren").any() else "Geen drijfveer springt"
     assert prioriteiten.answer(ch, matrix).startswith(expect)
     assert trends_chapter.answer(ch).startswith("Het gemiddelde rapportcijfer is sinds het 4e kwartaal 2024 ")

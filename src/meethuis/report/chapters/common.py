@@ -200,9 +200,12 @@ class Chapter:
         if result is None or isinstance(result, str):
             return None
         importance, _ = result
-        return priority_matrix(self.responses, outcome, list(importance["driver"]), weights=self.weights,
-                               importance=importance.drop(columns=["n"]), min_cell=self.min_cell,
-                               codebook=self.codebook, lang=self.lang)
+        key = ("priority", outcome, n_boot)
+        if key not in self._cache:  # several cells of one chapter ask for it: computed once (a copy each)
+            self._cache[key] = priority_matrix(self.responses, outcome, list(importance["driver"]),
+                                               weights=self.weights, importance=importance.drop(columns=["n"]),
+                                               min_cell=self.min_cell, codebook=self.codebook, lang=self.lang)
+        return self._cache[key].copy()
 
     def top_knobs(self, top: int = 3, outcome: str | None = None) -> pd.DataFrame | None:
         """Show the knobs to turn for ``outcome`` (:func:`priority.clear_knobs`), or why there are none."""
