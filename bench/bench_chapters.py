@@ -130,6 +130,8 @@ def main() -> None:
     parser.add_argument("--chapters", default="", help="numbers such as 03,07 (default: every chapter)")
     parser.add_argument("--profile", default="", help="folder for cProfile files (one per step)")
     parser.add_argument("--skip-chapters", action="store_true", help="intake, context and analyses only")
+    parser.add_argument("--skip-analyses", action="store_true",
+                        help="no shared analyses first (for chapters that do not show them, e.g. 07, 09)")
     args = parser.parse_args()
 
     from meethuis.intake.config import load_config
@@ -155,7 +157,7 @@ def main() -> None:
           f"{intake['rss_mb'] - base_mb:8.0f}  {len(context.responses):,} rows, RSS after {intake['rss_mb']:.0f} MB")
     rc.keep_run_context(context, run_dir)  # as the fork engine: chapters find it in memory
     min_cell = 10
-    for name, job in rc.analysis_jobs(context, run_dir, min_cell):  # side by side in the runner
+    for name, job in [] if args.skip_analyses else rc.analysis_jobs(context, run_dir, min_cell):  # side by side in the runner
         result = _in_child(lambda job=job, name=name: _timed(lambda: _profiled(profile_dir, name, job)))
         print(f"{name:<26}{result.get('wall', 0):8.2f}{result.get('cpu', 0):8.2f}"
               f"{result.get('peak_mb', 0):9.0f}{result.get('private_mb', 0):8.0f}  {result.get('error', '')}",
