@@ -445,6 +445,9 @@ def test_link_on_clean_keys_equals_linking_on_both_files_pseudonyms():
     assert (r.n_survey, r.n_survey_without_key, r.n_process, r.n_matched, r.n_matched_records) == counts
     assert r.n_matched_records < r.n_matched  # repeated keys were counted once
     assert not np.shares_memory(linked.frame["tevredenheid"].to_numpy(), responses["tevredenheid"].to_numpy())
+    lean = process.link_process(responses, proc, SALT, leave_out=("respondent_id", "absent", "zaak_sleutel"))
+    pd.testing.assert_frame_equal(lean.frame, frame.drop(columns=["respondent_id"]))
+    assert lean.report == linked.report
     # integer keys in both files
     responses, proc = _data(60, seed=4)
     responses["zaak_sleutel"] = np.arange(60) * 3
