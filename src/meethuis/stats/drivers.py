@@ -208,7 +208,7 @@ class _CorrBatch:
         """
         m = self.m
         out = np.zeros((v.shape[0], m * m))
-        if key is not None and self.n <= self.rows // 4:
+        if key is not None and self.n <= (self.rows if self.complete else self.rows // 4):  # 1 or 4 kept
             products = self._products.get(key)
             if products is None:
                 products = self._products[key] = (left[:, :, None] * right[:, None, :]).reshape(self.n, m * m)
