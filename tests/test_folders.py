@@ -153,7 +153,8 @@ _RUNNER = textwrap.dedent("""
     from meethuis.cli.main import main
     runner.NOTEBOOK_DIR = Path(sys.argv[1])
     runner.chapters_available = lambda *a: ["99_wacht"]
-    sys.exit(main(["report", "--config", sys.argv[2], "--out", sys.argv[3], "--quiet", "--jobs", "1"]))
+    sys.exit(main(["report", "--config", sys.argv[2], "--out", sys.argv[3], "--quiet", "--jobs", "1",
+                   "--engine", sys.argv[4]]))
 """)
 
 
@@ -163,12 +164,13 @@ def _slow_chapter(folder: Path, flag: Path) -> None:
     params = nbformat.v4.new_code_cell('config_path = "isr"\nperiod = ""\nlang = "nl"\nmin_cell = 10')
     params.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell("# Wacht"), params,
-                nbformat.v4.new_code_cell(f"import pathlib, time\npathlib.Path({str(flag)!r}).touch()\ntime.sleep(120)")]
+                nbformat.v4.new_code_cell(f"import os, pathlib, time\npathlib.Path({str(flag)!r}).write_text(str(os.getpid()))\n"
+                                          "time.sleep(120)")]
     folder.mkdir()
     nbformat.write(nb, str(folder / "99_wacht.ipynb"))
 
 
-def _start(tmp_path: Path):
+def _start(tmp_path: Path, engine: str = "fork"):
     temp = tmp_path / "tmp"
     temp.mkdir()
     flag = tmp_path / "running"
@@ -176,28 +178,49 @@ def _start(tmp_path: Path):
     out = tmp_path / "werk" / "org"
     env = dict(os.environ, TMPDIR=str(temp))
     proc = subprocess.Popen([sys.executable, "-c", _RUNNER, str(tmp_path / "notebooks"), str(SAMPLE / "isr.yml"),
-                             str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             str(out), engine], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while not flag.exists():
+    while not (flag.exists() and flag.read_text()):
         assert proc.poll() is None, proc.communicate()
         assert time.time() < deadline, "the chapter never started"
         time.sleep(0.2)
     runs = list(temp.glob("meethuis-run-*"))
     assert len(runs) == 1 and stat.S_IMODE(runs[0].stat().st_mode) == 0o700
     context = runs[0] / run_context.RUN_CONTEXT
-    assert context.exists() and stat.S_IMODE(context.stat().st_mode) == 0o600
+    if engine == "fork":  # the raw run context stays in memory, shared with the chapters
+        assert not context.exists()
+    else:
+        assert context.exists() and stat.S_IMODE(context.stat().st_mode) == 0o600
     staged = list(out.parent.glob(".org.*.tmp"))
     assert staged and not list(staged[0].rglob("*.pkl"))  # nothing raw beside the output
     return proc, temp, out
 
 
+def _gone(pid: int, seconds: float = 10.0) -> bool:
+    """Whether process ``pid`` has ended (or is a zombie) within ``seconds``."""
+    import psutil
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_sigterm_and_sigint_remove_every_temporary_folder(tmp_path, signum, code):
-    proc, temp, out = _start(tmp_path)
+@pytest.mark.parametrize("signum, code, engine", [(signal.SIGTERM, 143, "fork"), (signal.SIGINT, 130, "fork"),
+                                                  (signal.SIGTERM, 143, "warm")])
+def test_sigterm_and_sigint_remove_every_temporary_folder(tmp_path, signum, code, engine):
+    proc, temp, out = _start(tmp_path, engine)
+    chapter = int((tmp_path / "running").read_text())
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code
+    assert _gone(chapter)  # the chapter's process (forked child or kernel) is stopped too
     assert err.strip().count("\n") == 0 and ("terminated" in err or "interrupted" in err)
     assert not list(temp.glob("meethuis-run-*"))
     assert sorted(p.name for p in out.parent.iterdir()) == []  # no staging folder, no lock, no report
@@ -206,8 +229,10 @@ def test_sigterm_and_sigint_remove_every_temporary_folder(tmp_path, signum, code
 @pytest.mark.slow
 def test_after_sigkill_the_next_run_sweeps_what_was_left(tmp_path, monkeypatch):
     proc, temp, out = _start(tmp_path)
+    chapter = int((tmp_path / "running").read_text())
     proc.kill()
     proc.wait(timeout=30)
+    assert _gone(chapter)  # a forked chapter dies with its runner, even by SIGKILL
     left = list(temp.glob("meethuis-run-*"))
     assert left  # a SIGKILL cannot be handled ...
     monkeypatch.setattr(folders.tempfile, "tempdir", str(temp))

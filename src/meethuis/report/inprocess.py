@@ -195,6 +195,20 @@ def _child(work: Callable[[], object], send) -> None:
         os._exit(code)  # stream whose lock another thread of the parent may have held when it forked
 
 
+def _die_with(parent: int) -> None:
+    """Let the kernel stop this child when ``parent`` dies, even by SIGKILL (Linux ``PR_SET_PDEATHSIG``):
+    no chapter lingers after its runner; elsewhere a no-op."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(70)
+
+
 def _fork(work: Callable[[], object]):
     """Fork a child that runs ``work``: its pid and the receiving end of its pipe.
 
@@ -205,9 +219,11 @@ def _fork(work: Callable[[], object]):
     receive, send = Connection(read, writable=False), Connection(write, readable=False)
     sys.stdout.flush()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child
         receive.close()
+        _die_with(parent)
         _child(work, send)
     send.close()  # the child holds the other copy: the pipe ends (EOF) when the child ends
     return pid, receive
