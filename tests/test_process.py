@@ -448,6 +448,9 @@ def test_link_on_clean_keys_equals_linking_on_both_files_pseudonyms():
     lean = process.link_process(responses, proc, SALT, leave_out=("respondent_id", "absent", "zaak_sleutel"))
     pd.testing.assert_frame_equal(lean.frame, frame.drop(columns=["respondent_id"]))
     assert lean.report == linked.report
+    bare = process.link_process(responses, proc, SALT, leave_out=("respondent_id",), pseudonyms=False)
+    pd.testing.assert_frame_equal(bare.frame, frame.drop(columns=["respondent_id", "koppel_id"]))
+    assert bare.report == linked.report
     # integer keys in both files
     responses, proc = _data(60, seed=4)
     responses["zaak_sleutel"] = np.arange(60) * 3

@@ -188,7 +188,7 @@ class LinkedData:
 
 def link_process(responses: pd.DataFrame, process: pd.DataFrame, salt: bytes | str | None = None, *,
                  survey_key: str = KEY, process_key: str = KEY, file: str | None = None,
-                 leave_out: Sequence[str] = ()) -> LinkedData:
+                 leave_out: Sequence[str] = (), pseudonyms: bool = True) -> LinkedData:
     """Link survey responses to process records through a salted hash of the case key.
 
     Parameters
@@ -203,6 +203,8 @@ def link_process(responses: pd.DataFrame, process: pd.DataFrame, salt: bytes | s
         Name of the process file, for error messages.
     leave_out:
         Survey columns the caller does not analyse (free text, ids): not copied into ``frame``.
+    pseudonyms:
+        ``False`` leaves ``koppel_id`` out (no key is hashed) for a caller that analyses no case identity.
 
     Returns
     -------
@@ -218,11 +220,12 @@ def link_process(responses: pd.DataFrame, process: pd.DataFrame, salt: bytes | s
     """
     s_clean, proc, matched = _match_keys(responses, process, survey_key, process_key, file)
     # matched on the cleaned raw keys (the HMAC is one-to-one), so only the survey's keys are hashed
-    s_ids = _pseudonyms(s_clean, salt)
+    s_ids = _pseudonyms(s_clean, salt) if pseudonyms else None
     n_with_key = int(s_clean.notna().sum())
     gone = [survey_key, *[c for c in leave_out if c in responses.columns and c != survey_key]]
     out = responses.drop(columns=gone)  # a new frame (drop copies): no second copy of the survey
-    out[PSEUDONYM] = s_ids.to_numpy()
+    if s_ids is not None:
+        out[PSEUDONYM] = s_ids.to_numpy()
     joined = proc.reindex(s_clean.where(matched).to_numpy())
     for c in proc.columns:
         out[c] = joined[c].to_numpy()
@@ -642,14 +645,15 @@ def perception_process_matrix(linked: pd.DataFrame, outcome: str = "tevredenheid
 
 
 def link_survey(survey, config=None, salt: bytes | str | None = None,
-                responses: pd.DataFrame | None = None, leave_out: Sequence[str] = ()) -> LinkedData:
+                responses: pd.DataFrame | None = None, leave_out: Sequence[str] = (),
+                pseudonyms: bool = True) -> LinkedData:
     """Link a loaded ``Survey`` (or a selection of its ``responses``) to its ``process`` records."""
     if getattr(survey, "process", None) is None:
         raise DataError("this organisation has no process data", key="process",
                         hint="add a 'process:' section with file, key and columns to the organisation config")
     file = str(config.process.file) if config is not None and getattr(config, "process", None) else None
     rows = survey.responses if responses is None else responses
-    return link_process(rows, survey.process, salt, file=file, leave_out=leave_out)
+    return link_process(rows, survey.process, salt, file=file, leave_out=leave_out, pseudonyms=pseudonyms)
 
 
 __all__: Sequence[str] = ("auto_bins", "bin_labels", "link_salt", "pseudonymise", "MatchReport", "LinkedData", "link_process", "link_survey", "check_link",
@@ -661,12 +665,14 @@ __all__: Sequence[str] = ("auto_bins", "bin_labels", "link_salt", "pseudonymise"
 def link_chapter(ch) -> LinkedData | None:
     """Link a chapter's responses (its period) to the organisation's process data; ``None`` without any.
 
-    The open answers and respondent ids are not analysed against process data, so they are left out of the
-    linked frame (at a million responses: no copy of their text in the chapter's process).
+    The open answers, respondent ids and case pseudonyms are not analysed against process data, so they are
+    left out of the linked frame (at a million responses: no copy of their text in the chapter's process and
+    no key hashed).
     """
     if getattr(ch.survey, "process", None) is None or ch.config.process is None:
         return None
-    return link_survey(ch.survey, ch.config, responses=ch.responses, leave_out=("open_antwoord", "respondent_id"))
+    return link_survey(ch.survey, ch.config, responses=ch.responses, leave_out=("open_antwoord", "respondent_id"),
+                       pseudonyms=False)
 
 
 def smallest_shown(table: pd.DataFrame) -> int:
