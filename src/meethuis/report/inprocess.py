@@ -209,6 +209,21 @@ def _die_with(parent: int) -> None:
         os._exit(70)
 
 
+def release_free_memory() -> None:
+    """Collect cyclic garbage and hand freed heap pages back to the system (glibc ``malloc_trim``).
+
+    Called before forking: reading a million answers leaves hundreds of MB freed but still held, which
+    every forked child would otherwise carry (and count) as well.
+    """
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
 def _fork(work: Callable[[], object]):
     """Fork a child that runs ``work``: its pid and the receiving end of its pipe.
 
@@ -280,10 +295,12 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
         running[receive] = (task, pid, time.perf_counter())
 
     try:
+        release_free_memory()
         while pending and len(running) < limit:
             start(pending.pop(0))
         if prepare is not None:
             prepare()
+            release_free_memory()
         gc.freeze()  # what exists now is never collected in a child: no collector walking (and copying) it
         while waiting or pending or running:
             while pending and len(running) < limit:
