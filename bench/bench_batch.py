@@ -3,7 +3,7 @@
 Writes ``--orgs`` (default 40) small organisations into a temp folder: copies of the inspectorate ISR
 (~150 responses, process data) with their own id and name, sharing one data file. Renders all of them with
 ``report.runner.run_batch`` on a local Dask cluster of 1 and of 2 workers (each worker one organisation at
-a time, one warm kernel per report) and prints organisations per minute and the projection for 400
+a time; each report forks its chapters from the worker, the default engine) and prints organisations per minute and the projection for 400
 organisations. Every report pools all quarters (``period="all"``). The peers' aggregates are computed once
 beforehand (the cache every report then reads).
 

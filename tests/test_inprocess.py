@@ -209,3 +209,23 @@ def test_at_most_jobs_plus_one_children_at_once_analyses_first(tmp_path):
                extra=[Task(f"analyse{k}", step(f"analyse{k}")) for k in range(3)])
     assert max(seen.values()) <= 2 and len(seen) == 5
     assert set(order[:2]) == {"analyse0", "analyse1"}  # the analyses start first, the chapters wait for a free slot
+
+
+def test_release_free_memory_collects_cyclic_garbage_before_forking():
+    import gc
+    import weakref
+
+    class Node:
+        other = None
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    ref = weakref.ref(a)
+    gc.disable()
+    try:
+        del a, b
+        assert ref() is not None  # a cycle outlives its names until the collector runs ...
+        inprocess.release_free_memory()
+        assert ref() is None  # ... which runs before the children are forked
+    finally:
+        gc.enable()
