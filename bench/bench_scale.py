@@ -41,6 +41,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
+sys.path.insert(0, str(SRC))
 TARGETS = {"molensloot": 10.0, "100000": 20.0, "1000000": 90.0}
 MEMORY_TARGET_MB = {"1000000": 3072.0}
 
@@ -143,6 +144,52 @@ def run_report(src: Path, config: Path, out: Path, env_extra: dict, engine: str 
             "chapters": chapters, "load": os.getloadavg()[0]}
 
 
+def chapter_overhead(folder: Path, runs: int = 5) -> dict[str, float]:
+    """Seconds per chapter that does nothing (one cell ``x = 1``), by engine: what a chapter costs beyond its work.
+
+    ``papermill``: a fresh kernel per chapter (today's path); ``warm``: one kernel started once, then
+    reused (start-up printed apart); ``fork``: a child forked from a process that imported everything.
+    """
+    import nbformat
+    import papermill as pm
+
+    from meethuis.report.inprocess import Task, run_forked, run_notebook
+    from meethuis.report.kernel import WarmKernel
+    from meethuis.report.runner import _import_chapters
+
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell("x = 0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("y = x + 1")]
+    source = folder / "leeg.ipynb"
+    nbformat.write(nb, str(source))
+    out = {}
+    t0 = time.perf_counter()
+    for k in range(runs):
+        pm.execute_notebook(str(source), str(folder / f"pm{k}.ipynb"), parameters={"x": k}, kernel_name="python3",
+                            progress_bar=False, log_output=False, cwd=str(folder))
+    out["papermill"] = (time.perf_counter() - t0) / runs
+    kernel = WarmKernel(folder)
+    try:
+        t0 = time.perf_counter()
+        kernel.warm_up()
+        out["warm start-up"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for k in range(runs):
+            kernel.run(source, folder / f"warm{k}.ipynb", {"x": k})
+        out["warm"] = (time.perf_counter() - t0) / runs
+    finally:
+        kernel.close()
+    _import_chapters()
+    t0 = time.perf_counter()
+    run_forked([Task(f"c{k}", (lambda k=k: run_notebook(source, folder / f"fork{k}.ipynb", {"x": k}, folder)))
+                for k in range(runs)], jobs=1)
+    out["fork"] = (time.perf_counter() - t0) / runs
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="molensloot,100000,1000000",
@@ -168,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
                        env={**os.environ, "PYTHONPATH": str(SRC), **env_new})
         print(f"(peer aggregates of the sample organisations computed once into the cache: "
               f"{time.perf_counter() - t0:.1f} s; every later report reads them)")
+        over = chapter_overhead(tmp / "leeg")
+        print(f"\nOverhead per chapter (an empty notebook, mean of 5): today (fresh papermill kernel) "
+              f"{over['papermill']:.2f} s; warm kernel {over['warm']:.3f} s after a start-up of "
+              f"{over['warm start-up']:.2f} s per worker; fork {over['fork']:.3f} s "
+              f"({over['papermill'] / over['fork']:.0f}x less than today)")
         base_src = None
         if not args.no_baseline:
             base_src = baseline_tree(args.baseline_rev, tmp / "today") / "src"
