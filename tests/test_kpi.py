@@ -316,3 +316,33 @@ def test_goal_table_through_protect_table_keeps_targets():
     g = protect_table(compare_goals(kpis, [Goal("nps", ">=", 0)]), 10)
     assert g["suppressed"].iloc[0] and np.isnan(g["estimate"].iloc[0]) and np.isnan(g["margin"].iloc[0])
     assert g["target"].iloc[0] == 0
+
+
+def test_domains_in_blocks_give_the_one_block_estimates_bit_for_bit(monkeypatch):
+    """The domains' influence columns residualised a few at a time give exactly the estimates of one block
+    (raked design with a margin that leaves rows unraked, within strata; means, shares and NPS)."""
+    from meethuis.stats import kpi as kpi_module
+    from meethuis.stats.weights import Calibration
+
+    rng = np.random.default_rng(12)
+    n = 4000
+    codes = np.column_stack([rng.integers(0, 3, n), rng.integers(0, 4, n)])
+    codes[rng.random(n) < 0.03, 1] = -1
+    strata = rng.integers(0, 2, n)
+    calibration = Calibration(np.where(codes < 0, -1, strata[:, None] * 4 + codes), strata)
+    w = rng.uniform(0.5, 2.5, n)
+    group = rng.integers(0, 7, n)
+    domains = [group == g for g in range(7)] + [np.zeros(n, bool), group == 0]
+    values = {"mean": np.where(rng.random(n) < 0.1, np.nan, rng.integers(1, 11, n).astype(float)),
+              "share": np.where(rng.random(n) < 0.1, np.nan, (rng.random(n) < 0.4).astype(float)),
+              "nps": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 11, n).astype(float))}
+    for kind, x in values.items():
+        one = kpi_module.domain_estimates(x, kind, w, domains, calibration)
+        for per_block in (1, 3):
+            monkeypatch.setattr(kpi_module, "_DOMAIN_BLOCK", per_block * n)
+            blocks = kpi_module.domain_estimates(x, kind, w, domains, calibration)
+            for a, b in zip(one, blocks):
+                np.testing.assert_array_equal(np.array([a.estimate, a.ci_low, a.ci_high, a.se, a.n, a.n_eff], float),
+                                              np.array([b.estimate, b.ci_low, b.ci_high, b.se, b.n, b.n_eff], float))
+                assert a.reason == b.reason
+        monkeypatch.setattr(kpi_module, "_DOMAIN_BLOCK", 4 * 2**20)

@@ -82,6 +82,9 @@ def t_quantile(df: float, level: float = 0.95) -> float:
     return float(special.stdtrit(df, 0.5 + level / 2))
 
 
+_DOMAIN_BLOCK = 4 * 2**20  # values per block of domains' influence columns (32 MB: 4 domains at 1M rows)
+
+
 def domain_estimates(values: Any, kind: str, weights: Any = None, domains: Sequence[np.ndarray] | None = None,
                      calibration: Calibration | None = None, level: float = 0.95) -> list[Estimate]:
     """Estimates with linearised standard errors for several domains of one design at once.
@@ -128,23 +131,34 @@ def domain_estimates(values: Any, kind: str, weights: Any = None, domains: Seque
     domains = [np.ones(x.size, dtype=bool)] if domains is None else [np.asarray(d, dtype=bool) for d in domains]
     masks = [d & answered for d in domains]
     sizes = [int(m.sum()) for m in masks]
-    infl = np.zeros((x.size, len(masks)))
     means = np.full(len(masks), np.nan)
+    sums = np.full(len(masks), np.nan)
     rows = [(w[m], score[m]) if sizes[j] else (None, None) for j, m in enumerate(masks)]  # selected once
     for j, m in enumerate(masks):
         if sizes[j] == 0:
             continue
         wm, sm = rows[j]
-        sw = wm.sum()
-        means[j] = float(np.dot(wm, sm) / sw)
-        infl[m, j] = wm * (sm - means[j]) / sw
+        sums[j] = wm.sum()
+        means[j] = float(np.dot(wm, sm) / sums[j])
+
+    def influence(columns: list[int]) -> np.ndarray:  # the domains' influence values over the whole design
+        block = np.zeros((x.size, len(columns)))
+        for k, j in enumerate(columns):
+            wm, sm = rows[j]
+            block[masks[j], k] = wm * (sm - means[j]) / sums[j]
+        return block
+
     live = [j for j, k in enumerate(sizes) if k >= 2]
     var = np.full(len(masks), np.nan)
     if live and calibration is not None:  # raked: a domain keeps the whole design (R: weight 0 outside)
-        var[live] = design_variance(calibration_residuals(infl[:, live], w, calibration), calibration.strata)
+        # a few domains at a time: the (rows x domains) arrays stay small at a million rows
+        step = max(1, _DOMAIN_BLOCK // max(x.size, 1))
+        for lo in range(0, len(live), step):
+            part = live[lo:lo + step]
+            var[part] = design_variance(calibration_residuals(influence(part), w, calibration), calibration.strata)
     elif live:  # not raked: a domain is a design of its own rows (R: subset drops the other rows)
         for j in live:
-            var[j] = design_variance(infl[masks[j], j])
+            var[j] = design_variance(influence([j])[masks[j], 0])
     strata = None if calibration is None else calibration.strata
     out = []
     for j, m in enumerate(masks):
