@@ -50,13 +50,19 @@ def _outputs(nb) -> list[list[dict]]:
 
 
 @pytest.mark.slow
-def test_outputs_equal_a_kernels(tmp_path):
-    """Reference: the same parameterised notebook executed by nbclient in a real kernel."""
+@pytest.mark.parametrize("backend", ["Agg", None])
+def test_outputs_equal_a_kernels(tmp_path, monkeypatch, backend):
+    """Reference: the same parameterised notebook executed by nbclient in a real kernel; without MPLBACKEND
+    both show a figure left open after its cell (inline), with Agg neither does."""
     from nbclient import NotebookClient
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    source = _notebook(tmp_path / "a.ipynb", *CELLS)
+    if backend is None:
+        monkeypatch.delenv("MPLBACKEND", raising=False)
+    else:
+        monkeypatch.setenv("MPLBACKEND", backend)
+    source = _notebook(tmp_path / "a.ipynb", *CELLS, "import matplotlib.pyplot as plt\nplt.plot([1, 3])\nx")
     _in_child(source, tmp_path / "a.out.ipynb", {"x": 21}, tmp_path)
     ours = nbformat.read(str(tmp_path / "a.out.ipynb"), as_version=4)
     reference = parameterize_notebook(load_notebook_node(str(source)), {"x": 21}, report_mode=False)
@@ -74,7 +80,9 @@ def test_outputs_equal_a_kernels(tmp_path):
     assert texts[4][1]["metadata"] == {"meethuis": "answer"}
     assert texts[5] == [6]  # a value ended by ';' is not echoed
     assert texts[6][1]["data"]["text/plain"] == "(False, 0)"
-    assert [c[0] for c in texts] == [1, 2, 3, 4, 5, 6, 7]
+    assert [c[0] for c in texts] == [1, 2, 3, 4, 5, 6, 7, 8]
+    shown = [o["output_type"] for o in texts[7][1:]]
+    assert shown == (["execute_result", "display_data"] if backend is None else ["execute_result"])
 
 
 @pytest.mark.slow

@@ -105,6 +105,9 @@ def _shell(outputs: _Outputs):
         display_pub_class = Type(Publisher)
         displayhook_class = Type(Hook)
 
+        def enable_gui(self, gui=None) -> None:  # figures are shown inline after each cell: no event loop
+            pass
+
         def _showtraceback(self, etype, evalue, stb) -> None:
             outputs.items.append(nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue),
                                                         traceback=list(stb)))
