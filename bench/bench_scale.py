@@ -137,7 +137,7 @@ def run_report(src: Path, config: Path, out: Path, env_extra: dict, engine: str 
     watcher.join()
     if proc.returncode != 0:
         raise RuntimeError(f"report failed ({proc.returncode}): {stderr[-2000:]}")
-    chapters = {m.group(1): float(m.group(2)) for m in re.finditer(r"^\s+(\d\d_\w+)\s+([\d.]+) s\b", stderr, re.M)}
+    chapters = {m.group(1): float(m.group(2)) for m in re.finditer(r"(?:^|\r)(?:\x1b\[A|\s)*(\d\d_\w+)\s+([\d.]+) s\b", stderr, re.M)}
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every waited-for descendant, to the end
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {"wall": wall, "cpu": max(cpu, sum(cpu_seen.values())), "peak": peak["total"], "largest": peak["largest"],
