@@ -1,4 +1,4 @@
-"""Shared fixtures: paths of the repository and its sample data, and a one-chapter report."""
+"""Shared fixtures: paths of the repository and its sample data, a one-chapter report, a small chapter notebook."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,3 +34,20 @@ def one_chapter(tmp_path):
         return path, data
 
     return make
+
+
+@pytest.fixture
+def chapter_notebook():
+    """Writes a small chapter notebook: a title, a ``parameters`` cell ``x = 0`` and the given code cells."""
+    import nbformat
+
+    def write(path: Path, *sources: str) -> Path:
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        params = nbformat.v4.new_code_cell("x = 0")
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [nbformat.v4.new_markdown_cell("# T"), params, *[nbformat.v4.new_code_cell(s) for s in sources]]
+        nbformat.write(nb, str(path))
+        return path
+
+    return write

@@ -25,16 +25,6 @@ CELLS = (
 )
 
 
-def _notebook(path: Path, *sources: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell("x = 0")
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# T"), params, *[nbformat.v4.new_code_cell(s) for s in sources]]
-    nbformat.write(nb, str(path))
-    return path
-
-
 def _in_child(notebook: Path, out: Path, parameters: dict, cwd: Path) -> None:
     run_forked([Task("hoofdstuk", lambda: inprocess.run_notebook(notebook, out, parameters, cwd))], jobs=1)
 
@@ -51,7 +41,7 @@ def _outputs(nb) -> list[list[dict]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["Agg", None])
-def test_outputs_equal_a_kernels(tmp_path, monkeypatch, backend):
+def test_outputs_equal_a_kernels(tmp_path, monkeypatch, backend, chapter_notebook):
     """Reference: the same parameterised notebook executed by nbclient in a real kernel; without MPLBACKEND
     both show a figure left open after its cell (inline), with Agg neither does."""
     from nbclient import NotebookClient
@@ -62,7 +52,7 @@ def test_outputs_equal_a_kernels(tmp_path, monkeypatch, backend):
         monkeypatch.delenv("MPLBACKEND", raising=False)
     else:
         monkeypatch.setenv("MPLBACKEND", backend)
-    source = _notebook(tmp_path / "a.ipynb", *CELLS, "import matplotlib.pyplot as plt\nplt.plot([1, 3])\nx")
+    source = chapter_notebook(tmp_path / "a.ipynb", *CELLS, "import matplotlib.pyplot as plt\nplt.plot([1, 3])\nx")
     _in_child(source, tmp_path / "a.out.ipynb", {"x": 21}, tmp_path)
     ours = nbformat.read(str(tmp_path / "a.out.ipynb"), as_version=4)
     reference = parameterize_notebook(load_notebook_node(str(source)), {"x": 21}, report_mode=False)
@@ -86,9 +76,9 @@ def test_outputs_equal_a_kernels(tmp_path, monkeypatch, backend):
 
 
 @pytest.mark.slow
-def test_each_chapter_has_a_clean_namespace_and_the_runners_environment(tmp_path, monkeypatch):
-    first = _notebook(tmp_path / "a.ipynb", "leftover = x + 1\nimport matplotlib.pyplot as plt\nplt.figure()")
-    second = _notebook(tmp_path / "b.ipynb", "import os, matplotlib.pyplot as plt\n"
+def test_each_chapter_has_a_clean_namespace_and_the_runners_environment(tmp_path, monkeypatch, chapter_notebook):
+    first = chapter_notebook(tmp_path / "a.ipynb", "leftover = x + 1\nimport matplotlib.pyplot as plt\nplt.figure()")
+    second = chapter_notebook(tmp_path / "b.ipynb", "import os, matplotlib.pyplot as plt\n"
                                              "print('leftover' in dir(), x, len(plt.get_fignums()), "
                                              "os.environ['MEETHUIS_RUN_DIR'], os.getcwd())")
     monkeypatch.setenv("MEETHUIS_RUN_DIR", "run-map")
@@ -103,8 +93,8 @@ def test_each_chapter_has_a_clean_namespace_and_the_runners_environment(tmp_path
 
 
 @pytest.mark.slow
-def test_a_failing_cell_is_named_and_the_cells_after_it_do_not_run(tmp_path):
-    chapter = _notebook(tmp_path / "a.ipynb", "y = 1", "undefined_name + y", "print('niet bereikt')")
+def test_a_failing_cell_is_named_and_the_cells_after_it_do_not_run(tmp_path, chapter_notebook):
+    chapter = chapter_notebook(tmp_path / "a.ipynb", "y = 1", "undefined_name + y", "print('niet bereikt')")
     with pytest.raises(ChildFailed) as info:
         _in_child(chapter, tmp_path / "a.out.ipynb", {}, tmp_path)
     failure = info.value.failure

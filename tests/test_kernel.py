@@ -7,21 +7,11 @@ import pytest
 from meethuis.report.kernel import ChapterFailure, WarmKernel
 
 
-def _notebook(path, *sources: str):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell('x = 0')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# T"), params, *[nbformat.v4.new_code_cell(s) for s in sources]]
-    nbformat.write(nb, str(path))
-    return path
-
-
 @pytest.mark.slow
-def test_second_chapter_sees_only_its_own_parameters_and_no_figures(tmp_path):
-    first = _notebook(tmp_path / "a.ipynb", "leftover = x + 1\nimport matplotlib.pyplot as plt\nplt.figure()\nimport os\n"
+def test_second_chapter_sees_only_its_own_parameters_and_no_figures(tmp_path, chapter_notebook):
+    first = chapter_notebook(tmp_path / "a.ipynb", "leftover = x + 1\nimport matplotlib.pyplot as plt\nplt.figure()\nimport os\n"
                                             "pid = os.getpid()\nprint(pid)")
-    second = _notebook(tmp_path / "b.ipynb",
+    second = chapter_notebook(tmp_path / "b.ipynb",
                        "import os, matplotlib.pyplot as plt\nprint(os.getpid(), 'leftover' in dir(), x, "
                        "len(plt.get_fignums()))")
     kernel = WarmKernel(tmp_path)
@@ -29,7 +19,7 @@ def test_second_chapter_sees_only_its_own_parameters_and_no_figures(tmp_path):
         kernel.run(first, tmp_path / "a.out.ipynb", {"x": 41})
         kernel.run(second, tmp_path / "b.out.ipynb", {"x": 7})
         with pytest.raises(ChapterFailure) as info:
-            kernel.run(_notebook(tmp_path / "c.ipynb", "y = 1", "leftover"), tmp_path / "c.out.ipynb", {})
+            kernel.run(chapter_notebook(tmp_path / "c.ipynb", "y = 1", "leftover"), tmp_path / "c.out.ipynb", {})
     finally:
         kernel.close()
     a = nbformat.read(str(tmp_path / "a.out.ipynb"), as_version=4)
@@ -45,8 +35,8 @@ def test_second_chapter_sees_only_its_own_parameters_and_no_figures(tmp_path):
 
 
 @pytest.mark.slow
-def test_warmed_kernel_gets_the_run_folders_per_chapter_and_counts_cells_alike(tmp_path):
-    chapter = _notebook(tmp_path / "a.ipynb", "import os\nprint(os.environ.get('MEETHUIS_RUN_DIR'), "
+def test_warmed_kernel_gets_the_run_folders_per_chapter_and_counts_cells_alike(tmp_path, chapter_notebook):
+    chapter = chapter_notebook(tmp_path / "a.ipynb", "import os\nprint(os.environ.get('MEETHUIS_RUN_DIR'), "
                                               "'matplotlib.pyplot' in __import__('sys').modules)")
     kernel = WarmKernel(tmp_path)
     try:
