@@ -154,8 +154,7 @@ def chapter_overhead(folder: Path, runs: int = 5) -> dict[str, float]:
     import papermill as pm
 
     from meethuis.report.inprocess import Task, run_forked, run_notebook
-    from meethuis.report.kernel import WarmKernel
-    from meethuis.report.runner import _import_chapters
+    from meethuis.report.kernel import WarmKernel, import_chapter_modules
 
     folder.mkdir(parents=True, exist_ok=True)
     nb = nbformat.v4.new_notebook()
@@ -182,7 +181,7 @@ def chapter_overhead(folder: Path, runs: int = 5) -> dict[str, float]:
         out["warm"] = (time.perf_counter() - t0) / runs
     finally:
         kernel.close()
-    _import_chapters()
+    import_chapter_modules()
     t0 = time.perf_counter()
     run_forked([Task(f"c{k}", (lambda k=k: run_notebook(source, folder / f"fork{k}.ipynb", {"x": k}, folder)))
                 for k in range(runs)], jobs=1)

@@ -230,7 +230,8 @@ def write_run_context(context: RunContext, run_dir: Path) -> Path:
     return write_private(Path(run_dir) / RUN_CONTEXT, pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-_OPENED: dict[str, tuple[tuple[int, int] | None, RunContext]] = {}  # per process: the last run context read or kept
+_KEPT: dict[str, RunContext] = {}  # per process: the run context held in memory, by run folder
+_OPENED: dict[str, tuple[tuple[int, int], RunContext]] = {}  # per kernel: the last run context read from file
 
 
 def keep_run_context(context: RunContext | None, run_dir: Path) -> None:
@@ -239,9 +240,9 @@ def keep_run_context(context: RunContext | None, run_dir: Path) -> None:
     Chapters forked from this process (``report.inprocess``) then read it from memory: no file, no
     copy (the pages are shared until written).
     """
-    _OPENED.clear()
+    _KEPT.clear()
     if context is not None:
-        _OPENED[str(Path(run_dir))] = (None, context)
+        _KEPT[str(Path(run_dir))] = context
 
 
 def read_run_context(run_dir: Path | None = None) -> RunContext | None:
@@ -254,9 +255,8 @@ def read_run_context(run_dir: Path | None = None) -> RunContext | None:
     run_dir = current_run_dir() if run_dir is None else run_dir
     if run_dir is None:
         return None
-    kept = _OPENED.get(str(Path(run_dir)))
-    if kept is not None and kept[0] is None:
-        return kept[1]
+    if str(Path(run_dir)) in _KEPT:
+        return _KEPT[str(Path(run_dir))]
     path = Path(run_dir) / RUN_CONTEXT
     try:
         stat = path.stat()

@@ -153,15 +153,24 @@ def execute_notebook(nb, cwd: str | Path) -> None:
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
 
 
+def stable_parameter_ids(nb) -> bool:
+    """Give papermill's injected parameters cell a fixed id (it draws a random one), so the same data give
+    the same bytes; True when an id changed."""
+    changed = False
+    for k, cell in enumerate(nb.cells):
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and cell.get("id") != f"injected-{k}":
+            cell["id"] = f"injected-{k}"
+            changed = True
+    return changed
+
+
 def run_notebook(notebook: str | Path, out: str | Path, parameters: dict, cwd: str | Path) -> None:
     """Parameterise ``notebook`` the papermill way, execute it here and write it to ``out`` (also on failure)."""
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     nb = parameterize_notebook(load_notebook_node(str(notebook)), parameters, report_mode=False)
-    for k, cell in enumerate(nb.cells):  # papermill draws a random id: a fixed one, so the same data give the same bytes
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell["id"] = f"injected-{k}"
+    stable_parameter_ids(nb)
     try:
         execute_notebook(nb, cwd)
     finally:
@@ -291,7 +300,6 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
     limit = max(1, int(jobs)) + 1
     running: dict = {}  # receiving end of the child's pipe -> (task, pid, start)
     done: dict[str, float] = {}
-    cpu_seconds: dict[str, float] = {}
 
     def start(task: Task) -> None:
         pid, receive = _fork(task.work)
@@ -328,7 +336,6 @@ def run_forked(tasks: Sequence[Task], jobs: int, on_done: Callable[[str, float, 
                 receive.close()
                 ended, cpu = _reap(pid)
                 elapsed = time.perf_counter() - began
-                cpu_seconds[task.name] = cpu
                 if message is None:
                     raise ChildFailed(task.name, None, "ChildProcessError",
                                       f"the process running {task.name} died ({ended}; out of memory?)")

@@ -20,12 +20,26 @@ RESET_SOURCE = ("get_ipython().run_line_magic('reset', '-f')\n"
                 "import matplotlib.pyplot as _mh_plt\n_mh_plt.close('all')\ndel _mh_plt\n")
 _RESET_TAG = "meethuis-reset"
 
+def import_chapter_modules() -> None:
+    """Import what the chapters import (every ``meethuis.report.chapters`` module and the libraries they
+    load inside functions): run once per warm kernel, or in the runner before it forks the chapters."""
+    import importlib
+    import pkgutil
+
+    import IPython.core.interactiveshell  # noqa: F401
+    import matplotlib.pyplot  # noqa: F401
+    import matplotlib_inline.backend_inline  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+    import statsmodels.formula.api  # noqa: F401  (imported inside the functions of several chapters)
+
+    from meethuis.report import chapters
+
+    for module in pkgutil.iter_modules(chapters.__path__):
+        importlib.import_module(f"meethuis.report.chapters.{module.name}")
+
+
 # Run once when a kernel starts early: what every chapter imports (the import is most of a chapter's start-up).
-WARM_UP_SOURCE = ("import matplotlib.pyplot\n"
-                  "import meethuis.report.chapters.common\n"
-                  "from meethuis.report.chapters import (benchmark, community, drijfveren, feedback, intake, klantreis,\n"
-                  "    kpis, meetkwaliteit, prioriteiten, procesdata, representativiteit, samenvatting, trends,\n"
-                  "    volwassenheid)\n")
+WARM_UP_SOURCE = "from meethuis.report.kernel import import_chapter_modules\nimport_chapter_modules()\n"
 
 
 class ChapterFailure(Exception):

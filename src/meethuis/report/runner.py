@@ -127,21 +127,18 @@ def default_engine() -> str:
     return "fork" if fork_available() else "warm"
 
 
-def _import_chapters() -> None:
-    """Import what the chapters import, once in the runner, so forked chapters start with it loaded."""
-    import importlib
-    import pkgutil
+def _checked_engine(engine: str | None) -> str:
+    """``engine``, or :func:`default_engine` for ``None``.
 
-    import IPython.core.interactiveshell  # noqa: F401
-    import matplotlib.pyplot  # noqa: F401
-    import matplotlib_inline.backend_inline  # noqa: F401
-    import papermill.parameterize  # noqa: F401
-    import statsmodels.formula.api  # noqa: F401  (imported inside the functions of several chapters)
-
-    from meethuis.report import chapters
-
-    for module in pkgutil.iter_modules(chapters.__path__):
-        importlib.import_module(f"meethuis.report.chapters.{module.name}")
+    Raises
+    ------
+    ConfigError
+        For an engine not in :data:`ENGINES`.
+    """
+    engine = engine or default_engine()
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}", key="engine", hint=f"one of {', '.join(ENGINES)}")
+    return engine
 
 
 def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, jobs: int = 2, progress: bool = True,
@@ -167,6 +164,7 @@ def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, job
         The first chapter that failed (the others are stopped).
     """
     from meethuis.report.inprocess import ChildFailed, Task, run_forked, run_notebook
+    from meethuis.report.kernel import import_chapter_modules
 
     extra = [Task(f"({name})", job) for name, job in analyses]
     wait = [t.name for t in extra]
@@ -191,7 +189,7 @@ def run_chapters_forked(chapters: Sequence[str], folder: Path, params: dict, job
 
     try:
         def before_chapters() -> None:  # beside the analyses
-            _import_chapters()
+            import_chapter_modules()
             if prepare is not None:
                 prepare(params)
 
@@ -297,9 +295,7 @@ def run_chapters(chapters: Sequence[str], folder: Path, params: dict, jobs: int 
     """
     from meethuis.report.kernel import WarmKernel
 
-    engine = engine or default_engine()
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}", key="engine", hint=f"one of {', '.join(ENGINES)}")
+    engine = _checked_engine(engine)
     if engine == "fork":
         for kernel, _ in kernels or []:
             kernel.close()
@@ -404,9 +400,7 @@ def run_report(config_path: str | os.PathLike, out: str | os.PathLike, *, lang: 
     t0 = time.perf_counter()
     period = (period or "").strip().upper()
     out = check_output_folder(out)  # before reading any data: refuse a folder that is not ours
-    engine = engine or default_engine()
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}", key="engine", hint=f"one of {', '.join(ENGINES)}")
+    engine = _checked_engine(engine)
     chapters = list(chapters) if chapters is not None else chapters_available()
     nv.check_lang(lang or "nl")
     nv.parse_period(period)
@@ -523,16 +517,14 @@ def _early_kernels(engine: str, count: int):
 
 
 def _stable_cell_ids(path: Path) -> None:
-    """Give the injected parameters cell a fixed id (papermill draws a random one): same data, same bytes."""
+    """The fixed parameters cell id (:func:`~meethuis.report.inprocess.stable_parameter_ids`) in a notebook a
+    kernel engine wrote."""
+    from meethuis.report.inprocess import stable_parameter_ids
+
     if not path.exists():
         return
     nb = nbformat.read(str(path), as_version=4)
-    changed = False
-    for k, cell in enumerate(nb.cells):
-        if "injected-parameters" in cell.get("metadata", {}).get("tags", []) and cell.get("id") != f"injected-{k}":
-            cell["id"] = f"injected-{k}"
-            changed = True
-    if changed:
+    if stable_parameter_ids(nb):
         nbformat.write(nb, str(path))
 
 

@@ -45,7 +45,6 @@ class Chapter:
     trend_responses: pd.DataFrame
     report_dir: Path | None = None
     cache_dir: Path | None = None  # the run's private folder when this chapter opened the run's context
-    _trend_weights: pd.Series | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
     shared: dict = field(default_factory=dict, repr=False)  # the run's: filled once by the runner (share_run_results)
 
@@ -72,19 +71,16 @@ class Chapter:
 
     def trend_weights(self) -> pd.Series:
         """Weights for ``trend_responses``, raked within each quarter (margins hold per quarter)."""
-        if self._trend_weights is None and "trend_weights" in self.shared:
-            self._trend_weights = self.shared["trend_weights"]
-        if self._trend_weights is None:
+        if "trend_weights" not in self.shared:
             from meethuis.stats.weights import survey_weights
 
             parts = [survey_weights(g, self.config) for _, g in
                      self.trend_responses.groupby("periode", observed=True, sort=True)]
-            self._trend_weights = (pd.concat(parts).reindex(self.trend_responses.index) if parts
-                                   else pd.Series(dtype=float))
+            weights = pd.concat(parts).reindex(self.trend_responses.index) if parts else pd.Series(dtype=float)
             if self.config.margins:  # raked within each quarter: the linearised variance needs to know
-                self._trend_weights.attrs["calibration"] = {"margins": list(self.config.margins),
-                                                            "within": "periode"}
-        return self._trend_weights
+                weights.attrs["calibration"] = {"margins": list(self.config.margins), "within": "periode"}
+            self.shared["trend_weights"] = weights
+        return self.shared["trend_weights"]
 
     # -- results used by several chapters ------------------------------------------------------------
     def kpis(self, items=None, by=None, statistics=None) -> pd.DataFrame:
@@ -108,7 +104,7 @@ class Chapter:
         """Compute what nearly every chapter uses (the hidden groups, the trend weights) into the run's shared
         results: the runner does this once before it forks the chapters, which then find them."""
         self.hidden_groups()
-        self.shared["trend_weights"] = self.trend_weights()
+        self.trend_weights()
 
     def goal_comparison(self) -> pd.DataFrame:
         """``kpi.compare_goals`` of the organisation's goals against the period's overall KPIs."""
