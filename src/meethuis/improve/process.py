@@ -283,11 +283,7 @@ def check_link(survey, config=None) -> None:
     DataError
         As :func:`link_process`.
     """
-    if getattr(survey, "process", None) is None:
-        raise DataError("this organisation has no process data", key="process",
-                        hint="add a 'process:' section with file, key and columns to the organisation config")
-    file = str(config.process.file) if config is not None and getattr(config, "process", None) else None
-    _match_keys(survey.responses, survey.process, file=file)
+    _match_keys(survey.responses, survey.process, file=_process_file(survey, config))
 
 
 def _as_float(series: pd.Series) -> pd.Series:
@@ -648,12 +644,24 @@ def link_survey(survey, config=None, salt: bytes | str | None = None,
                 responses: pd.DataFrame | None = None, leave_out: Sequence[str] = (),
                 pseudonyms: bool = True) -> LinkedData:
     """Link a loaded ``Survey`` (or a selection of its ``responses``) to its ``process`` records."""
+    file = _process_file(survey, config)
+    rows = survey.responses if responses is None else responses
+    return link_process(rows, survey.process, salt, file=file, leave_out=leave_out, pseudonyms=pseudonyms)
+
+
+def _process_file(survey, config=None) -> str | None:
+    """The name of the survey's process file for error messages.
+
+    Raises
+    ------
+    DataError
+        When the survey has no process data.
+    """
     if getattr(survey, "process", None) is None:
         raise DataError("this organisation has no process data", key="process",
                         hint="add a 'process:' section with file, key and columns to the organisation config")
     file = str(config.process.file) if config is not None and getattr(config, "process", None) else None
-    rows = survey.responses if responses is None else responses
-    return link_process(rows, survey.process, salt, file=file, leave_out=leave_out, pseudonyms=pseudonyms)
+    return file
 
 
 __all__: Sequence[str] = ("auto_bins", "bin_labels", "link_salt", "pseudonymise", "MatchReport", "LinkedData", "link_process", "link_survey", "check_link",
