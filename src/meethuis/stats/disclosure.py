@@ -228,11 +228,12 @@ def hidden_groups(frame: pd.DataFrame, columns: Sequence[str], min_cell: int = 1
 def _text_levels(column: pd.Series) -> tuple[list[str], np.ndarray]:
     """The sorted distinct values of ``column`` as text (as ``astype("string")`` writes them) and each row's
     position among them (-1: missing); the text is made once per distinct value, not per row."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string")
-    levels = sorted(set(text.dropna()))
+    from meethuis.stats.weights import text_codes
+
+    codes, texts = text_codes(column)
+    levels = sorted(texts)
     position = {lv: k for k, lv in enumerate(levels)}
-    of_code = np.array([-1 if pd.isna(t) else position[t] for t in text] + [-1], dtype=np.int64)
+    of_code = np.array([position[t] for t in texts] + [-1], dtype=np.int64)
     return levels, of_code[codes]  # code -1 (missing) takes the appended -1
 
 

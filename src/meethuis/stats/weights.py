@@ -393,11 +393,11 @@ def calibration_of(responses: pd.DataFrame, weights: Any) -> Calibration | None:
     within = spec.get("within")
     strata = None
     if within is not None and within in responses.columns:
-        strata = _text_codes(responses[within])
+        strata = text_codes(responses[within])[0]
         strata = np.where(strata < 0, strata.max() + 1, strata)
     if not margins:
         return Calibration(np.zeros((len(responses), 0), dtype=np.int64), strata)
-    codes = np.column_stack([_text_codes(responses[m]) for m in margins]).astype(np.int64)
+    codes = np.column_stack([text_codes(responses[m])[0] for m in margins]).astype(np.int64)
     if strata is not None:  # raked within each stratum: a margin category is a (stratum, category) pair
         width = codes.max(initial=0) + 1
         codes = np.where(codes < 0, -1, strata[:, None] * width + codes)
@@ -426,12 +426,14 @@ def _known_calibration(calibration: Calibration) -> Calibration:
     return calibration
 
 
-def _text_codes(column: pd.Series) -> np.ndarray:
-    """``pd.factorize(column.astype("string"))`` codes (-1 missing), the text made once per distinct value."""
+def text_codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """``pd.factorize(column.astype("string"))``: a code per row (-1 missing) and the distinct texts, the text
+    made once per distinct value (a million rows of a few groups: a few conversions, not a million)."""
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string")
-    merged = pd.factorize(text, use_na_sentinel=True)[0]  # values with the same text share a code
-    return np.append(merged, -1)[codes].astype(np.int64)
+    merged, texts = pd.factorize(text, use_na_sentinel=True)  # values with the same text share a code
+    return np.append(merged, -1)[codes].astype(np.int64), list(texts)
+
 
 
 def calibration_residuals(x: np.ndarray, weights: np.ndarray, calibration: Calibration | None,
